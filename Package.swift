@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "AstroLearn",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "AstroKernels", targets: ["AstroKernels"]),
+    .library(name: "AstroTensor", targets: ["AstroTensor"]),
+    .library(name: "AstroNN", targets: ["AstroNN"]),
+    .library(name: "AstroIO", targets: ["AstroIO"]),
+    .executable(name: "train-demo", targets: ["TrainDemo"]),
+  ],
+  targets: [
+    // System libraries (Debian packages; the Makefile installs them).
+    .systemLibrary(name: "_COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "_CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+    // Numeric kernels on raw buffers: BLAS, im2col, pooling, normalisation. No autodiff.
+    .target(name: "AstroKernels", dependencies: ["_COpenBLAS"]),
+    // Tensors and hand-written reverse-mode autodiff; each op's forward and backward side by side.
+    .target(name: "AstroTensor", dependencies: ["AstroKernels"]),
+    // File formats on plain arrays: HDF5 (the container of Keras weights), NumPy .npy. No tensors, no autodiff.
+    .target(name: "AstroIO", dependencies: ["_CHDF5"]),
+    // Layers, models, builders (VGG6, ResNet, DenseNet), losses, optimizers, Keras weight files.
+    .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO"]),
+
+    .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroIO"], path: "Examples/TrainDemo"),
+
+    .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
+    .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),
+    .testTarget(name: "AstroTensorTests", dependencies: ["AstroTensor", "TestSupport"]),
+    .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroIO", "TestSupport"]),
+    .testTarget(name: "AstroIOTests", dependencies: ["AstroIO"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

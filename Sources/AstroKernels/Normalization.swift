@@ -1,0 +1,112 @@
+/// Per-channel statistics and affine maps over `[rows × channels]` data (NHWC flattened to rows).
+public enum Normalization {
+  /// Batch mean and biased variance of each channel. Sums run in Float over blocks of rows and in Double
+  /// across blocks and workers, so the result is accurate for the large row counts of early layers.
+  public static func meanAndVariance(
+    _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<Float>,
+    variance: UnsafeMutablePointer<Float>
+  ) {
+    let sums = columnSums(rows: rows, channels: c) { r, ch, block in
+      for e in 0..<c { block[e] += x[r * c + e] }
+      _ = ch
+    }
+    for ch in 0..<c { mean[ch] = Float(sums[ch] / Double(max(rows, 1))) }
+    let squares = columnSums(rows: rows, channels: c) { r, _, block in
+      for e in 0..<c {
+        let d = x[r * c + e] - mean[e]
+        block[e] += d * d
+      }
+    }
+    for ch in 0..<c { variance[ch] = Float(squares[ch] / Double(max(rows, 1))) }
+  }
+
+  /// `y[r, c] = x[r, c] * scale[c] + shift[c]`.
+  public static func scaleShift(
+    _ x: UnsafePointer<Float>, rows: Int, channels c: Int, scale: UnsafePointer<Float>,
+    shift: UnsafePointer<Float>, relu: Bool = false, output y: UnsafeMutablePointer<Float>
+  ) {
+    Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(c, 1))) { _, range in
+      for r in range {
+        let src = x + r * c, dst = y + r * c
+        if relu {
+          for e in 0..<c { dst[e] = max(src[e] * scale[e] + shift[e], 0) }
+        } else {
+          for e in 0..<c { dst[e] = src[e] * scale[e] + shift[e] }
+        }
+      }
+    }
+  }
+
+  /// Per-channel `Σ dy` and `Σ dy * (x - mean) * invStd` (the gradients of beta and gamma).
+  public static func gradientSums(
+    _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, channels c: Int,
+    mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, sumDy: UnsafeMutablePointer<Float>,
+    sumDyXhat: UnsafeMutablePointer<Float>
+  ) {
+    let a = columnSums(rows: rows, channels: c) { r, _, block in
+      for e in 0..<c { block[e] += dy[r * c + e] }
+    }
+    let b = columnSums(rows: rows, channels: c) { r, _, block in
+      for e in 0..<c { block[e] += dy[r * c + e] * (x[r * c + e] - mean[e]) }
+    }
+    for ch in 0..<c {
+      sumDy[ch] = Float(a[ch])
+      sumDyXhat[ch] = Float(b[ch]) * invStd[ch]
+    }
+  }
+
+  /// Training-mode input gradient:
+  /// `dx = gamma * invStd / N * (N * dy - Σdy - xhat * Σ(dy * xhat))`, `xhat = (x - mean) * invStd`.
+  public static func trainingInputGradient(
+    _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, channels c: Int,
+    mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+    sumDy: UnsafePointer<Float>, sumDyXhat: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>
+  ) {
+    let n = Float(rows)
+    BufferPool.shared.withScratch(3 * c) { coef in
+      // dx = a*dy + b*x + d, with per-channel a, b, d folded once.
+      for ch in 0..<c {
+        let k = gamma[ch] * invStd[ch] / n
+        let a = k * n
+        let b = -k * sumDyXhat[ch] * invStd[ch]
+        let d = -k * sumDy[ch] - b * mean[ch]
+        coef[ch] = a; coef[c + ch] = b; coef[2 * c + ch] = d
+      }
+      let a = coef, b = coef + c, d = coef + 2 * c
+      Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(c, 1))) { _, range in
+        for r in range {
+          let o = r * c
+          for e in 0..<c { dx[o + e] = a[e] * dy[o + e] + b[e] * x[o + e] + d[e] }
+        }
+      }
+    }
+  }
+
+  /// Sums per channel with Float partials over blocks of rows, combined in Double.
+  /// `accumulate(row, channel-unused, block)` adds row `row` into the Float block accumulator.
+  static func columnSums(
+    rows: Int, channels c: Int, _ accumulate: (Int, Int, UnsafeMutablePointer<Float>) -> Void
+  ) -> [Double] {
+    let workers = Parallel.workerCount
+    var totals = [Double](repeating: 0, count: c * workers)
+    totals.withUnsafeMutableBufferPointer { totalsBuffer in
+      let totalsBase = totalsBuffer.baseAddress!
+      Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 14) / max(c, 1))) { w, range in
+        BufferPool.shared.withScratch(c) { block in
+          let total = totalsBase + w * c
+          var start = range.lowerBound
+          while start < range.upperBound {
+            let end = min(start + 256, range.upperBound)
+            block.update(repeating: 0, count: c)
+            for r in start..<end { accumulate(r, 0, block) }
+            for e in 0..<c { total[e] += Double(block[e]) }
+            start = end
+          }
+        }
+      }
+    }
+    var result = [Double](repeating: 0, count: c)
+    for w in 0..<workers { for e in 0..<c { result[e] += totals[w * c + e] } }
+    return result
+  }
+}

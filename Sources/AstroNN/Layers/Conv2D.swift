@@ -1,0 +1,84 @@
+import AstroKernels
+import AstroTensor
+
+/// Keras `Conv2D`: NHWC input, HWIO kernel `[kh, kw, in, filters]`, optional bias, activation.
+/// A ReLU activation is fused into the convolution (one pass, masked backward).
+public final class Conv2D: Layer {
+  public var name: String
+  public let kerasClassName = "Conv2D"
+  public let filters: Int
+  public let kernelSize: (Int, Int)
+  public let strides: (Int, Int)
+  public let padding: Padding
+  public let activation: Activation
+  public let useBias: Bool
+  public private(set) var kernel: Tensor?
+  public private(set) var bias: Tensor?
+
+  public init(
+    _ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+    activation: Activation = .linear, useBias: Bool = true, name: String = ""
+  ) {
+    self.filters = filters; self.kernelSize = kernelSize; self.strides = strides; self.padding = padding
+    self.activation = activation; self.useBias = useBias; self.name = name
+  }
+
+  public var weights: [Tensor] { [kernel, bias].compactMap { $0 } }
+  public var weightNames: [String] { useBias ? ["kernel", "bias"] : ["kernel"] }
+  public var trainableWeights: [Tensor] { weights }
+
+  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try expectInputs(inputShapes, rank: 3)
+    let (h, w, c) = (inputShapes[0][0], inputShapes[0][1], inputShapes[0][2])
+    guard
+      let g = WindowGeometry(
+        batch: 1, inHeight: h, inWidth: w, channels: c, kernelHeight: kernelSize.0, kernelWidth: kernelSize.1,
+        strideH: strides.0, strideW: strides.1, padding: padding)
+    else {
+      throw NNError.layer(name, "kernel \(kernelSize) with strides \(strides) does not fit input \(inputShapes[0])")
+    }
+    kernel = Initializer.glorotUniform.make([kernelSize.0, kernelSize.1, c, filters], generator: &generator, trainable: true)
+    bias = useBias ? Initializer.zeros.make([filters], generator: &generator, trainable: true) : nil
+    return [g.outHeight, g.outWidth, filters]
+  }
+
+  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    guard let kernel else { throw NNError.layer(name, "used before build") }
+    let act = context.skipActivation ? .linear : activation
+    let y = try inputs[0].conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, relu: act == .relu)
+    return act == .relu ? y : try act.apply(y)
+  }
+}
+
+/// Keras `Dense` on `[N, in]`: kernel `[in, units]`, optional bias, activation (ReLU fused).
+public final class Dense: Layer {
+  public var name: String
+  public let kerasClassName = "Dense"
+  public let units: Int
+  public let activation: Activation
+  public let useBias: Bool
+  public private(set) var kernel: Tensor?
+  public private(set) var bias: Tensor?
+
+  public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true, name: String = "") {
+    self.units = units; self.activation = activation; self.useBias = useBias; self.name = name
+  }
+
+  public var weights: [Tensor] { [kernel, bias].compactMap { $0 } }
+  public var weightNames: [String] { useBias ? ["kernel", "bias"] : ["kernel"] }
+  public var trainableWeights: [Tensor] { weights }
+
+  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try expectInputs(inputShapes, rank: 1)
+    kernel = Initializer.glorotUniform.make([inputShapes[0][0], units], generator: &generator, trainable: true)
+    bias = useBias ? Initializer.zeros.make([units], generator: &generator, trainable: true) : nil
+    return [units]
+  }
+
+  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    guard let kernel else { throw NNError.layer(name, "used before build") }
+    let act = context.skipActivation ? .linear : activation
+    let y = try inputs[0].linear(weight: kernel, bias: bias, relu: act == .relu)
+    return act == .relu ? y : try act.apply(y)
+  }
+}

@@ -1,0 +1,69 @@
+import AstroKernels
+import AstroTensor
+
+/// Keras `MaxPooling2D` (strides default to the pool size, `valid` padding).
+public final class MaxPooling2D: Layer {
+  public var name: String
+  public let kerasClassName = "MaxPooling2D"
+  public let poolSize: (Int, Int), strides: (Int, Int), padding: Padding
+
+  public init(_ poolSize: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
+    self.poolSize = poolSize; self.strides = strides ?? poolSize; self.padding = padding; self.name = name
+  }
+
+  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try poolOutputShape(self, inputShapes, poolSize, strides, padding)
+  }
+
+  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    try inputs[0].maxPool2D(size: poolSize, strides: strides, padding: padding)
+  }
+}
+
+/// Keras `AveragePooling2D` (strides default to the pool size, `valid` padding).
+public final class AveragePooling2D: Layer {
+  public var name: String
+  public let kerasClassName = "AveragePooling2D"
+  public let poolSize: (Int, Int), strides: (Int, Int), padding: Padding
+
+  public init(_ poolSize: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
+    self.poolSize = poolSize; self.strides = strides ?? poolSize; self.padding = padding; self.name = name
+  }
+
+  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try poolOutputShape(self, inputShapes, poolSize, strides, padding)
+  }
+
+  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    try inputs[0].averagePool2D(size: poolSize, strides: strides, padding: padding)
+  }
+}
+
+/// Keras `GlobalAveragePooling2D`: `[H, W, C] -> [C]`.
+public final class GlobalAveragePooling2D: Layer {
+  public var name: String
+  public let kerasClassName = "GlobalAveragePooling2D"
+  public init(name: String = "") { self.name = name }
+
+  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try expectInputs(inputShapes, rank: 3)
+    return [inputShapes[0][2]]
+  }
+
+  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    try inputs[0].globalAveragePool2D()
+  }
+}
+
+private func poolOutputShape(
+  _ layer: Layer, _ shapes: [[Int]], _ size: (Int, Int), _ strides: (Int, Int), _ padding: Padding
+) throws -> [Int] {
+  try layer.expectInputs(shapes, rank: 3)
+  let s = shapes[0]
+  guard
+    let g = WindowGeometry(
+      batch: 1, inHeight: s[0], inWidth: s[1], channels: s[2], kernelHeight: size.0, kernelWidth: size.1,
+      strideH: strides.0, strideW: strides.1, padding: padding)
+  else { throw NNError.layer(layer.name, "pool \(size) with strides \(strides) does not fit input \(s)") }
+  return [g.outHeight, g.outWidth, s[2]]
+}

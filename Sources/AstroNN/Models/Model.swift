@@ -1,0 +1,117 @@
+import AstroTensor
+
+/// A model: a graph of layers from one input to one output (Keras' functional `Model`; `Sequential` is
+/// the special case of a chain).
+///
+/// Layers are kept in the order they were added, which is the order Keras lists them and the order its
+/// legacy weight loader pairs them with a file's layers when names differ.
+public final class Model {
+  public let name: String
+  /// Per-sample input shape, e.g. `[63, 63, 3]`.
+  public let inputShape: [Int]
+  /// Layers in Keras order.
+  public let layers: [Layer]
+
+  struct Node {
+    let layer: Int
+    /// Indices into the value list: 0 is the model input, `k + 1` is node `k`'s output.
+    let inputs: [Int]
+    let outputShape: [Int]
+  }
+
+  let nodes: [Node]
+  /// For each value index, the last node that reads it (values are released after it, saving memory).
+  private let lastUse: [Int]
+
+  init(name: String, inputShape: [Int], layers: [Layer], nodes: [Node]) {
+    self.name = name
+    self.inputShape = inputShape
+    self.layers = layers
+    self.nodes = nodes
+    var last = [Int](repeating: -1, count: nodes.count + 1)
+    for (k, node) in nodes.enumerated() { for i in node.inputs { last[i] = k } }
+    last[nodes.count] = nodes.count
+    self.lastUse = last
+  }
+
+  /// Per-sample output shape.
+  public var outputShape: [Int] { nodes.last?.outputShape ?? inputShape }
+
+  /// The layer called `name`, if any.
+  public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+
+  /// Every weight of every layer (trainable and moving statistics), in Keras order.
+  public var weights: [Tensor] { layers.flatMap(\.weights) }
+  /// The weights an optimizer updates, in Keras order.
+  public var trainableWeights: [Tensor] { layers.flatMap(\.trainableWeights) }
+  /// Total parameter count, as Keras' `count_params()`.
+  public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+  public var trainableParameterCount: Int { trainableWeights.reduce(0) { $0 + $1.count } }
+
+  /// Runs the model on a batch `[N] + inputShape`.
+  ///
+  /// - Parameters:
+  ///   - training: dropout on, batch normalisation on batch statistics (updating its moving statistics).
+  ///   - logits: skip the output layer's activation (for losses computed from logits).
+  ///   - generator: randomness for dropout in training mode.
+  public func forward(
+    _ input: Tensor, training: Bool = false, logits: Bool = false, generator: inout SeededGenerator
+  ) throws -> Tensor {
+    guard input.rank == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape else {
+      throw NNError.model("\(name): input of shape \(input.shape), expected [N] + \(inputShape)")
+    }
+    if !input.isFinite {
+      let p = input.storage.pointer
+      let i = (0..<input.count).first { !p[$0].isFinite } ?? 0
+      let perSample = max(1, input.count / max(1, input.shape[0]))
+      throw TensorError.nonFinite(
+        op: "\(name) input", message: "value \(p[i]) at sample \(i / perSample), element \(i % perSample)")
+    }
+    let context = ForwardContext(training: training, generator: generator)
+    defer { generator = context.generator }
+    var values = [Tensor?](repeating: nil, count: nodes.count + 1)
+    values[0] = input
+    for (k, node) in nodes.enumerated() {
+      let layer = layers[node.layer]
+      context.skipActivation = logits && k == nodes.count - 1
+      let args = node.inputs.map { values[$0]! }
+      do {
+        values[k + 1] = try layer.forward(args, context: context)
+      } catch let error as TensorError {
+        throw NNError.layer(layer.name, "\(error)")
+      }
+      for i in node.inputs where lastUse[i] == k { values[i] = nil }
+    }
+    return values[nodes.count]!
+  }
+
+  /// Inference on a batch (no dropout, moving statistics, no graph recorded).
+  public func predict(_ input: Tensor, logits: Bool = false) throws -> Tensor {
+    var generator = SeededGenerator(seed: 0)
+    return try withoutGradients { try forward(input, training: false, logits: logits, generator: &generator) }
+  }
+
+  /// Clears the accumulated gradients of all trainable weights.
+  public func zeroGradients() { for w in trainableWeights { w.zeroGradient() } }
+
+  /// One row per layer: name, Keras class, per-sample output shape and parameter count (Keras' summary).
+  public var summaryRows: [(name: String, className: String, outputShape: [Int], parameters: Int)] {
+    var shapes = [[Int]](repeating: [], count: layers.count)
+    for node in nodes { shapes[node.layer] = node.outputShape }
+    return layers.enumerated().map { (i, l) in (l.name, l.kerasClassName, shapes[i], l.parameterCount) }
+  }
+
+  /// A printable table like Keras' `model.summary()`.
+  public func summary() -> String {
+    var lines = ["Model: \(name)  input \(inputShape)"]
+    for row in summaryRows {
+      let label = "\(row.name) (\(row.className))"
+      lines.append(label.padding(toLength: max(44, label.count + 1), withPad: " ", startingAt: 0)
+        + "\(row.outputShape)".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(row.parameters)")
+    }
+    lines.append("Total params: \(parameterCount)  trainable: \(trainableParameterCount)")
+    return lines.joined(separator: "\n")
+  }
+}
+
+import Foundation

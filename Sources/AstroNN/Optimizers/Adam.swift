@@ -1,0 +1,56 @@
+import AstroTensor
+import Foundation
+
+/// Adam exactly as Keras 3 applies it:
+/// `m = b1*m + (1-b1)*g`, `v = b2*v + (1-b2)*g²`, `lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)`,
+/// `w -= lr_t * m / (sqrt(v) + epsilon)`. Defaults: b1 0.9, b2 0.999, epsilon 1e-7 (braai uses lr 3e-4).
+public final class Adam: Optimizer {
+  public var learningRate: Float
+  public let beta1: Float, beta2: Float, epsilon: Float
+  public private(set) var iterations = 0
+  private var moments: [ObjectIdentifier: (m: Tensor, v: Tensor)] = [:]
+
+  public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+    self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+  }
+
+  public func step(_ parameters: [Tensor]) throws {
+    let t = Float(iterations + 1)
+    let alpha = learningRate * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
+    let (b1, b2, eps) = (beta1, beta2, epsilon)
+    for p in parameters {
+      guard let g = p.gradient else { continue }
+      try checkGradient(p, g)
+      let state = moments[ObjectIdentifier(p)] ?? (Tensor.zeros(p.shape), Tensor.zeros(p.shape))
+      moments[ObjectIdentifier(p)] = state
+      let w = p.storage.pointer, gp = g.storage.pointer, m = state.m.storage.pointer, v = state.v.storage.pointer
+      for i in 0..<p.count {
+        m[i] += (gp[i] - m[i]) * (1 - b1)
+        v[i] += (gp[i] * gp[i] - v[i]) * (1 - b2)
+        w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+      }
+    }
+    iterations += 1
+  }
+
+  public func stateTensors(for parameters: [Tensor]) -> [(name: String, tensor: Tensor)] {
+    var out: [(String, Tensor)] = [("iterations", Tensor(scalar: Float(iterations)))]
+    for (i, p) in parameters.enumerated() {
+      guard let s = moments[ObjectIdentifier(p)] else { continue }
+      out.append(("\(i)/m", s.m)); out.append(("\(i)/v", s.v))
+    }
+    return out
+  }
+
+  public func restoreState(_ state: [String: Tensor], for parameters: [Tensor]) throws {
+    iterations = Int(state["iterations"]?.scalarValue ?? 0)
+    moments = [:]
+    for (i, p) in parameters.enumerated() {
+      guard let m = state["\(i)/m"], let v = state["\(i)/v"] else { continue }
+      guard m.shape == p.shape, v.shape == p.shape else {
+        throw TensorError.shapeMismatch(op: "Adam state \(i)", lhs: p.shape, rhs: m.shape)
+      }
+      moments[ObjectIdentifier(p)] = (m.copy(), v.copy())
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import AstroTensor
+
+/// Stochastic gradient descent as Keras applies it, with braai's options: momentum, Nesterov and the
+/// legacy time decay `lr_t = lr / (1 + decay * iterations)`.
+/// Momentum: `v = momentum*v - lr_t*g; w += v`; Nesterov: `w += momentum*v - lr_t*g`.
+public final class SGD: Optimizer {
+  public var learningRate: Float
+  public let momentum: Float, nesterov: Bool, decay: Float
+  public private(set) var iterations = 0
+  private var velocities: [ObjectIdentifier: Tensor] = [:]
+
+  /// braai's SGD option is `SGD(learningRate: 0.01, momentum: 0.9, nesterov: true, decay: 1e-6)`.
+  public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, decay: Float = 0) {
+    self.learningRate = learningRate; self.momentum = momentum; self.nesterov = nesterov; self.decay = decay
+  }
+
+  public func step(_ parameters: [Tensor]) throws {
+    let lr = learningRate / (1 + decay * Float(iterations))
+    for p in parameters {
+      guard let g = p.gradient else { continue }
+      try checkGradient(p, g)
+      let w = p.storage.pointer, gp = g.storage.pointer
+      if momentum == 0 {
+        for i in 0..<p.count { w[i] -= lr * gp[i] }
+        continue
+      }
+      let velocity = velocities[ObjectIdentifier(p)] ?? Tensor.zeros(p.shape)
+      velocities[ObjectIdentifier(p)] = velocity
+      let v = velocity.storage.pointer
+      for i in 0..<p.count {
+        v[i] = momentum * v[i] - lr * gp[i]
+        w[i] += nesterov ? momentum * v[i] - lr * gp[i] : v[i]
+      }
+    }
+    iterations += 1
+  }
+
+  public func stateTensors(for parameters: [Tensor]) -> [(name: String, tensor: Tensor)] {
+    var out: [(String, Tensor)] = [("iterations", Tensor(scalar: Float(iterations)))]
+    for (i, p) in parameters.enumerated() {
+      if let v = velocities[ObjectIdentifier(p)] { out.append(("\(i)/velocity", v)) }
+    }
+    return out
+  }
+
+  public func restoreState(_ state: [String: Tensor], for parameters: [Tensor]) throws {
+    iterations = Int(state["iterations"]?.scalarValue ?? 0)
+    velocities = [:]
+    for (i, p) in parameters.enumerated() {
+      guard let v = state["\(i)/velocity"] else { continue }
+      guard v.shape == p.shape else { throw TensorError.shapeMismatch(op: "SGD state \(i)", lhs: p.shape, rhs: v.shape) }
+      velocities[ObjectIdentifier(p)] = v.copy()
+    }
+  }
+}

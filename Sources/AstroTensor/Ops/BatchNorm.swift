@@ -1,0 +1,87 @@
+import AstroKernels
+import Foundation
+
+extension Tensor {
+  /// Keras BatchNormalization over the last axis (channels).
+  ///
+  /// Inference: `y = gamma * (x - movingMean) / sqrt(movingVariance + epsilon) + beta`.
+  /// Training: normalises with the batch mean and biased batch variance over all other axes, and updates
+  /// the moving statistics in place with Keras' convention, `moving = moving * momentum + batch * (1 - momentum)`
+  /// (momentum weighs the OLD value). `gamma`/`beta` may be nil (Keras `scale=False` / `center=False`).
+  public func batchNormalized(
+    gamma: Tensor?, beta: Tensor?, movingMean: Tensor, movingVariance: Tensor, epsilon: Float, momentum: Float,
+    training: Bool
+  ) throws -> Tensor {
+    guard rank >= 2, let c = shape.last else {
+      throw TensorError.invalidShape(op: "batchNormalization", shape: shape, expected: "rank >= 2, channels last")
+    }
+    for (name, t) in [("moving_mean", movingMean), ("moving_variance", movingVariance), ("gamma", gamma), ("beta", beta)] {
+      if let t, t.shape != [c] {
+        throw TensorError.shapeMismatch(op: "batchNormalization \(name)", lhs: [c], rhs: t.shape)
+      }
+    }
+    let rows = count / c
+    let mean = Tensor(uninitializedShape: [c]), invStd = Tensor(uninitializedShape: [c])
+    let m = mean.storage.pointer, s = invStd.storage.pointer
+    if training {
+      guard rows > 0 else { throw TensorError.invalidShape(op: "batchNormalization", shape: shape, expected: "a non-empty batch") }
+      let variance = Tensor(uninitializedShape: [c])
+      Normalization.meanAndVariance(storage.pointer, rows: rows, channels: c, mean: m, variance: variance.storage.pointer)
+      let mm = movingMean.storage.pointer, mv = movingVariance.storage.pointer, v = variance.storage.pointer
+      for ch in 0..<c {
+        s[ch] = 1 / (v[ch] + epsilon).squareRoot()
+        mm[ch] = mm[ch] * momentum + m[ch] * (1 - momentum)
+        mv[ch] = mv[ch] * momentum + v[ch] * (1 - momentum)
+      }
+    } else {
+      m.update(from: movingMean.storage.pointer, count: c)
+      for ch in 0..<c { s[ch] = 1 / (movingVariance.storage.pointer[ch] + epsilon).squareRoot() }
+    }
+    // y = x * scale + shift with scale = gamma * invStd, shift = beta - mean * scale.
+    let scale = Tensor(uninitializedShape: [c]), shift = Tensor(uninitializedShape: [c])
+    for ch in 0..<c {
+      let gm = gamma?.storage.pointer[ch] ?? 1
+      scale.storage.pointer[ch] = gm * s[ch]
+      shift.storage.pointer[ch] = (beta?.storage.pointer[ch] ?? 0) - m[ch] * gm * s[ch]
+    }
+    let out = Tensor(uninitializedShape: shape)
+    Normalization.scaleShift(
+      storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: shift.storage.pointer,
+      output: out.storage.pointer)
+
+    let x = detached(), inputShape = shape
+    let gammaValues = gamma?.detached() ?? Tensor(repeating: 1, shape: [c])
+    var inputs = [self]
+    if let gamma { inputs.append(gamma) }
+    if let beta { inputs.append(beta) }
+    let hasGamma = gamma != nil, hasBeta = beta != nil
+    return .result(out, of: "batchNormalization", inputs: inputs) { g, needs in
+      // Capture the statistics tensors (not just their pointers) so their storage outlives the forward.
+      let m = mean.storage.pointer, s = invStd.storage.pointer
+      let sumDy = Tensor(uninitializedShape: [c]), sumDyXhat = Tensor(uninitializedShape: [c])
+      Normalization.gradientSums(
+        x.storage.pointer, outputGradient: g.storage.pointer, rows: rows, channels: c, mean: m, invStd: s,
+        sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer)
+      var dx: Tensor?
+      if needs[0] {
+        dx = Tensor(uninitializedShape: inputShape)
+        if training {
+          Normalization.trainingInputGradient(
+            x.storage.pointer, outputGradient: g.storage.pointer, rows: rows, channels: c, mean: m, invStd: s,
+            gamma: gammaValues.storage.pointer, sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer,
+            inputGradient: dx!.storage.pointer)
+        } else {
+          // Moving statistics are constants here: dx = dy * gamma * invStd.
+          let zero = Tensor(repeating: 0, shape: [c])
+          Normalization.scaleShift(
+            g.storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: zero.storage.pointer,
+            output: dx!.storage.pointer)
+        }
+      }
+      var grads: [Tensor?] = [dx]
+      if hasGamma { grads.append(sumDyXhat) }
+      if hasBeta { grads.append(sumDy) }
+      return grads
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import AstroKernels
+
+extension Tensor {
+  /// Keras Conv2D on NHWC input with an HWIO kernel `[kh, kw, inChannels, filters]`:
+  /// output `[N, outH, outW, filters]` with TensorFlow's `valid`/`same` padding rules, optional bias and a
+  /// fused ReLU (its backward masks by the saved output).
+  public func conv2D(
+    kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid, relu: Bool = false
+  ) throws -> Tensor {
+    guard rank == 4 else { throw TensorError.invalidShape(op: "conv2D", shape: shape, expected: "[N, H, W, C]") }
+    guard kernel.rank == 4, kernel.shape[2] == shape[3] else {
+      throw TensorError.shapeMismatch(op: "conv2D", lhs: shape, rhs: kernel.shape)
+    }
+    let filters = kernel.shape[3]
+    if let bias, bias.shape != [filters] {
+      throw TensorError.shapeMismatch(op: "conv2D bias", lhs: [filters], rhs: bias.shape)
+    }
+    guard
+      let g = WindowGeometry(
+        batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: kernel.shape[0],
+        kernelWidth: kernel.shape[1], strideH: strides.0, strideW: strides.1, padding: padding)
+    else {
+      throw TensorError.invalidArgument(
+        op: "conv2D", message: "kernel \(kernel.shape) with strides \(strides) and \(padding) padding does not fit input \(shape)")
+    }
+    let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, filters])
+    Convolution.forward(
+      g, input: storage.pointer, kernel: kernel.storage.pointer, filters: filters, bias: bias?.storage.pointer,
+      relu: relu, output: out.storage.pointer)
+    let x = detached(), k = kernel.detached(), saved = out.detached()
+    let inputs = bias.map { [self, kernel, $0] } ?? [self, kernel]
+    let inputShape = shape, kernelShape = kernel.shape
+    return .result(out, of: "conv2D", inputs: inputs) { grad, needs in
+      let gy = relu ? grad.zipped(saved) { dy, y in y > 0 ? dy : 0 } : grad
+      var dx: Tensor?, dk: Tensor?, db: Tensor?
+      if needs[1] || (needs.count > 2 && needs[2]) {
+        dk = Tensor(repeating: 0, shape: kernelShape)
+        if needs.count > 2 && needs[2] { db = Tensor(repeating: 0, shape: [filters]) }
+        Convolution.backwardKernel(
+          g, input: x.storage.pointer, outputGradient: gy.storage.pointer, filters: filters,
+          kernelGradient: dk!.storage.pointer, biasGradient: db?.storage.pointer)
+        if !needs[1] { dk = nil }
+      }
+      if needs[0] {
+        dx = Tensor(repeating: 0, shape: inputShape)
+        Convolution.backwardInput(
+          g, outputGradient: gy.storage.pointer, kernel: k.storage.pointer, filters: filters,
+          inputGradient: dx!.storage.pointer)
+      }
+      return [dx, dk, db]
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import AstroKernels
+import Foundation
+
+// Elementwise operations. Each forward is followed by its backward in the same function.
+
+extension Tensor {
+  /// Applies `f` to every element into a new tensor (parallel over large arrays).
+  @inline(__always)
+  func mapped(_ f: (Float) -> Float) -> Tensor {
+    let out = Tensor(uninitializedShape: shape)
+    let src = storage.pointer, dst = out.storage.pointer
+    Elementwise.forEachSlice(count) { range in for i in range { dst[i] = f(src[i]) } }
+    return out
+  }
+
+  /// Combines two same-count tensors elementwise into a new tensor.
+  @inline(__always)
+  func zipped(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    let out = Tensor(uninitializedShape: shape)
+    let a = storage.pointer, b = other.storage.pointer, dst = out.storage.pointer
+    Elementwise.forEachSlice(count) { range in for i in range { dst[i] = f(a[i], b[i]) } }
+    return out
+  }
+
+  /// `self + other` (same shape). Residual connections (ResNet's Add) use this.
+  public func adding(_ other: Tensor) throws -> Tensor {
+    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "add", lhs: shape, rhs: other.shape) }
+    let out = zipped(other, +)
+    return .result(out, of: "add", inputs: [self, other]) { g, _ in [g, g] }
+  }
+
+  /// `self - other` (same shape).
+  public func subtracting(_ other: Tensor) throws -> Tensor {
+    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "subtract", lhs: shape, rhs: other.shape) }
+    let out = zipped(other, -)
+    return .result(out, of: "subtract", inputs: [self, other]) { g, needs in
+      [g, needs[1] ? g.mapped { -$0 } : nil]
+    }
+  }
+
+  /// `self * other` elementwise (same shape).
+  public func multiplying(_ other: Tensor) throws -> Tensor {
+    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "multiply", lhs: shape, rhs: other.shape) }
+    let out = zipped(other, *)
+    let a = self.detached(), b = other.detached()
+    return .result(out, of: "multiply", inputs: [self, other]) { g, needs in
+      [needs[0] ? g.zipped(b, *) : nil, needs[1] ? g.zipped(a, *) : nil]
+    }
+  }
+
+  /// `self * factor`.
+  public func scaled(by factor: Float) -> Tensor {
+    let out = mapped { $0 * factor }
+    return .result(out, of: "scale", inputs: [self]) { g, _ in [g.mapped { $0 * factor }] }
+  }
+
+  /// `max(x, 0)`.
+  public func relu() -> Tensor {
+    let out = mapped { max($0, 0) }
+    let saved = out.detached()
+    return .result(out, of: "relu", inputs: [self]) { g, _ in
+      [g.zipped(saved) { dy, y in y > 0 ? dy : 0 }]
+    }
+  }
+
+  /// `1 / (1 + exp(-x))`, computed without overflow for large |x|.
+  public func sigmoid() -> Tensor {
+    let out = mapped(Tensor.sigmoidValue)
+    let saved = out.detached()
+    return .result(out, of: "sigmoid", inputs: [self]) { g, _ in
+      [g.zipped(saved) { dy, y in dy * y * (1 - y) }]
+    }
+  }
+
+  /// Hyperbolic tangent.
+  public func tanh() -> Tensor {
+    let out = mapped { Foundation.tanh($0) }
+    let saved = out.detached()
+    return .result(out, of: "tanh", inputs: [self]) { g, _ in
+      [g.zipped(saved) { dy, y in dy * (1 - y * y) }]
+    }
+  }
+
+  /// Natural exponential.
+  public func exp() -> Tensor {
+    let out = mapped { Foundation.exp($0) }
+    let saved = out.detached()
+    return .result(out, of: "exp", inputs: [self]) { g, _ in [g.zipped(saved, *)] }
+  }
+
+  /// Natural logarithm.
+  public func log() -> Tensor {
+    let out = mapped { Foundation.log($0) }
+    let x = detached()
+    return .result(out, of: "log", inputs: [self]) { g, _ in [g.zipped(x, /)] }
+  }
+
+  @inline(__always)
+  static func sigmoidValue(_ x: Float) -> Float {
+    x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+  }
+}

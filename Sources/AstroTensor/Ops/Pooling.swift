@@ -1,0 +1,59 @@
+import AstroKernels
+
+extension Tensor {
+  func poolGeometry(_ op: String, size: (Int, Int), strides: (Int, Int), padding: Padding) throws -> WindowGeometry {
+    guard rank == 4 else { throw TensorError.invalidShape(op: op, shape: shape, expected: "[N, H, W, C]") }
+    guard
+      let g = WindowGeometry(
+        batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: size.0,
+        kernelWidth: size.1, strideH: strides.0, strideW: strides.1, padding: padding)
+    else {
+      throw TensorError.invalidArgument(
+        op: op, message: "pool \(size) with strides \(strides) and \(padding) padding does not fit input \(shape)")
+    }
+    return g
+  }
+
+  /// Keras MaxPooling2D (strides default to the pool size; `valid` drops the last partial window).
+  /// The gradient goes to the first maximum of each window.
+  public func maxPool2D(size: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) throws -> Tensor {
+    let g = try poolGeometry("maxPool2D", size: size, strides: strides ?? size, padding: padding)
+    let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.channels])
+    let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: max(out.count, 1))
+    Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer, argmax: argmax)
+    let routes = IndexBuffer(argmax)
+    let inputShape = shape
+    return .result(out, of: "maxPool2D", inputs: [self]) { grad, _ in
+      let dx = Tensor(repeating: 0, shape: inputShape)
+      Pooling.maxBackward(g, outputGradient: grad.storage.pointer, argmax: routes.pointer, inputGradient: dx.storage.pointer)
+      return [dx]
+    }
+  }
+
+  /// Keras AveragePooling2D (strides default to the pool size).
+  public func averagePool2D(size: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) throws -> Tensor {
+    let g = try poolGeometry("averagePool2D", size: size, strides: strides ?? size, padding: padding)
+    let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.channels])
+    Pooling.averageForward(g, input: storage.pointer, output: out.storage.pointer)
+    let inputShape = shape
+    return .result(out, of: "averagePool2D", inputs: [self]) { grad, _ in
+      let dx = Tensor(repeating: 0, shape: inputShape)
+      Pooling.averageBackward(g, outputGradient: grad.storage.pointer, inputGradient: dx.storage.pointer)
+      return [dx]
+    }
+  }
+
+  /// Keras GlobalAveragePooling2D: `[N, H, W, C] -> [N, C]`.
+  public func globalAveragePool2D() throws -> Tensor {
+    guard rank == 4 else { throw TensorError.invalidShape(op: "globalAveragePool2D", shape: shape, expected: "[N, H, W, C]") }
+    let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+    return try averagePool2D(size: (h, w)).reshaped(to: [n, c])
+  }
+}
+
+/// Owns the arg-max routes of a max-pooling forward until its backward has run.
+final class IndexBuffer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Int32>
+  init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+  deinit { pointer.deallocate() }
+}

@@ -1,0 +1,2 @@
+// OpenBLAS (Debian libopenblas-dev): CBLAS interface plus the thread-count controls.
+#include <cblas.h>

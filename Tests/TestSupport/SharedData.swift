@@ -1,0 +1,24 @@
+import Foundation
+import XCTest
+
+/// Locations of the read-only material beside the project (`../shared`) and of the repository's own files.
+public enum SharedData {
+  /// The package root (three levels above this file: Tests/TestSupport/SharedData.swift).
+  public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// `../shared` next to the package root, or `SHARED_DIR` when set.
+  public static var directory: URL {
+    if let env = ProcessInfo.processInfo.environment["SHARED_DIR"] { return URL(fileURLWithPath: env) }
+    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+  }
+
+  /// The path of `relative` inside `../shared`, or an `XCTSkip` naming what is missing.
+  public static func path(_ relative: String) throws -> String {
+    let url = directory.appendingPathComponent(relative)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw XCTSkip("\(relative) not found under \(directory.path): the shared reference data is not beside this checkout")
+    }
+    return url.path
+  }
+}
