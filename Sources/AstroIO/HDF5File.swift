@@ -50,7 +50,7 @@ public final class HDF5File: @unchecked Sendable {
         }
         let flags = mode == .readOnly ? shim_f_acc_rdonly() : shim_f_acc_rdwr()
         fileID = H5Fopen(path, flags, fapl)
-        guard fileID >= 0 else { throw libraryError("", "cannot open (corrupt or truncated?): \(path)") }
+        guard fileID >= 0 else { throw libraryError("", "cannot open: \(path)") }
       case .create(let truncate):
         // New files use the 1.8 format as the floor: attributes over 64 KiB (big model configs)
         // then go to dense storage instead of failing; every HDF5 since 2008 (and h5py) reads it.

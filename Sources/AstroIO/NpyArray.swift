@@ -54,6 +54,7 @@ public struct NpyArray: Equatable, Sendable {
 
   /// Extents in C (row-major) order; `[]` for a 0-d array.
   public let shape: [Int]
+  /// The element type.
   public let dtype: DType
   /// `shape.product * dtype.itemSize` bytes, little-endian.
   public let data: Data
@@ -67,14 +68,16 @@ public struct NpyArray: Equatable, Sendable {
       throw NpyError(source: "<memory>", field: "shape", reason: "invalid shape \(shape)")
     }
     guard data.count == count * dtype.itemSize else {
+      let needed = count * dtype.itemSize
       throw NpyError(source: "<memory>", field: "data",
-                     reason: "shape \(shape) of \(dtype.rawValue) needs \(count * dtype.itemSize) bytes, got \(data.count)")
+                     reason: "shape \(shape) of \(dtype.rawValue) needs \(needed) bytes, got \(data.count)")
     }
     self.shape = shape
     self.dtype = dtype
     self.data = data.startIndex == 0 ? data : Data(data) // re-base slices so indices start at 0
   }
 
+  /// Typed constructors: `values.count` must equal the product of `shape`, otherwise they throw.
   public init(shape: [Int], floats: [Float]) throws {
     try self.init(shape: shape, dtype: .float32, data: Self.rawBytes(floats))
   }
@@ -121,8 +124,8 @@ public struct NpyArray: Equatable, Sendable {
     let needed = count * dtype.itemSize
     let available = bytes.count - header.dataOffset
     guard available >= needed else {
-      throw NpyError(source: source, field: "data",
-                     reason: "data section has \(available) bytes, shape \(header.shape) of \(header.descr) needs \(needed)")
+      throw NpyError(source: source, field: "data", reason: "data section has \(available) bytes, "
+                       + "shape \(header.shape) of \(header.descr) needs \(needed)")
     }
     // NumPy also ignores bytes after the data section.
     let start = bytes.startIndex + header.dataOffset
@@ -130,41 +133,49 @@ public struct NpyArray: Equatable, Sendable {
     try self.init(shape: header.shape, dtype: dtype, data: payload)
   }
 
-  // MARK: - Element access (converting from any dtype)
+  // MARK: - Element access (converting from any dtype; booleans read as 0 and 1)
 
+  /// The elements as `Float`s in C order (float64 and int64 values are rounded to nearest).
   public func floats() -> [Float] {
     switch dtype {
     case .float32: return values(Float.self)
     case .float64: return values(Double.self).map { Float($0) }
     case .int64: return values(Int64.self).map { Float($0) }
-    case .uint8, .bool: return data.map { Float($0) }
+    case .uint8, .bool: return bytes().map { Float($0) }
     }
   }
 
+  /// The elements as `Double`s in C order (exact for every dtype but int64 beyond 2^53).
   public func doubles() -> [Double] {
     switch dtype {
     case .float32: return values(Float.self).map { Double($0) }
     case .float64: return values(Double.self)
     case .int64: return values(Int64.self).map { Double($0) }
-    case .uint8, .bool: return data.map { Double($0) }
+    case .uint8, .bool: return bytes().map { Double($0) }
     }
   }
 
-  /// Floats are truncated toward zero; NaN and out-of-range values clamp (0 for NaN) instead of trapping.
+  /// The elements as `Int64`s. Floats are truncated toward zero; NaN gives 0 and out-of-range
+  /// values clamp instead of trapping.
   public func int64s() -> [Int64] {
     switch dtype {
     case .float32, .float64: return doubles().map(Self.clampToInt64)
     case .int64: return values(Int64.self)
-    case .uint8, .bool: return data.map { Int64($0) }
+    case .uint8, .bool: return bytes().map { Int64($0) }
     }
   }
 
-  /// Values outside 0...255 clamp; floats are truncated toward zero (NaN gives 0).
+  /// The elements as `UInt8`s. Values outside 0...255 clamp; floats are truncated toward zero (NaN gives 0).
   public func uint8s() -> [UInt8] {
     switch dtype {
-    case .uint8, .bool: return [UInt8](data)
+    case .uint8, .bool: return bytes()
     default: return int64s().map { UInt8(clamping: $0) }
     }
+  }
+
+  /// One-byte elements; any nonzero bool byte counts as true (1), as in NumPy.
+  private func bytes() -> [UInt8] {
+    dtype == .bool ? data.map { $0 == 0 ? 0 : 1 } : [UInt8](data)
   }
 
   // MARK: - Writing

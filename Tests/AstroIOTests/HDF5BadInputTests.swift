@@ -80,7 +80,8 @@ final class HDF5BadInputTests: TemporaryFolderTestCase {
                     contains: ["d6_m7.h5: /model_weights/conv1/conv1/kernel:9: no such dataset"])
     assertHDF5Error(try file.readFloats("/model_weights/conv9/conv9/kernel:0"),
                     contains: ["d6_m7.h5: /model_weights/conv9/conv9/kernel:0: no such dataset"])
-    assertHDF5Error(try file.readFloats("/model_weights/conv1"), contains: ["d6_m7.h5: /model_weights/conv1: not a dataset"])
+    assertHDF5Error(try file.readFloats("/model_weights/conv1"),
+                    contains: ["d6_m7.h5: /model_weights/conv1: not a dataset"])
     assertHDF5Error(try file.children(of: "/model_weights/conv1/conv1/kernel:0"), contains: ["not a group"])
     assertHDF5Error(try file.stringAttribute("weight_names", of: "/model_weights/conv9"),
                     contains: ["d6_m7.h5: /model_weights/conv9: no such object"])

@@ -11,7 +11,8 @@ final class HDF5WriteTests: TemporaryFolderTestCase {
       try file.createGroup("/model_weights/conv1/conv1")
       try file.createGroup("/model_weights/dropout")
       try file.setStringAttribute("layer_names", of: "/model_weights", values: ["conv1", "dropout"])
-      try file.setStringAttribute("weight_names", of: "/model_weights/conv1", values: ["conv1/kernel:0", "conv1/bias:0"])
+      try file.setStringAttribute("weight_names", of: "/model_weights/conv1",
+                                  values: ["conv1/kernel:0", "conv1/bias:0"])
       try file.setStringAttribute("weight_names", of: "/model_weights/dropout", values: [])
       try file.setStringAttribute("keras_version", of: "/", value: "2.2.4-tf")
       try file.setDoubleAttribute("loss", of: "/", value: 0.6979418396949768)
@@ -31,7 +32,8 @@ final class HDF5WriteTests: TemporaryFolderTestCase {
     try writeSample(to: path)
     let file = try HDF5File(path: path, mode: .readOnly)
     XCTAssertEqual(try file.stringAttribute("layer_names", of: "/model_weights"), ["conv1", "dropout"])
-    XCTAssertEqual(try file.stringAttribute("weight_names", of: "/model_weights/conv1"), ["conv1/kernel:0", "conv1/bias:0"])
+    XCTAssertEqual(try file.stringAttribute("weight_names", of: "/model_weights/conv1"),
+                   ["conv1/kernel:0", "conv1/bias:0"])
     XCTAssertEqual(try file.stringAttribute("weight_names", of: "/model_weights/dropout"), [])
     XCTAssertEqual(try file.stringAttribute("keras_version", of: "/"), ["2.2.4-tf"])
     XCTAssertEqual(try file.doubleAttribute("loss", of: "/"), 0.6979418396949768)

@@ -88,6 +88,7 @@ final class NpyTests: TemporaryFolderTestCase {
     XCTAssertEqual(try NpyArray(shape: [2], int64s: [-3, 1 << 40]).floats(), [-3, 1_099_511_627_776])
     XCTAssertEqual(try NpyArray(shape: [2], bools: [true, false]).doubles(), [1, 0])
     XCTAssertEqual(try NpyArray(shape: [2], doubles: [0.5, 2]).floats(), [0.5, 2])
+    XCTAssertEqual(try NpyArray(shape: [3], dtype: .bool, data: Data([2, 0, 1])).uint8s(), [1, 0, 1])
     XCTAssertThrowsError(try NpyArray(shape: [2, 2], floats: [1, 2, 3]))
     XCTAssertThrowsError(try NpyArray(shape: [-1], floats: []))
   }
@@ -105,7 +106,8 @@ final class NpyTests: TemporaryFolderTestCase {
     XCTAssertEqual(try NpyArray(data: v3).floats(), [1, 2, 3, 4, 5, 6])
     // Python 2 era 'L' suffixes and '<u1' for a byte type.
     let legacy = handMade(version: 1, lengthBytes: 2,
-                          header: "{'descr': '<u1', 'fortran_order': False, 'shape': (2L, 1L), }\n", payload: Data([7, 9]))
+                          header: "{'descr': '<u1', 'fortran_order': False, 'shape': (2L, 1L), }\n",
+                          payload: Data([7, 9]))
     XCTAssertEqual(try NpyArray(data: legacy).uint8s(), [7, 9])
     // Trailing bytes after the data section are ignored, as NumPy does.
     XCTAssertEqual(try NpyArray(data: v2 + Data([0xFF])).floats(), [1, 2, 3, 4, 5, 6])
@@ -154,7 +156,8 @@ final class NpyTests: TemporaryFolderTestCase {
                                 header: "{'descr': '<f4', 'fortran_order': False, }\n", payload: Data()),
                        named: "noshape.npy", field: "shape", contains: "missing")
     try assertNpyError(handMade(version: 1, lengthBytes: 2,
-                                header: "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }\n", payload: Data()),
+                                header: "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }\n",
+                                payload: Data()),
                        named: "negative.npy", field: "shape", contains: ">= 0")
     try assertNpyError(handMade(version: 1, lengthBytes: 2, header: "{'descr': '<f4', 'fortran_order", payload: Data()),
                        named: "garbled.npy", field: "header", contains: "cannot parse")

@@ -13,6 +13,12 @@ public enum SharedData {
     return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
   }
 
+  /// The peer frameworks' Python (`PEERS_VENV`, default `../shared/peers/.venv`, as `peers/setup.sh` makes it).
+  public static var peerPython: String {
+    let venv = ProcessInfo.processInfo.environment["PEERS_VENV"] ?? directory.appendingPathComponent("peers/.venv").path
+    return venv + "/bin/python"
+  }
+
   /// The path of `relative` inside `../shared`, or an `XCTSkip` naming what is missing.
   public static func path(_ relative: String) throws -> String {
     let url = directory.appendingPathComponent(relative)
