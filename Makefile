@@ -23,7 +23,7 @@ demo: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 clean:
 	rm -rf .build

@@ -9,7 +9,9 @@ let package = Package(
     .library(name: "AstroTensor", targets: ["AstroTensor"]),
     .library(name: "AstroNN", targets: ["AstroNN"]),
     .library(name: "AstroIO", targets: ["AstroIO"]),
+    .library(name: "ZTFAlerts", targets: ["ZTFAlerts"]),
     .executable(name: "train-demo", targets: ["TrainDemo"]),
+    .executable(name: "bench", targets: ["Bench"]),
   ],
   targets: [
     // System libraries (Debian packages; the Makefile installs them).
@@ -27,13 +29,18 @@ let package = Package(
     // Layers, models, builders (VGG6, ResNet, DenseNet), losses, optimizers, Keras weight files.
     .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO"]),
 
-    .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroIO"], path: "Examples/TrainDemo"),
+    // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
+    .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
+
+    .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
+    .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels"], path: "Benchmarks/Bench"),
 
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),
     .testTarget(name: "AstroTensorTests", dependencies: ["AstroTensor", "TestSupport"]),
     .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroIO", "TestSupport"]),
     .testTarget(name: "AstroIOTests", dependencies: ["AstroIO"]),
+    .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

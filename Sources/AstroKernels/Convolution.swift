@@ -8,30 +8,41 @@ public enum Convolution {
 
   static func chunkRows(_ g: WindowGeometry) -> Int { max(32, chunkFloats / max(1, g.patchSize)) }
 
+  /// Visits `range` of output rows in cache-sized chunks with each chunk's im2col matrix
+  /// (`rows.count × patchSize`), or the input rows themselves for pointwise windows.
+  @inline(__always)
+  static func forEachColumnChunk(
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, rows range: Range<Int>,
+    _ body: (_ rows: Range<Int>, _ columns: UnsafePointer<Float>) -> Void
+  ) {
+    let k = g.patchSize
+    let step = chunkRows(g)
+    BufferPool.shared.withScratch(g.isPointwise ? 0 : step * k) { cols in
+      var start = range.lowerBound
+      while start < range.upperBound {
+        let rows = start..<min(start + step, range.upperBound)
+        if g.isPointwise {
+          body(rows, x + rows.lowerBound * k)
+        } else {
+          Im2Col.gather(g, input: x, rows: rows, into: cols)
+          body(rows, UnsafePointer(cols))
+        }
+        start = rows.upperBound
+      }
+    }
+  }
+
   /// `y[rows × filters] = im2col(x) · kernel + bias`, then ReLU when `relu` is set.
   public static func forward(
     _ g: WindowGeometry, input x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, filters: Int,
     bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
     let k = g.patchSize
-    let step = chunkRows(g)
     Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { _, range in
-      BufferPool.shared.withScratch(g.isPointwise ? 0 : step * k) { cols in
-        var start = range.lowerBound
-        while start < range.upperBound {
-          let rows = start..<min(start + step, range.upperBound)
-          let a: UnsafePointer<Float>
-          if g.isPointwise {
-            a = x + rows.lowerBound * k
-          } else {
-            Im2Col.gather(g, input: x, rows: rows, into: cols)
-            a = UnsafePointer(cols)
-          }
-          let out = y + rows.lowerBound * filters
-          BLAS.sgemm(m: rows.count, n: filters, k: k, a: a, lda: k, b: kernel, ldb: filters, c: out, ldc: filters)
-          Elementwise.addRowVectorAndActivate(out, rows: rows.count, columns: filters, bias: bias, relu: relu)
-          start = rows.upperBound
-        }
+      forEachColumnChunk(g, input: x, rows: range) { rows, a in
+        let out = y + rows.lowerBound * filters
+        BLAS.sgemm(m: rows.count, n: filters, k: k, a: a, lda: k, b: kernel, ldb: filters, c: out, ldc: filters)
+        Elementwise.addRowVectorAndActivate(out, rows: rows.count, columns: filters, bias: bias, relu: relu)
       }
     }
   }
@@ -43,7 +54,6 @@ public enum Convolution {
     kernelGradient dk: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?
   ) {
     let k = g.patchSize
-    let step = chunkRows(g)
     let partialSize = k * filters + filters
     let workers = Parallel.workerCount
     BufferPool.shared.withScratch(partialSize * workers) { partials in
@@ -51,24 +61,12 @@ public enum Convolution {
       Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { w, range in
         let pk = partials + w * partialSize
         let pb = pk + k * filters
-        BufferPool.shared.withScratch(g.isPointwise ? 0 : step * k) { cols in
-          var start = range.lowerBound
-          while start < range.upperBound {
-            let rows = start..<min(start + step, range.upperBound)
-            let a: UnsafePointer<Float>
-            if g.isPointwise {
-              a = x + rows.lowerBound * k
-            } else {
-              Im2Col.gather(g, input: x, rows: rows, into: cols)
-              a = UnsafePointer(cols)
-            }
-            let dyRows = dy + rows.lowerBound * filters
-            BLAS.sgemm(
-              transA: true, m: k, n: filters, k: rows.count, a: a, lda: k, b: dyRows, ldb: filters, beta: 1,
-              c: pk, ldc: filters)
-            if db != nil { Elementwise.accumulateColumnSums(dyRows, rows: rows.count, columns: filters, into: pb) }
-            start = rows.upperBound
-          }
+        forEachColumnChunk(g, input: x, rows: range) { rows, a in
+          let dyRows = dy + rows.lowerBound * filters
+          BLAS.sgemm(
+            transA: true, m: k, n: filters, k: rows.count, a: a, lda: k, b: dyRows, ldb: filters, beta: 1,
+            c: pk, ldc: filters)
+          if db != nil { Elementwise.accumulateColumnSums(dyRows, rows: rows.count, columns: filters, into: pb) }
         }
       }
       for w in 0..<workers {
@@ -79,23 +77,49 @@ public enum Convolution {
     }
   }
 
-  /// Accumulates `dx += col2im(dy · kernelᵀ)`. Workers own whole samples, so their scatters never overlap.
+  /// Writes the input gradient `dx = col2im(dy · kernelᵀ)`.
+  ///
+  /// Stride-1 windows whose padding is at most `kernel - 1` use the transposed convolution instead: `dx` is
+  /// the forward convolution of `dy`, padded by `kernel - 1 - pad`, with the kernel flipped in space and its
+  /// channel axes swapped. That writes `dx` once, and its matrix product has the deep inner dimension
+  /// `kh·kw·filters` where the col2im route multiplies over `filters` only and scatters the columns back.
   public static func backwardInput(
     _ g: WindowGeometry, outputGradient dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, filters: Int,
     inputGradient dx: UnsafeMutablePointer<Float>
   ) {
+    let (kh, kw, c) = (g.kernelHeight, g.kernelWidth, g.channels)
+    if g.isPointwise {
+      // dx rows are exactly the rows of dy · kernelᵀ.
+      BLAS.parallelMatmul(m: g.outputRows, n: c, k: filters, a: dy, b: kernel, transB: true, c: dx)
+      return
+    }
+    if g.strideH == 1 && g.strideW == 1 && max(g.padTop, g.padBottom) < kh && max(g.padLeft, g.padRight) < kw,
+      let transposed = WindowGeometry(
+        batch: g.batch, inHeight: g.outHeight, inWidth: g.outWidth, channels: filters, kernelHeight: kh,
+        kernelWidth: kw, strideH: 1, strideW: 1,
+        padding: .explicit(top: kh - 1 - g.padTop, bottom: kh - 1 - g.padBottom, left: kw - 1 - g.padLeft, right: kw - 1 - g.padRight)),
+      transposed.outHeight == g.inHeight, transposed.outWidth == g.inWidth
+    {
+      BufferPool.shared.withScratch(kh * kw * c * filters) { flipped in
+        // flipped[i', j', f, ch] = kernel[kh-1-i', kw-1-j', ch, f]
+        for i in 0..<kh {
+          for j in 0..<kw {
+            let src = kernel + ((kh - 1 - i) * kw + (kw - 1 - j)) * c * filters
+            let dst = flipped + (i * kw + j) * filters * c
+            for ch in 0..<c { for f in 0..<filters { dst[f * c + ch] = src[ch * filters + f] } }
+          }
+        }
+        forward(transposed, input: dy, kernel: flipped, filters: c, bias: nil, relu: false, output: dx)
+      }
+      return
+    }
     let k = g.patchSize
     let step = chunkRows(g)
     let perSample = g.outputRowsPerSample
+    // Workers own whole samples, so their scatters never overlap.
     Parallel.forEachChunk(g.batch) { _, samples in
+      (dx + samples.lowerBound * g.inputSampleSize).update(repeating: 0, count: samples.count * g.inputSampleSize)
       let range = (samples.lowerBound * perSample)..<(samples.upperBound * perSample)
-      if g.isPointwise {
-        // dx rows are exactly the rows of dy · kernelᵀ.
-        BLAS.sgemm(
-          transB: true, m: range.count, n: k, k: filters, a: dy + range.lowerBound * filters, lda: filters,
-          b: kernel, ldb: filters, beta: 1, c: dx + range.lowerBound * k, ldc: k)
-        return
-      }
       BufferPool.shared.withScratch(step * k) { cols in
         var start = range.lowerBound
         while start < range.upperBound {

@@ -1,55 +1,46 @@
 /// Max and average pooling over NHWC inputs; workers own whole samples.
 public enum Pooling {
-  /// Max over each window. `argmax` receives, per output element, the index of the chosen input element
-  /// within its sample (the first maximum in row-major window order on ties, as TensorFlow does).
-  /// Padding (`same`) never wins: padded positions are skipped.
-  public static func maxForward(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
-    argmax: UnsafeMutablePointer<Int32>
-  ) {
+  /// Max over each window; windows are clipped to the input, so `same` padding never wins.
+  public static func maxForward(_ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>) {
     let c = g.channels
-    let outPerSample = g.outputRowsPerSample * c
-    Parallel.forEachChunk(g.batch) { _, samples in
-      for n in samples {
-        let xs = x + n * g.inputSampleSize
-        for oh in 0..<g.outHeight {
-          for ow in 0..<g.outWidth {
-            let o = n * outPerSample + (oh * g.outWidth + ow) * c
-            let best = y + o
-            let index = argmax + o
-            best.update(repeating: -.infinity, count: c)
-            index.update(repeating: -1, count: c)
-            for i in 0..<g.kernelHeight {
-              let ih = oh * g.strideH - g.padTop + i
-              guard ih >= 0 && ih < g.inHeight else { continue }
-              for j in 0..<g.kernelWidth {
-                let iw = ow * g.strideW - g.padLeft + j
-                guard iw >= 0 && iw < g.inWidth else { continue }
-                let base = (ih * g.inWidth + iw) * c
-                let src = xs + base
-                for ch in 0..<c where src[ch] > best[ch] || index[ch] < 0 {
-                  best[ch] = src[ch]
-                  index[ch] = Int32(base + ch)
-                }
-              }
-            }
-          }
+    visitWindows(g) { n, o, ih, iw, rows, cols in
+      let xs = x + n * g.inputSampleSize
+      let best = y + o
+      best.update(from: xs + (ih * g.inWidth + iw) * c, count: c)
+      for i in 0..<rows {
+        for j in 0..<cols {
+          let src = xs + ((ih + i) * g.inWidth + iw + j) * c
+          for ch in 0..<c { best[ch] = max(best[ch], src[ch]) }
         }
       }
     }
   }
 
-  /// `dx[argmax] += dy` (dx must be zeroed by the caller).
+  /// Sends each output gradient to the FIRST input element of its window (row-major order) that equals the
+  /// window's maximum, as TensorFlow does on ties; `dx` must be zeroed by the caller. Recomputing the
+  /// position from the saved input and output keeps the forward pass a plain, vectorised max.
   public static func maxBackward(
-    _ g: WindowGeometry, outputGradient dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
-    inputGradient dx: UnsafeMutablePointer<Float>
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+    outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>
   ) {
-    let outPerSample = g.outputRowsPerSample * g.channels
-    Parallel.forEachChunk(g.batch) { _, samples in
-      for n in samples {
-        let d = dx + n * g.inputSampleSize
-        let o = n * outPerSample
-        for e in 0..<outPerSample { d[Int(argmax[o + e])] += dy[o + e] }
+    let c = g.channels
+    visitWindows(g) { n, o, ih, iw, rows, cols in
+      let sampleOffset = n * g.inputSampleSize
+      // A stack buffer of per-channel "still searching" flags (heap or pool calls per window cost more
+      // than the search itself).
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { pending in
+        pending.initialize(repeating: 1)
+        let p = pending.baseAddress!
+        for i in 0..<rows {
+          for j in 0..<cols {
+            let offset = sampleOffset + ((ih + i) * g.inWidth + iw + j) * c
+            for ch in 0..<c {
+              let hit: Float = x[offset + ch] == y[o + ch] ? p[ch] : 0
+              dx[offset + ch] += hit * dy[o + ch]
+              p[ch] -= hit
+            }
+          }
+        }
       }
     }
   }

@@ -20,11 +20,14 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 /// itself, so no reference cycle forms.
 public final class GradientNode {
   public let operation: String
+  /// The profiler scope (layer name) that was active when the operation ran.
+  let scope: String?
   public private(set) var inputs: [Tensor]
   private var backwardFunction: ((Tensor, [Bool]) throws -> [Tensor?])?
 
   init(operation: String, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) {
     self.operation = operation
+    self.scope = Profiler.scope
     self.inputs = inputs
     self.backwardFunction = backward
   }
@@ -33,13 +36,28 @@ public final class GradientNode {
     guard let backwardFunction else {
       throw TensorError.gradient(message: "the graph through '\(operation)' was already used by backward()")
     }
-    return try backwardFunction(gradient, inputs.map(\.needsGradient))
+    let needs = inputs.map(\.needsGradient)
+    return try Profiler.measure("backward \(scope ?? operation)") { try backwardFunction(gradient, needs) }
   }
 
   /// Drops saved buffers once the gradient has passed through (frees activations during backward).
   func release() {
     backwardFunction = nil
     inputs = []
+  }
+
+  /// Tears a chain of nodes down iteratively. Releasing a graph that never went through backward() would
+  /// otherwise recurse once per operation (tensor -> node -> input tensor -> ...) and overflow the stack for
+  /// chains of some ten thousand operations.
+  deinit {
+    var pending = inputs
+    inputs = []
+    while var tensor = pending.popLast() {
+      // Only tensors that die here: their nodes die with them, so their inputs can be taken over.
+      guard isKnownUniquelyReferenced(&tensor), let node = tensor.gradientNode else { continue }
+      pending.append(contentsOf: node.inputs)
+      node.inputs = []
+    }
   }
 }
 
@@ -84,8 +102,9 @@ extension Tensor {
               gradients[key] = inputGradient
             }
           }
+          // Keep the released (empty) node on the tensor: another graph that still refers to this tensor
+          // then fails in runBackward ("already used") instead of silently treating it as a constant.
           node.release()
-          tensor.gradientNode = nil
         } else if tensor.requiresGradient {
           tensor.gradient = try tensor.gradient.map { try $0.adding(gradient) } ?? gradient
         }

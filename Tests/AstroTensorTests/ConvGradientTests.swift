@@ -69,6 +69,16 @@ final class ConvGradientTests: XCTestCase {
       padding: .explicit(top: 1, bottom: 0, left: 2, right: 1), seed: 150)
   }
 
+  func testExplicitPaddingStride1() throws {
+    // Stride 1 with asymmetric padding, and with padding as wide as the kernel: both input-gradient routes.
+    try checkConv(
+      "explicit padding s1", input: [2, 5, 4, 2], kernel: [3, 3, 2, 2], padding: .explicit(top: 2, bottom: 0, left: 1, right: 2),
+      seed: 152)
+    try checkConv(
+      "explicit padding >= kernel s1", input: [2, 4, 4, 2], kernel: [2, 3, 2, 2], padding: .explicit(top: 2, bottom: 1, left: 3, right: 0),
+      seed: 153)
+  }
+
   func testRectangularStrides() throws {
     try checkConv("valid 2x3 strides (2,1)", input: [2, 7, 5, 2], kernel: [2, 3, 2, 2], strides: (2, 1), seed: 155)
   }

@@ -1,10 +1,11 @@
 import AstroKernels
 import AstroTensor
 
-/// Keras `MaxPooling2D` (strides default to the pool size, `valid` padding).
-public final class MaxPooling2D: Layer {
+/// A window pooling layer: Keras `MaxPooling2D` or `AveragePooling2D` (strides default to the pool size,
+/// `valid` padding).
+public class Pooling2D: Layer {
   public var name: String
-  public let kerasClassName = "MaxPooling2D"
+  public var kerasClassName: String { "Pooling2D" }
   public let poolSize: (Int, Int), strides: (Int, Int), padding: Padding
 
   public init(_ poolSize: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
@@ -12,29 +13,33 @@ public final class MaxPooling2D: Layer {
   }
 
   public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
-    try poolOutputShape(self, inputShapes, poolSize, strides, padding)
+    try expectInputs(inputShapes, rank: 3)
+    let s = inputShapes[0]
+    guard
+      let g = WindowGeometry(
+        batch: 1, inHeight: s[0], inWidth: s[1], channels: s[2], kernelHeight: poolSize.0, kernelWidth: poolSize.1,
+        strideH: strides.0, strideW: strides.1, padding: padding)
+    else { throw NNError.layer(name, "pool \(poolSize) with strides \(strides) does not fit input \(s)") }
+    return [g.outHeight, g.outWidth, s[2]]
   }
 
   public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    fatalError("Pooling2D is abstract: use MaxPooling2D or AveragePooling2D")
+  }
+}
+
+/// Keras `MaxPooling2D`.
+public final class MaxPooling2D: Pooling2D {
+  public override var kerasClassName: String { "MaxPooling2D" }
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try inputs[0].maxPool2D(size: poolSize, strides: strides, padding: padding)
   }
 }
 
-/// Keras `AveragePooling2D` (strides default to the pool size, `valid` padding).
-public final class AveragePooling2D: Layer {
-  public var name: String
-  public let kerasClassName = "AveragePooling2D"
-  public let poolSize: (Int, Int), strides: (Int, Int), padding: Padding
-
-  public init(_ poolSize: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
-    self.poolSize = poolSize; self.strides = strides ?? poolSize; self.padding = padding; self.name = name
-  }
-
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
-    try poolOutputShape(self, inputShapes, poolSize, strides, padding)
-  }
-
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+/// Keras `AveragePooling2D`.
+public final class AveragePooling2D: Pooling2D {
+  public override var kerasClassName: String { "AveragePooling2D" }
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try inputs[0].averagePool2D(size: poolSize, strides: strides, padding: padding)
   }
 }
@@ -53,17 +58,4 @@ public final class GlobalAveragePooling2D: Layer {
   public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try inputs[0].globalAveragePool2D()
   }
-}
-
-private func poolOutputShape(
-  _ layer: Layer, _ shapes: [[Int]], _ size: (Int, Int), _ strides: (Int, Int), _ padding: Padding
-) throws -> [Int] {
-  try layer.expectInputs(shapes, rank: 3)
-  let s = shapes[0]
-  guard
-    let g = WindowGeometry(
-      batch: 1, inHeight: s[0], inWidth: s[1], channels: s[2], kernelHeight: size.0, kernelWidth: size.1,
-      strideH: strides.0, strideW: strides.1, padding: padding)
-  else { throw NNError.layer(layer.name, "pool \(size) with strides \(strides) does not fit input \(s)") }
-  return [g.outHeight, g.outWidth, s[2]]
 }

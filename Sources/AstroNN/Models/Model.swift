@@ -76,7 +76,9 @@ public final class Model {
       context.skipActivation = logits && k == nodes.count - 1
       let args = node.inputs.map { values[$0]! }
       do {
-        values[k + 1] = try layer.forward(args, context: context)
+        Profiler.scope = layer.name
+        defer { Profiler.scope = nil }
+        values[k + 1] = try Profiler.measure("forward \(layer.name)") { try layer.forward(args, context: context) }
       } catch let error as TensorError {
         throw NNError.layer(layer.name, "\(error)")
       }

@@ -42,7 +42,7 @@ extension Tensor {
         if !needs[1] { dk = nil }
       }
       if needs[0] {
-        dx = Tensor(repeating: 0, shape: inputShape)
+        dx = Tensor(uninitializedShape: inputShape)
         Convolution.backwardInput(
           g, outputGradient: gy.storage.pointer, kernel: k.storage.pointer, filters: filters,
           inputGradient: dx!.storage.pointer)

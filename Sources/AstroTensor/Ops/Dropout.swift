@@ -9,8 +9,22 @@ extension Tensor {
     let keep = 1 - rate, scale = 1 / keep
     let mask = Tensor(uninitializedShape: shape)
     let mp = mask.storage.pointer
-    for i in 0..<count { mp[i] = generator.nextUnitFloat() < keep ? scale : 0 }
-    let out = zipped(mask, *)
+    // Four 16-bit uniform draws per 64-bit random word: a keep probability resolved to 1/65536 is ample,
+    // and the mask costs a quarter of the generator calls.
+    let threshold = UInt64((Double(keep) * 65536).rounded())
+    let out = Tensor(uninitializedShape: shape)
+    let x = storage.pointer, y = out.storage.pointer
+    var i = 0
+    while i < count {
+      var bits = generator.next()
+      for _ in 0..<min(4, count - i) {
+        let m: Float = (bits & 0xFFFF) < threshold ? scale : 0
+        mp[i] = m
+        y[i] = x[i] * m
+        bits >>= 16
+        i += 1
+      }
+    }
     return .result(out, of: "dropout", inputs: [self]) { g, _ in [g.zipped(mask, *)] }
   }
 }

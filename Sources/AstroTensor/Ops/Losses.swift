@@ -54,11 +54,13 @@ extension Tensor {
       throw TensorError.shapeMismatch(op: "categoricalCrossEntropy weights", lhs: [n], rhs: weights.shape)
     }
     let p = softmaxValues(logits, k)
-    let pp = p.storage.pointer, t = targets.storage.pointer, w = weights?.storage.pointer
+    // The loss from log-softmax (log-sum-exp), not log(max(p, tiny)): exact for any logit gap.
+    let logP = logSoftmaxValues(logits, k)
+    let lp = logP.storage.pointer, t = targets.storage.pointer, w = weights?.storage.pointer
     var total = 0.0
     for i in 0..<n {
       var l: Float = 0
-      for j in 0..<k where t[i * k + j] != 0 { l -= t[i * k + j] * Foundation.log(max(pp[i * k + j], .leastNormalMagnitude)) }
+      for j in 0..<k where t[i * k + j] != 0 { l -= t[i * k + j] * lp[i * k + j] }
       total += Double((w?[i] ?? 1) * l)
     }
     guard total.isFinite else {

@@ -6,7 +6,9 @@ extension Tensor {
     guard
       let g = WindowGeometry(
         batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: size.0,
-        kernelWidth: size.1, strideH: strides.0, strideW: strides.1, padding: padding)
+        kernelWidth: size.1, strideH: strides.0, strideW: strides.1, padding: padding),
+      // Explicit padding as wide as the window makes windows of padding alone (no max, a mean over nothing).
+      max(g.padTop, g.padBottom) < size.0, max(g.padLeft, g.padRight) < size.1
     else {
       throw TensorError.invalidArgument(
         op: op, message: "pool \(size) with strides \(strides) and \(padding) padding does not fit input \(shape)")
@@ -19,13 +21,13 @@ extension Tensor {
   public func maxPool2D(size: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) throws -> Tensor {
     let g = try poolGeometry("maxPool2D", size: size, strides: strides ?? size, padding: padding)
     let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.channels])
-    let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: max(out.count, 1))
-    Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer, argmax: argmax)
-    let routes = IndexBuffer(argmax)
-    let inputShape = shape
+    Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer)
+    let x = detached(), saved = out.detached()
     return .result(out, of: "maxPool2D", inputs: [self]) { grad, _ in
-      let dx = Tensor(repeating: 0, shape: inputShape)
-      Pooling.maxBackward(g, outputGradient: grad.storage.pointer, argmax: routes.pointer, inputGradient: dx.storage.pointer)
+      let dx = Tensor(repeating: 0, shape: x.shape)
+      Pooling.maxBackward(
+        g, input: x.storage.pointer, output: saved.storage.pointer, outputGradient: grad.storage.pointer,
+        inputGradient: dx.storage.pointer)
       return [dx]
     }
   }
@@ -49,11 +51,4 @@ extension Tensor {
     let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
     return try averagePool2D(size: (h, w)).reshaped(to: [n, c])
   }
-}
-
-/// Owns the arg-max routes of a max-pooling forward until its backward has run.
-final class IndexBuffer: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<Int32>
-  init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
-  deinit { pointer.deallocate() }
 }

@@ -23,7 +23,9 @@ extension Tensor {
   public func logSoftmax() throws -> Tensor {
     guard let n = shape.last, n > 0 else { throw TensorError.invalidShape(op: "logSoftmax", shape: shape, expected: "rank >= 1") }
     let probabilities = Tensor.softmaxValues(self, n)
-    let out = probabilities.mapped { Foundation.log(max($0, .leastNormalMagnitude)) }
+    // x - max - log Σ exp(x - max): exact far from the maximum, where log(softmax) would take the log of an
+    // underflowed probability (clipped at -87.3).
+    let out = Tensor.logSoftmaxValues(self, n)
     return .result(out, of: "logSoftmax", inputs: [self]) { g, _ in
       // dx = dy - softmax * Σ dy per row.
       let dx = Tensor(uninitializedShape: g.shape)
@@ -35,6 +37,21 @@ extension Tensor {
       }
       return [dx]
     }
+  }
+
+  /// Row-wise `x - max - log(Σ exp(x - max))`.
+  static func logSoftmaxValues(_ x: Tensor, _ n: Int) -> Tensor {
+    let out = Tensor(uninitializedShape: x.shape)
+    let src = x.storage.pointer, dst = out.storage.pointer
+    for r in 0..<(x.count / n) {
+      var top = -Float.infinity
+      for j in 0..<n { top = max(top, src[r * n + j]) }
+      var total: Float = 0
+      for j in 0..<n { total += Foundation.exp(src[r * n + j] - top) }
+      let logTotal = Foundation.log(total)
+      for j in 0..<n { dst[r * n + j] = src[r * n + j] - top - logTotal }
+    }
+    return out
   }
 
   static func softmaxValues(_ x: Tensor, _ n: Int) -> Tensor {

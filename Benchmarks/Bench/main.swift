@@ -1,0 +1,96 @@
+// Throughput benchmark: `swift run -c release bench WORKLOAD [--batch N] [--samples N] [--repeats N]`.
+// Prints one JSON line with the median samples/s over the repetitions (after a warm-up) and the peak RSS.
+import AstroKernels
+import AstroNN
+import AstroTensor
+import Foundation
+
+struct Workload {
+  let make: () throws -> Model
+  let inputShape: [Int]
+  let training: Bool
+  let batch: Int
+  let samples: Int
+}
+
+let workloads: [String: Workload] = [
+  "vgg6-train": Workload(make: { try VGG6.make() }, inputShape: [63, 63, 3], training: true, batch: 64, samples: 4096),
+  "vgg6-infer": Workload(make: { try VGG6.make() }, inputShape: [63, 63, 3], training: false, batch: 1024, samples: 16384),
+  "ds-vgg6-train": Workload(make: { try VGG6.make(inputShape: [144, 144, 1]) }, inputShape: [144, 144, 1], training: true, batch: 32, samples: 1024),
+  "ds-vgg6-infer": Workload(make: { try VGG6.make(inputShape: [144, 144, 1]) }, inputShape: [144, 144, 1], training: false, batch: 32, samples: 2048),
+  "resnet50-train": Workload(make: { try ResNet.resnet50() }, inputShape: [144, 144, 1], training: true, batch: 32, samples: 128),
+  "resnet50-infer": Workload(make: { try ResNet.resnet50() }, inputShape: [144, 144, 1], training: false, batch: 32, samples: 256),
+  "densenet121-train": Workload(make: { try DenseNet.densenet121() }, inputShape: [144, 144, 1], training: true, batch: 32, samples: 128),
+  "densenet121-infer": Workload(make: { try DenseNet.densenet121() }, inputShape: [144, 144, 1], training: false, batch: 32, samples: 256),
+]
+
+func usage() -> Never {
+  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N]\nworkloads: \(workloads.keys.sorted().joined(separator: ", "))\n".utf8))
+  exit(2)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, let workload = workloads[name] else { usage() }
+arguments.removeFirst()
+var options: [String: Int] = [:]
+while arguments.count >= 2, arguments[0].hasPrefix("--"), let value = Int(arguments[1]) {
+  options[String(arguments[0].dropFirst(2))] = value
+  arguments.removeFirst(2)
+}
+guard arguments.isEmpty else { usage() }
+let batch = options["batch"] ?? workload.batch
+let samples = options["samples"] ?? workload.samples
+let repeats = options["repeats"] ?? 3
+
+/// Peak resident set size of this process in MB (VmHWM).
+func peakRSSMegabytes() -> Double {
+  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+    let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+  else { return 0 }
+  return kb / 1024
+}
+
+let model = try workload.make()
+var rng = SeededGenerator(seed: 0)
+let data = Tensor.normal([samples] + workload.inputShape, standardDeviation: 0.05, generator: &rng)
+let labels = try Tensor(shape: [samples], values: (0..<samples).map { _ in rng.nextUnitFloat() < 0.5 ? 0 : 1 })
+let optimizer = Adam(learningRate: 3e-4)
+
+/// One pass over `count` samples: training steps or inference batches.
+func pass(_ count: Int) throws {
+  for first in stride(from: 0, to: count, by: batch) {
+    let range = first..<min(first + batch, count)
+    let x = data.batch(range)
+    if workload.training {
+      try model.trainStep(x, labels: labels.batch(range), optimizer: optimizer, generator: &rng)
+    } else {
+      _ = try model.predict(x)
+    }
+  }
+}
+
+try pass(min(samples, batch * 2))  // warm-up: buffers, pools, caches
+var rates: [Double] = []
+for _ in 0..<repeats {
+  let start = DispatchTime.now().uptimeNanoseconds
+  try pass(samples)
+  rates.append(Double(samples) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+}
+rates.sort()
+let line: [String: Any] = [
+  "workload": name, "batch": batch, "samples": samples, "samples_per_s": (rates[rates.count / 2] * 10).rounded() / 10,
+  "min": (rates.first! * 10).rounded() / 10, "max": (rates.last! * 10).rounded() / 10,
+  "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10, "threads": Parallel.workerCount,
+]
+if options["profile"] == 1 {
+  // Per-layer time of one more pass, forward and backward, in milliseconds per batch.
+  Profiler.isEnabled = true
+  try pass(samples)
+  let batches = Double((samples + batch - 1) / batch)
+  for entry in Profiler.drain() {
+    FileHandle.standardError.write(Data(String(format: "%-40@ %8.2f ms\n", entry.label as NSString, entry.seconds * 1000 / batches).utf8))
+  }
+}
+let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))

@@ -1,0 +1,35 @@
+import Dispatch
+
+/// Per-layer wall-clock profile of forward and backward passes, off unless `isEnabled`.
+///
+/// Models label what they run (`Profiler.scope`), and recorded graph nodes keep that label, so the
+/// backward pass is attributed to the same layer. Used by the benchmark harness's profile output.
+public enum Profiler {
+  nonisolated(unsafe) public static var isEnabled = false
+  /// Label given to operations recorded now (set by `Model.forward` to the running layer's name).
+  nonisolated(unsafe) public static var scope: String?
+  nonisolated(unsafe) private static var totals: [String: (seconds: Double, calls: Int)] = [:]
+  nonisolated(unsafe) private static var order: [String] = []
+
+  /// Adds `seconds` to the entry `label`.
+  public static func add(_ label: String, seconds: Double) {
+    if totals[label] == nil { order.append(label) }
+    let old = totals[label] ?? (0, 0)
+    totals[label] = (old.seconds + seconds, old.calls + 1)
+  }
+
+  /// Times `body` under `label` when profiling is on.
+  @inline(__always)
+  public static func measure<R>(_ label: @autoclosure () -> String, _ body: () throws -> R) rethrows -> R {
+    guard isEnabled else { return try body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    defer { add(label(), seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+    return try body()
+  }
+
+  /// Entries in first-seen order with total seconds and call counts; clears them.
+  public static func drain() -> [(label: String, seconds: Double, calls: Int)] {
+    defer { totals = [:]; order = [] }
+    return order.map { ($0, totals[$0]!.seconds, totals[$0]!.calls) }
+  }
+}
