@@ -19,7 +19,10 @@ build: deps
 	$(SWIFT) build -c release
 
 demo: deps
-	$(SWIFT) run -c release train-demo
+	$(SWIFT) build -c release --product train-demo --product braai
+	.build/release/train-demo
+	@echo "== braai d6_m7 on the bundled ZTF alert packets (score vs the packets' production drb) =="
+	.build/release/braai score Datasets/ztf-alerts
 
 test: deps
 	$(SWIFT) build --build-tests

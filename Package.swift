@@ -12,6 +12,11 @@ let package = Package(
     .library(name: "ZTFAlerts", targets: ["ZTFAlerts"]),
     .executable(name: "train-demo", targets: ["TrainDemo"]),
     .executable(name: "bench", targets: ["Bench"]),
+    .library(name: "Braai", targets: ["Braai"]),
+    .executable(name: "braai", targets: ["BraaiCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
     // System libraries (Debian packages; the Makefile installs them).
@@ -32,6 +37,12 @@ let package = Package(
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
 
+    // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
+    .target(name: "Braai", dependencies: ["AstroNN", "ZTFAlerts"]),
+    .executableTarget(
+      name: "BraaiCLI", dependencies: ["Braai", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Examples/BraaiCLI"),
+
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
     .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels"], path: "Benchmarks/Bench"),
 
@@ -41,6 +52,7 @@ let package = Package(
     .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroIO", "TestSupport"]),
     .testTarget(name: "AstroIOTests", dependencies: ["AstroIO"]),
     .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "TestSupport"]),
+    .testTarget(name: "BraaiTests", dependencies: ["Braai", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -34,7 +34,14 @@ struct AvroFailure: Error {
   init(_ reason: String) { self.reason = reason }
 
   /// `candidate.magpsf: truncated float at byte 4123`.
+  /// `prv_candidates[3].magpsf: truncated float at byte 4123`.
   var message: String {
-    path.isEmpty ? reason : path.reversed().joined(separator: ".") + ": " + reason
+    if path.isEmpty { return reason }
+    var joined = ""
+    for component in path.reversed() {
+      if !joined.isEmpty && !component.hasPrefix("[") { joined += "." }
+      joined += component
+    }
+    return joined + ": " + reason
   }
 }

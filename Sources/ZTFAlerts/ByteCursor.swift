@@ -67,7 +67,7 @@ struct ByteCursor {
     let v = try readLong(what)
     guard v >= 0 else { throw failure("negative \(what) \(v)", at: start) }
     guard v <= Int64(remaining) else {
-      throw failure("\(what) \(v) exceeds the \(remaining) bytes left", at: start)
+      throw failure("truncated or corrupt: \(what) \(v) exceeds the \(remaining) bytes left", at: start)
     }
     return Int(v)
   }

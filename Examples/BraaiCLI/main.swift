@@ -1,0 +1,70 @@
+// braai: ZTF's real/bogus classifier from the command line.
+//   swift run -c release braai score [--weights FILE.h5] [--norm row|global] [--batch N] [--format csv|json] PATH...
+import ArgumentParser
+import Braai
+import Foundation
+import ZTFAlerts
+
+struct BraaiCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "braai", abstract: "ZTF real/bogus classification with braai (VGG6 on alert triplets).",
+    subcommands: [Score.self])
+}
+
+extension TripletNormalization: ExpressibleByArgument {}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
+
+struct Score: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Score ZTF alert packets (.avro files or folders of them); CSV or JSON to stdout.")
+
+  @Option(help: "Keras .h5 weights (default: the bundled d6_m7, which produced the packets' drb).")
+  var weights: String?
+
+  @Option(help: "Cutout normalisation: row (d6_m7) or global (d6_m9).")
+  var norm: TripletNormalization = .row
+
+  @Option(help: "Alerts per model batch.")
+  var batch: Int = 256
+
+  @Option(help: "Output format: csv or json.")
+  var format: OutputFormat = .csv
+
+  @Argument(help: "Alert packets (.avro) or folders of them.")
+  var paths: [String]
+
+  func run() throws {
+    let start = Date()
+    let model = try BraaiModel(weights: weights)
+    let files = try AlertScorer.avroFiles(in: paths)
+    let scorer = AlertScorer(model: model, normalization: norm, batchSize: batch)
+    let (alerts, failures) = scorer.score(files: files)
+    for failure in failures { FileHandle.standardError.write(Data("braai: \(failure)\n".utf8)) }
+    print(format == .csv ? Self.csv(alerts) : Self.json(alerts), terminator: "")
+    let seconds = Date().timeIntervalSince(start)
+    FileHandle.standardError.write(Data(String(
+      format: "braai: scored %d alerts from %d files, %d failed, in %.2f s\n", alerts.count, files.count,
+      failures.count, seconds).utf8))
+    if !failures.isEmpty { throw ExitCode(1) }
+  }
+
+  static func csv(_ alerts: [ScoredAlert]) -> String {
+    var out = "candid,objectId,score,drb\n"
+    for a in alerts {
+      out += "\(a.candid),\(a.objectId),\(String(format: "%.9g", a.score)),\(a.drb.map { String(format: "%.9g", $0) } ?? "")\n"
+    }
+    return out
+  }
+
+  static func json(_ alerts: [ScoredAlert]) -> String {
+    let rows = alerts.map { a -> String in
+      let drb = a.drb.map { String(format: "%.9g", $0) } ?? "null"
+      let id = a.objectId.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      return "  {\"candid\": \(a.candid), \"objectId\": \"\(id)\", \"score\": \(String(format: "%.9g", a.score)), \"drb\": \(drb)}"
+    }
+    return "[\n" + rows.joined(separator: ",\n") + "\n]\n"
+  }
+}
+
+BraaiCommand.main()

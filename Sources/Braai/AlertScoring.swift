@@ -1,0 +1,110 @@
+import AstroNN
+import AstroTensor
+import Dispatch
+import Foundation
+import ZTFAlerts
+
+/// One scored alert.
+public struct ScoredAlert: Sendable, Equatable {
+  /// The packet file it came from.
+  public let file: String
+  public let candid: Int64
+  public let objectId: String
+  /// braai's real/bogus score from the model used.
+  public let score: Float
+  /// The production score carried by the packet (`candidate.drb`), when present.
+  public let drb: Double?
+}
+
+/// A packet that could not be scored, and why.
+public struct ScoringFailure: Error, Sendable, CustomStringConvertible {
+  public let file: String
+  public let reason: String
+  public var description: String { "\(file): \(reason)" }
+}
+
+/// Scores ZTF alert packets with braai: decode, build triplets, run the model.
+///
+/// Decoding and triplet building run in parallel over the files; the model runs on batches. A packet that
+/// fails (corrupt Avro, bad gzip, odd FITS) is reported and the others are still scored, in input order.
+public struct AlertScorer {
+  public let model: BraaiModel
+  public let normalization: TripletNormalization
+  public let batchSize: Int
+
+  public init(model: BraaiModel, normalization: TripletNormalization = .row, batchSize: Int = 256) {
+    self.model = model
+    self.normalization = normalization
+    self.batchSize = max(1, batchSize)
+  }
+
+  /// `.avro` files named by `paths`: files as given, folders expanded to their `.avro` files sorted by name.
+  public static func avroFiles(in paths: [String]) throws -> [String] {
+    var files: [String] = []
+    for path in paths {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        throw ScoringFailure(file: path, reason: "no such file or folder")
+      }
+      if isFolder.boolValue {
+        let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".avro") }.sorted()
+        files += names.map { (path as NSString).appendingPathComponent($0) }
+      } else {
+        files.append(path)
+      }
+    }
+    return files
+  }
+
+  /// Scores every alert in `files`, in order. `progress(done, total)` is called after each batch of files.
+  public func score(
+    files: [String], progress: ((Int, Int) -> Void)? = nil
+  ) -> (alerts: [ScoredAlert], failures: [ScoringFailure]) {
+    var alerts: [ScoredAlert] = []
+    var failures: [ScoringFailure] = []
+    for first in stride(from: 0, to: files.count, by: batchSize) {
+      let chunk = Array(files[first..<min(first + batchSize, files.count)])
+      let decoded = decode(chunk)
+      var triplets: [[Float]] = []
+      var pending: [(file: String, alert: ZTFAlert)] = []
+      for (file, result) in zip(chunk, decoded) {
+        switch result {
+        case .success(let items):
+          for (alert, triplet) in items {
+            pending.append((file, alert))
+            triplets.append(triplet)
+          }
+        case .failure(let failure): failures.append(failure)
+        }
+      }
+      do {
+        let scores = try model.score(triplets: triplets, batchSize: batchSize)
+        for ((file, alert), score) in zip(pending, scores) {
+          alerts.append(
+            ScoredAlert(file: file, candid: alert.candid, objectId: alert.objectId, score: score, drb: alert.candidate.drb))
+        }
+      } catch {
+        failures += pending.map { ScoringFailure(file: $0.file, reason: "scoring failed: \(error)") }
+      }
+      progress?(first + chunk.count, files.count)
+    }
+    return (alerts, failures)
+  }
+
+  /// Decodes files and builds their triplets on all cores; one result per file, in order.
+  func decode(_ files: [String]) -> [Result<[(ZTFAlert, [Float])], ScoringFailure>] {
+    let results = UnsafeMutableBufferPointer<Result<[(ZTFAlert, [Float])], ScoringFailure>?>.allocate(capacity: files.count)
+    results.initialize(repeating: nil)
+    defer { results.deallocate() }
+    let norm = normalization
+    DispatchQueue.concurrentPerform(iterations: files.count) { i in
+      do {
+        let alerts = try AlertReader.read(path: files[i])
+        results[i] = .success(try alerts.map { ($0, try Triplet.make($0, normalization: norm, size: BraaiModel.cutoutSize)) })
+      } catch {
+        results[i] = .failure(ScoringFailure(file: (files[i] as NSString).lastPathComponent, reason: "\(error)"))
+      }
+    }
+    return results.map { $0! }
+  }
+}
