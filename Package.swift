@@ -14,9 +14,16 @@ let package = Package(
     .executable(name: "bench", targets: ["Bench"]),
     .library(name: "Braai", targets: ["Braai"]),
     .executable(name: "braai", targets: ["BraaiCLI"]),
+    .library(name: "AstroPlot", targets: ["AstroPlot"]),
+    .library(name: "AstroEval", targets: ["AstroEval"]),
+    .library(name: "SyntheticData", targets: ["SyntheticData"]),
+    .executable(name: "make-datasets", targets: ["MakeDatasets"]),
+    .library(name: "AlertStore", targets: ["AlertStore"]),
+    .executable(name: "alerts", targets: ["AlertsCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
   ],
   targets: [
     // System libraries (Debian packages; the Makefile installs them).
@@ -37,6 +44,24 @@ let package = Package(
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
 
+    // PNG images through libpng, a small rasteriser with a bitmap font, and charts (axes, lines, points).
+    .target(name: "AstroPlot", dependencies: ["_CPNG"]),
+    // Evaluation: confusion matrices, FNR/FPR, ROC/AUC, thresholds, JSON/Markdown reports and their plots.
+    .target(name: "AstroEval", dependencies: ["AstroPlot"]),
+    // Seeded synthetic ZTF-like triplets (63x63x3) and DeepStreaks-like streak cutouts (144x144x1).
+    .target(name: "SyntheticData", dependencies: ["AstroIO"]),
+    .executableTarget(
+      name: "MakeDatasets",
+      dependencies: ["SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Datasets/Generate"),
+    // The alert and light-curve store (SQLite through GRDB; Kowalski-like queries).
+    .target(
+      name: "AlertStore", dependencies: ["ZTFAlerts", "AstroPlot", .product(name: "GRDB", package: "GRDB.swift")]),
+    .executableTarget(
+      name: "AlertsCLI",
+      dependencies: ["AlertStore", "Braai", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Examples/AlertsCLI"),
+
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
     .target(name: "Braai", dependencies: ["AstroNN", "ZTFAlerts"]),
     .executableTarget(
@@ -53,6 +78,10 @@ let package = Package(
     .testTarget(name: "AstroIOTests", dependencies: ["AstroIO"]),
     .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "TestSupport"]),
     .testTarget(name: "BraaiTests", dependencies: ["Braai", "TestSupport"]),
+    .testTarget(name: "AstroPlotTests", dependencies: ["AstroPlot", "TestSupport"]),
+    .testTarget(name: "AstroEvalTests", dependencies: ["AstroEval", "TestSupport"]),
+    .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "TestSupport"]),
+    .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Braai", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

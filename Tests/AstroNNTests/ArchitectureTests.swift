@@ -64,17 +64,25 @@ final class ArchitectureTests: XCTestCase {
     }
   }
 
-  func testResNet18Structure() throws {
+  func testResNet18IsBraaisBottleneckVariant() throws {
+    // braai.py's ResNet18: ResNet50's stages with a conv block and one identity block each.
     let model = try ResNet.resnet18(inputShape: [144, 144, 1])
-    // Four stages of two basic blocks: 16 3x3 convolutions, 3 projection shortcuts (stages 3-5) and the stem.
     let convs = model.layers.compactMap { $0 as? Conv2D }
-    XCTAssertEqual(convs.count, 1 + 16 + 3)
-    XCTAssertNil(model.layer(named: "res2a_branch1"))
-    XCTAssertNotNil(model.layer(named: "res3a_branch1"))
-    XCTAssertEqual(convs.filter { $0.kernelSize == (3, 3) }.count, 16)
-    XCTAssertEqual(model.outputShape, [1])
-    // Stage outputs: 35 -> 35 -> 18 -> 9 -> 5 spatially, as ResNet50's at this input size.
-    XCTAssertEqual(model.summaryRows.first { $0.name == "res5b_branch2b" }?.outputShape, [5, 5, 512])
+    XCTAssertEqual(convs.count, 1 + 4 * (2 * 3) + 4)  // stem, 8 bottlenecks of 3 convs, 4 projections
+    for name in ["res2a_branch1", "res2b_branch2c", "res5b_branch2c", "fcOUT"] {
+      XCTAssertNotNil(model.layer(named: name), name)
+    }
+    XCTAssertNil(model.layer(named: "res2c_branch2a"))
+    XCTAssertEqual(model.summaryRows.first { $0.name == "res5b_branch2c" }?.outputShape, [5, 5, 1024])
+    // Parameters: ResNet50 less the identity blocks it drops (1 + 2 + 4 + 1 of them).
+    let resnet50 = try ResNet.resnet50(inputShape: [144, 144, 1])
+    func identityParameters(_ f: [Int], _ inChannels: Int) -> Int {
+      let convs = (inChannels * f[0] + f[0]) + (9 * f[0] * f[1] + f[1]) + (f[1] * f[2] + f[2])
+      return convs + 4 * (f[0] + f[1] + f[2])
+    }
+    let dropped = identityParameters([64, 64, 256], 256) + 2 * identityParameters([128, 128, 512], 512)
+      + 4 * identityParameters([256, 256, 512], 512) + identityParameters([512, 512, 1024], 1024)
+    XCTAssertEqual(model.parameterCount, resnet50.parameterCount - dropped)
   }
 
   func testShapeErrorsNameTheLayer() throws {

@@ -16,11 +16,11 @@ public enum ResNet {
     return try make(name: "ResNet50", inputShape: inputShape, seed: seed, stages: stages)
   }
 
-  /// ResNet18 in the same style: basic blocks (two 3×3 convolutions), stages of 2, 2, 2, 2 blocks with
-  /// 64, 128, 256, 512 filters; the first block of each stage has a 1×1 projection shortcut.
+  /// braai's ResNet18: ResNet50's bottleneck blocks and filters with two blocks per stage (a conv block
+  /// and one identity block), as `braai.py` defines it.
   public static func resnet18(inputShape: [Int] = [144, 144, 1], seed: UInt64 = 0) throws -> Model {
     let stages: [(filters: [Int], blocks: Int, stride: Int)] = [
-      ([64, 64], 2, 1), ([128, 128], 2, 2), ([256, 256], 2, 2), ([512, 512], 2, 2),
+      ([64, 64, 256], 2, 1), ([128, 128, 512], 2, 2), ([256, 256, 512], 2, 2), ([512, 512, 1024], 2, 2),
     ]
     return try make(name: "ResNet18", inputShape: inputShape, seed: seed, stages: stages)
   }

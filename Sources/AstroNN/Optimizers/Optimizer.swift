@@ -2,6 +2,8 @@ import AstroTensor
 
 /// Updates parameters from their accumulated gradients (`Tensor.gradient`).
 public protocol Optimizer: AnyObject {
+  /// The base learning rate (a schedule may change it between epochs).
+  var learningRate: Float { get set }
   /// Number of updates applied so far (Keras' `iterations`).
   var iterations: Int { get }
   /// Applies one update to every parameter that has a gradient. Parameters are identified by object

@@ -1,0 +1,101 @@
+import AstroTensor
+import Foundation
+
+/// Labelled images in memory: `images` `[N, H, W, C]`, binary `labels` `[N]`, and an id per sample
+/// (ZTF candids; the row index when none are given).
+public struct LabelledImages {
+  public let images: Tensor
+  public let labels: Tensor
+  public let ids: [Int64]
+
+  /// Checks that the counts agree, that labels are 0 or 1, and that every value is finite; errors name
+  /// `source` and the offending sample.
+  public init(images: Tensor, labels: Tensor, ids: [Int64]? = nil, source: String = "dataset") throws {
+    guard images.rank >= 2 else {
+      throw NNError.model("\(source): images of shape \(images.shape), expected [N, H, W, C]")
+    }
+    let n = images.shape[0]
+    guard labels.count == n else {
+      throw NNError.model("\(source): \(n) images but \(labels.count) labels")
+    }
+    if let ids, ids.count != n { throw NNError.model("\(source): \(n) images but \(ids.count) ids") }
+    if let bad = labels.values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+      throw NNError.model("\(source): label \(labels.values[bad]) of sample \(bad) is not 0 or 1")
+    }
+    if !images.isFinite {
+      let p = images.storage.pointer
+      let i = (0..<images.count).first { !p[$0].isFinite }!
+      throw NNError.model("\(source): non-finite value \(p[i]) in sample \(i / (images.count / max(n, 1)))")
+    }
+    self.images = images
+    self.labels = try labels.reshaped(to: [n]).detached()
+    self.ids = ids ?? (0..<n).map(Int64.init)
+  }
+
+  public var count: Int { images.shape[0] }
+  /// Per-sample shape, e.g. `[63, 63, 3]`.
+  public var sampleShape: [Int] { Array(images.shape.dropFirst()) }
+
+  /// The samples at `indices`, in that order.
+  public func subset(_ indices: [Int]) -> LabelledImages {
+    let per = images.count / max(count, 1)
+    let x = Tensor(uninitializedShape: [indices.count] + sampleShape)
+    let y = Tensor(uninitializedShape: [indices.count])
+    for (row, i) in indices.enumerated() {
+      (x.storage.pointer + row * per).update(from: images.storage.pointer + i * per, count: per)
+      y.storage.pointer[row] = labels.storage.pointer[i]
+    }
+    return try! LabelledImages(images: x, labels: y, ids: indices.map { ids[$0] }, checked: ())
+  }
+
+  private init(images: Tensor, labels: Tensor, ids: [Int64], checked: Void) throws {
+    self.images = images; self.labels = labels; self.ids = ids
+  }
+
+  /// Samples of each class: `[count of 0, count of 1]`.
+  public var classCounts: [Int] {
+    let positives = labels.values.reduce(0) { $0 + Int($1) }
+    return [count - positives, positives]
+  }
+
+  /// braai's class weights: `w_c = (1/n_c) / ||1/n||`, divided by `max(w)` (the rarer class gets 1).
+  public func balancedClassWeights() throws -> [Float] {
+    let counts = classCounts
+    guard counts.allSatisfy({ $0 > 0 }) else {
+      throw NNError.model("class weights: a class has no training samples (counts \(counts))")
+    }
+    let inverse = counts.map { 1 / Double($0) }
+    let norm = inverse.map { $0 * $0 }.reduce(0, +).squareRoot()
+    let weights = inverse.map { $0 / norm }
+    let top = weights.max()!
+    return weights.map { Float($0 / top) }
+  }
+
+  /// Copies the samples `indices` into a batch, flipping each image left-right and/or up-down with
+  /// probability 1/2 each when `flips` is set (braai's augmentation).
+  public func batch(_ indices: ArraySlice<Int>, flips: Bool, generator: inout SeededGenerator) -> (images: Tensor, labels: Tensor) {
+    let (h, w) = (sampleShape[0], sampleShape.count > 1 ? sampleShape[1] : 1)
+    let c = sampleShape.count > 2 ? sampleShape[2] : 1
+    let per = h * w * c
+    let x = Tensor(uninitializedShape: [indices.count] + sampleShape)
+    let y = Tensor(uninitializedShape: [indices.count])
+    for (row, i) in indices.enumerated() {
+      let src = images.storage.pointer + i * per, dst = x.storage.pointer + row * per
+      y.storage.pointer[row] = labels.storage.pointer[i]
+      let bits = flips ? generator.next() : 0
+      let (flipH, flipV) = (bits & 1 == 1, bits & 2 == 2)
+      if !flipH && !flipV {
+        dst.update(from: src, count: per)
+        continue
+      }
+      for r in 0..<h {
+        let sr = flipV ? h - 1 - r : r
+        for col in 0..<w {
+          let sc = flipH ? w - 1 - col : col
+          (dst + (r * w + col) * c).update(from: src + (sr * w + sc) * c, count: c)
+        }
+      }
+    }
+    return (x, y)
+  }
+}
