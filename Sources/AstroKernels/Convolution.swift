@@ -12,7 +12,7 @@ public enum Convolution {
   /// (`rows.count × patchSize`), or the input rows themselves for pointwise windows.
   @inline(__always)
   static func forEachColumnChunk(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, rows range: Range<Int>,
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil, rows range: Range<Int>,
     _ body: (_ rows: Range<Int>, _ columns: UnsafePointer<Float>) -> Void
   ) {
     let k = g.patchSize
@@ -22,9 +22,10 @@ public enum Convolution {
       while start < range.upperBound {
         let rows = start..<min(start + step, range.upperBound)
         if g.isPointwise {
+          precondition(inputMask == nil, "masked pointwise input is handled by the callers")
           body(rows, x + rows.lowerBound * k)
         } else {
-          Im2Col.gather(g, input: x, rows: rows, into: cols)
+          Im2Col.gather(g, input: x, mask: inputMask, rows: rows, into: cols)
           body(rows, UnsafePointer(cols))
         }
         start = rows.upperBound
@@ -32,14 +33,15 @@ public enum Convolution {
     }
   }
 
-  /// `y[rows × filters] = im2col(x) · kernel + bias`, then ReLU when `relu` is set.
+  /// `y[rows × filters] = im2col(x) · kernel + bias`, then ReLU when `relu` is set. With `inputMask`, input
+  /// elements where the mask is not positive count as 0 (see `Im2Col.gather`).
   public static func forward(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, filters: Int,
-    bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil,
+    kernel: UnsafePointer<Float>, filters: Int, bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
     let k = g.patchSize
     Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { _, range in
-      forEachColumnChunk(g, input: x, rows: range) { rows, a in
+      forEachColumnChunk(g, input: x, inputMask: inputMask, rows: range) { rows, a in
         let out = y + rows.lowerBound * filters
         BLAS.sgemm(m: rows.count, n: filters, k: k, a: a, lda: k, b: kernel, ldb: filters, c: out, ldc: filters)
         Elementwise.addRowVectorAndActivate(out, rows: rows.count, columns: filters, bias: bias, relu: relu)
@@ -48,10 +50,12 @@ public enum Convolution {
   }
 
   /// Accumulates `dKernel[patchSize × filters] += im2col(x)ᵀ · dy` and `dBias[filters] += Σ_rows dy`.
-  /// Workers sum into private partials that are added at the end.
+  /// Workers sum into private partials that are added at the end. With `outputMask` (a fused ReLU's
+  /// output), `dy` counts only where the mask is positive; each chunk is masked into cache-resident scratch.
   public static func backwardKernel(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, filters: Int,
-    kernelGradient dk: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    outputMask: UnsafePointer<Float>? = nil, filters: Int, kernelGradient dk: UnsafeMutablePointer<Float>,
+    biasGradient db: UnsafeMutablePointer<Float>?
   ) {
     let k = g.patchSize
     let partialSize = k * filters + filters
@@ -61,8 +65,14 @@ public enum Convolution {
       Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { w, range in
         let pk = partials + w * partialSize
         let pb = pk + k * filters
+        let masked = outputMask.map { _ in BufferPool.shared.take(chunkRows(g) * filters) }
+        defer { if let masked { BufferPool.shared.give(masked, count: chunkRows(g) * filters) } }
         forEachColumnChunk(g, input: x, rows: range) { rows, a in
-          let dyRows = dy + rows.lowerBound * filters
+          var dyRows = dy + rows.lowerBound * filters
+          if let outputMask, let masked {
+            maskRows(dyRows, outputMask + rows.lowerBound * filters, count: rows.count * filters, into: masked)
+            dyRows = UnsafePointer(masked)
+          }
           BLAS.sgemm(
             transA: true, m: k, n: filters, k: rows.count, a: a, lda: k, b: dyRows, ldb: filters, beta: 1,
             c: pk, ldc: filters)
@@ -83,14 +93,32 @@ public enum Convolution {
   /// the forward convolution of `dy`, padded by `kernel - 1 - pad`, with the kernel flipped in space and its
   /// channel axes swapped. That writes `dx` once, and its matrix product has the deep inner dimension
   /// `kh·kw·filters` where the col2im route multiplies over `filters` only and scatters the columns back.
+  /// With `outputMask` (a fused ReLU's output), `dy` counts only where the mask is positive.
   public static func backwardInput(
-    _ g: WindowGeometry, outputGradient dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, filters: Int,
-    inputGradient dx: UnsafeMutablePointer<Float>
+    _ g: WindowGeometry, outputGradient dy: UnsafePointer<Float>, outputMask: UnsafePointer<Float>? = nil,
+    kernel: UnsafePointer<Float>, filters: Int, inputGradient dx: UnsafeMutablePointer<Float>
   ) {
     let (kh, kw, c) = (g.kernelHeight, g.kernelWidth, g.channels)
+    let step = chunkRows(g)
     if g.isPointwise {
       // dx rows are exactly the rows of dy · kernelᵀ.
-      BLAS.parallelMatmul(m: g.outputRows, n: c, k: filters, a: dy, b: kernel, transB: true, c: dx)
+      Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { _, range in
+        BufferPool.shared.withScratch(outputMask == nil ? 0 : step * filters) { masked in
+          var start = range.lowerBound
+          while start < range.upperBound {
+            let rows = start..<min(start + step, range.upperBound)
+            var a = dy + rows.lowerBound * filters
+            if let outputMask {
+              maskRows(a, outputMask + rows.lowerBound * filters, count: rows.count * filters, into: masked)
+              a = UnsafePointer(masked)
+            }
+            BLAS.sgemm(
+              transB: true, m: rows.count, n: c, k: filters, a: a, lda: filters, b: kernel, ldb: filters,
+              c: dx + rows.lowerBound * c, ldc: c)
+            start = rows.upperBound
+          }
+        }
+      }
       return
     }
     if g.strideH == 1 && g.strideW == 1 && max(g.padTop, g.padBottom) < kh && max(g.padLeft, g.padRight) < kw,
@@ -109,28 +137,45 @@ public enum Convolution {
             for ch in 0..<c { for f in 0..<filters { dst[f * c + ch] = src[ch * filters + f] } }
           }
         }
-        forward(transposed, input: dy, kernel: flipped, filters: c, bias: nil, relu: false, output: dx)
+        forward(transposed, input: dy, inputMask: outputMask, kernel: flipped, filters: c, bias: nil, relu: false, output: dx)
       }
       return
     }
     let k = g.patchSize
-    let step = chunkRows(g)
     let perSample = g.outputRowsPerSample
     // Workers own whole samples, so their scatters never overlap.
     Parallel.forEachChunk(g.batch) { _, samples in
       (dx + samples.lowerBound * g.inputSampleSize).update(repeating: 0, count: samples.count * g.inputSampleSize)
       let range = (samples.lowerBound * perSample)..<(samples.upperBound * perSample)
-      BufferPool.shared.withScratch(step * k) { cols in
+      BufferPool.shared.withScratch(step * k + (outputMask == nil ? 0 : step * filters)) { cols in
         var start = range.lowerBound
         while start < range.upperBound {
           let rows = start..<min(start + step, range.upperBound)
+          var a = dy + rows.lowerBound * filters
+          if let outputMask {
+            let masked = cols + step * k
+            maskRows(a, outputMask + rows.lowerBound * filters, count: rows.count * filters, into: masked)
+            a = UnsafePointer(masked)
+          }
           BLAS.sgemm(
-            transB: true, m: rows.count, n: k, k: filters, a: dy + rows.lowerBound * filters, lda: filters,
+            transB: true, m: rows.count, n: k, k: filters, a: a, lda: filters,
             b: kernel, ldb: filters, c: cols, ldc: k)
           Im2Col.scatterAdd(g, cols: cols, rows: rows, into: dx)
           start = rows.upperBound
         }
       }
+    }
+  }
+
+  /// `out[i] = mask[i] > 0 ? values[i] : 0` (a ReLU's backward).
+  @inline(__always)
+  static func maskRows(
+    _ values: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    for i in 0..<count {
+      // Both loads before the select, so it compiles to a vector blend instead of a branch.
+      let v = values[i], keep = mask[i] > 0
+      out[i] = keep ? v : 0
     }
   }
 }

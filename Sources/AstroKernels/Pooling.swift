@@ -35,9 +35,11 @@ public enum Pooling {
           for j in 0..<cols {
             let offset = sampleOffset + ((ih + i) * g.inWidth + iw + j) * c
             for ch in 0..<c {
-              let hit: Float = x[offset + ch] == y[o + ch] ? p[ch] : 0
+              // Loads first, then a select: a vector blend rather than a data-dependent branch.
+              let pending = p[ch], isMax = x[offset + ch] == y[o + ch]
+              let hit: Float = isMax ? pending : 0
               dx[offset + ch] += hit * dy[o + ch]
-              p[ch] -= hit
+              p[ch] = pending - hit
             }
           }
         }

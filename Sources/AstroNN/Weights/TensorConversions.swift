@@ -2,9 +2,19 @@ import AstroIO
 import AstroTensor
 
 extension Tensor {
-  /// A tensor from a `.npy` array of any numeric dtype (converted to float32).
+  /// A tensor from a `.npy` array of any numeric dtype (converted to float32; float32 data is copied once,
+  /// straight into the tensor's storage).
   public convenience init(npy: NpyArray) throws {
-    try self.init(shape: npy.shape, values: npy.floats())
+    self.init(uninitializedShape: npy.shape)
+    if npy.dtype == .float32 {
+      npy.data.withUnsafeBytes { raw in
+        // .npy float32 is little-endian, as this machine is (NpyArray refuses big-endian files).
+        UnsafeMutableRawPointer(storage.pointer).copyMemory(from: raw.baseAddress!, byteCount: count * 4)
+      }
+    } else {
+      let values = npy.floats()
+      values.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
   }
 
   /// Reads a `.npy` file into a float32 tensor.

@@ -31,20 +31,21 @@ extension Tensor {
     let inputs = bias.map { [self, kernel, $0] } ?? [self, kernel]
     let inputShape = shape, kernelShape = kernel.shape
     return .result(out, of: "conv2D", inputs: inputs) { grad, needs in
-      let gy = relu ? grad.zipped(saved) { dy, y in y > 0 ? dy : 0 } : grad
+      // A fused ReLU's backward is applied inside the kernels (masking by the saved output).
+      let mask = relu ? UnsafePointer(saved.storage.pointer) : nil
       var dx: Tensor?, dk: Tensor?, db: Tensor?
       if needs[1] || (needs.count > 2 && needs[2]) {
         dk = Tensor(repeating: 0, shape: kernelShape)
         if needs.count > 2 && needs[2] { db = Tensor(repeating: 0, shape: [filters]) }
         Convolution.backwardKernel(
-          g, input: x.storage.pointer, outputGradient: gy.storage.pointer, filters: filters,
+          g, input: x.storage.pointer, outputGradient: grad.storage.pointer, outputMask: mask, filters: filters,
           kernelGradient: dk!.storage.pointer, biasGradient: db?.storage.pointer)
         if !needs[1] { dk = nil }
       }
       if needs[0] {
         dx = Tensor(uninitializedShape: inputShape)
         Convolution.backwardInput(
-          g, outputGradient: gy.storage.pointer, kernel: k.storage.pointer, filters: filters,
+          g, outputGradient: grad.storage.pointer, outputMask: mask, kernel: k.storage.pointer, filters: filters,
           inputGradient: dx!.storage.pointer)
       }
       return [dx, dk, db]
