@@ -69,7 +69,7 @@ let package = Package(
       path: "Examples/BraaiCLI"),
 
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
-    .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels"], path: "Benchmarks/Bench"),
+    .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
 
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),

@@ -3,6 +3,7 @@
 import AstroKernels
 import AstroNN
 import AstroTensor
+import Braai
 import Foundation
 
 struct Workload {
@@ -24,13 +25,31 @@ let workloads: [String: Workload] = [
   "densenet121-infer": Workload(make: { try DenseNet.densenet121() }, inputShape: [144, 144, 1], training: false, batch: 32, samples: 256),
 ]
 
+/// `alerts-score`: real ZTF packets (../shared's 44, else the bundled 10) read, decoded, turned into
+/// triplets and scored by braai d6_m7, the packet list repeated up to `--samples` alerts.
+func alertsScore(batch: Int, samples: Int, repeats: Int) throws -> [Double] {
+  let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+  let shared = root.deletingLastPathComponent().appendingPathComponent("shared/data/ztf-alerts").path
+  let folder = FileManager.default.fileExists(atPath: shared) ? shared : root.appendingPathComponent("Datasets/ztf-alerts").path
+  let packets = try AlertScorer.avroFiles(in: [folder])
+  let files = (0..<samples).map { packets[$0 % packets.count] }
+  let scorer = AlertScorer(model: try BraaiModel(), normalization: .row, batchSize: batch)
+  _ = scorer.score(files: Array(files.prefix(batch)))  // warm-up
+  return try (0..<repeats).map { _ in
+    let start = DispatchTime.now().uptimeNanoseconds
+    let (alerts, failures) = scorer.score(files: files)
+    guard failures.isEmpty, alerts.count == samples else { throw NNError.model("alerts-score: \(failures.first.map { "\($0)" } ?? "missing alerts")") }
+    return Double(samples) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  }
+}
+
 func usage() -> Never {
   FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N]\nworkloads: \(workloads.keys.sorted().joined(separator: ", "))\n".utf8))
   exit(2)
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let name = arguments.first, let workload = workloads[name] else { usage() }
+guard let name = arguments.first, workloads[name] != nil || name == "alerts-score" else { usage() }
 arguments.removeFirst()
 var options: [String: Int] = [:]
 while arguments.count >= 2, arguments[0].hasPrefix("--"), let value = Int(arguments[1]) {
@@ -38,9 +57,28 @@ while arguments.count >= 2, arguments[0].hasPrefix("--"), let value = Int(argume
   arguments.removeFirst(2)
 }
 guard arguments.isEmpty else { usage() }
+let repeats = options["repeats"] ?? 3
+
+/// Prints the result line: median, min and max samples/s over the repetitions, peak RSS.
+func report(_ name: String, batch: Int, samples: Int, rates unsorted: [Double]) throws {
+  let rates = unsorted.sorted()
+  let line: [String: Any] = [
+    "workload": name, "batch": batch, "samples": samples, "samples_per_s": (rates[rates.count / 2] * 10).rounded() / 10,
+    "min": (rates.first! * 10).rounded() / 10, "max": (rates.last! * 10).rounded() / 10,
+    "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10, "threads": Parallel.workerCount,
+  ]
+  let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+  print(String(decoding: json, as: UTF8.self))
+}
+
+if name == "alerts-score" {
+  let batch = options["batch"] ?? 1024, samples = options["samples"] ?? 20_000
+  try report(name, batch: batch, samples: samples, rates: try alertsScore(batch: batch, samples: samples, repeats: repeats))
+  exit(0)
+}
+let workload = workloads[name]!
 let batch = options["batch"] ?? workload.batch
 let samples = options["samples"] ?? workload.samples
-let repeats = options["repeats"] ?? 3
 
 /// Peak resident set size of this process in MB (VmHWM).
 func peakRSSMegabytes() -> Double {
@@ -77,12 +115,6 @@ for _ in 0..<repeats {
   try pass(samples)
   rates.append(Double(samples) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
 }
-rates.sort()
-let line: [String: Any] = [
-  "workload": name, "batch": batch, "samples": samples, "samples_per_s": (rates[rates.count / 2] * 10).rounded() / 10,
-  "min": (rates.first! * 10).rounded() / 10, "max": (rates.last! * 10).rounded() / 10,
-  "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10, "threads": Parallel.workerCount,
-]
 if options["profile"] == 1 {
   // Per-layer time of one more pass, forward and backward, in milliseconds per batch.
   Profiler.isEnabled = true
@@ -92,5 +124,4 @@ if options["profile"] == 1 {
     FileHandle.standardError.write(Data(String(format: "%-40@ %8.2f ms\n", entry.label as NSString, entry.seconds * 1000 / batches).utf8))
   }
 }
-let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
-print(String(decoding: json, as: UTF8.self))
+try report(name, batch: batch, samples: samples, rates: rates)

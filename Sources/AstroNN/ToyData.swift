@@ -37,13 +37,3 @@ public enum ToyData {
     return (images, labels)
   }
 }
-
-extension Tensor {
-  /// Rows `range` of the outermost axis, copied (a mini-batch).
-  public func batch(_ range: Range<Int>) -> Tensor {
-    let perRow = count / max(shape.first ?? 1, 1)
-    let out = Tensor(uninitializedShape: [range.count] + shape.dropFirst())
-    out.storage.pointer.update(from: storage.pointer + range.lowerBound * perRow, count: range.count * perRow)
-    return out
-  }
-}

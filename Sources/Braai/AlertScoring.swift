@@ -95,7 +95,11 @@ public struct AlertScorer {
   func decode(_ files: [String]) -> [Result<[(ZTFAlert, [Float])], ScoringFailure>] {
     let results = UnsafeMutableBufferPointer<Result<[(ZTFAlert, [Float])], ScoringFailure>?>.allocate(capacity: files.count)
     results.initialize(repeating: nil)
-    defer { results.deallocate() }
+    defer {
+      // Release the decoded alerts before freeing the slots (deallocate alone would leak them).
+      _ = results.deinitialize()
+      results.deallocate()
+    }
     let norm = normalization
     DispatchQueue.concurrentPerform(iterations: files.count) { i in
       do {
