@@ -1,0 +1,1 @@
+print("make-datasets: not yet")
