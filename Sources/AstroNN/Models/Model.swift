@@ -21,7 +21,7 @@ public final class Model {
 
   let nodes: [Node]
   /// For each value index, the last node that reads it (values are released after it, saving memory).
-  private let lastUse: [Int]
+  let lastUse: [Int]
 
   init(name: String, inputShape: [Int], layers: [Layer], nodes: [Node]) {
     self.name = name
@@ -57,6 +57,13 @@ public final class Model {
   public func forward(
     _ input: Tensor, training: Bool = false, logits: Bool = false, generator: inout SeededGenerator
   ) throws -> Tensor {
+    try forward(input, training: training, logits: logits, generator: &generator, foldCache: FoldCache())
+  }
+
+  /// `forward`, with folded convolution weights shared across the chunks of one `predict` call.
+  func forward(
+    _ input: Tensor, training: Bool, logits: Bool, generator: inout SeededGenerator, foldCache: FoldCache
+  ) throws -> Tensor {
     guard input.rank == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape else {
       throw NNError.model("\(name): input of shape \(input.shape), expected [N] + \(inputShape)")
     }
@@ -71,8 +78,25 @@ public final class Model {
     defer { generator = context.generator }
     var values = [Tensor?](repeating: nil, count: nodes.count + 1)
     values[0] = input
-    for (k, node) in nodes.enumerated() {
+    let fuse = !training && !GradientMode.isEnabled
+    var k = 0
+    while k < nodes.count {
+      let node = nodes[k]
       let layer = layers[node.layer]
+      if fuse && !(logits && k >= nodes.count - 3) {
+        let covered = try Profiler.measure("forward \(layer.name) (fused)") {
+          do { return try runFused(k, values: &values, cache: foldCache) } catch let error as TensorError {
+            throw NNError.layer(layer.name, "\(error)")
+          }
+        }
+        if covered > 0 {
+          for j in k..<(k + covered) {
+            for i in nodes[j].inputs where lastUse[i] == j { values[i] = nil }
+          }
+          k += covered
+          continue
+        }
+      }
       context.skipActivation = logits && k == nodes.count - 1
       let args = node.inputs.map { values[$0]! }
       do {
@@ -83,6 +107,7 @@ public final class Model {
         throw NNError.layer(layer.name, "\(error)")
       }
       for i in node.inputs where lastUse[i] == k { values[i] = nil }
+      k += 1
     }
     return values[nodes.count]!
   }
@@ -95,15 +120,18 @@ public final class Model {
   /// of `inferenceChunk` samples; the result is the same.
   public func predict(_ input: Tensor, logits: Bool = false) throws -> Tensor {
     var generator = SeededGenerator(seed: 0)
+    let cache = FoldCache()
     let n = input.shape.first ?? 0
     guard input.rank == inputShape.count + 1, n > Model.inferenceChunk else {
-      return try withoutGradients { try forward(input, training: false, logits: logits, generator: &generator) }
+      return try withoutGradients { try forward(input, training: false, logits: logits, generator: &generator, foldCache: cache) }
     }
     var output: Tensor?
     var perSample = 0
     for first in stride(from: 0, to: n, by: Model.inferenceChunk) {
       let range = first..<min(first + Model.inferenceChunk, n)
-      let part = try withoutGradients { try forward(input.batch(range), training: false, logits: logits, generator: &generator) }
+      let part = try withoutGradients {
+        try forward(input.batch(range), training: false, logits: logits, generator: &generator, foldCache: cache)
+      }
       if output == nil {
         output = Tensor(uninitializedShape: [n] + part.shape.dropFirst())
         perSample = part.count / range.count
