@@ -135,7 +135,7 @@ public final class Trainer {
     }
   }
 
-  /// Loss and accuracy of the model in inference mode on `data` (no flips, no dropout).
+  /// Loss (without class weights) and accuracy of the model in inference mode on `data` (no flips, no dropout).
   public func evaluate(_ data: LabelledImages, batchSize: Int? = nil) throws -> EvaluationResult {
     let size = batchSize ?? max(configuration.batchSize, 256)
     var scores: [Float] = []
@@ -145,8 +145,8 @@ public final class Trainer {
     for first in stride(from: 0, to: data.count, by: size) {
       let (x, y) = data.batch(all[first..<min(first + size, data.count)], flips: false, generator: &generator)
       let logits = try model.predict(x, logits: true)
-      let weights = try configuration.classWeights.map { w in try Tensor(shape: [y.count], values: y.values.map { w[Int($0)] }) }
-      lossSum += Double(try configuration.loss(logits: logits, labels: y, weights: weights).scalarValue) * Double(y.count)
+      // Unweighted, as Keras: class weights apply to the training loss only, not to validation or test.
+      lossSum += Double(try configuration.loss(logits: logits, labels: y).scalarValue) * Double(y.count)
       scores += logits.values.map { 1 / (1 + Foundation.exp(-$0)) }
     }
     let correct = zip(scores, data.labels.values).filter { ($0 >= 0.5 ? 1 : 0) == $1 }.count
