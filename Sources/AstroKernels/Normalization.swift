@@ -38,16 +38,17 @@ public enum Normalization {
   }
 
   /// Per-channel `Σ dy` and `Σ dy * (x - mean) * invStd` (the gradients of beta and gamma).
+  /// With `outputMask` (the output of a fused ReLU), `dy` counts only where the mask is positive.
   public static func gradientSums(
-    _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, channels c: Int,
-    mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, sumDy: UnsafeMutablePointer<Float>,
-    sumDyXhat: UnsafeMutablePointer<Float>
+    _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, outputMask: UnsafePointer<Float>? = nil,
+    rows: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+    sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
   ) {
     let a = columnSums(rows: rows, channels: c) { r, _, block in
-      for e in 0..<c { block[e] += dy[r * c + e] }
+      for e in 0..<c { block[e] += masked(dy, outputMask, r * c + e) }
     }
     let b = columnSums(rows: rows, channels: c) { r, _, block in
-      for e in 0..<c { block[e] += dy[r * c + e] * (x[r * c + e] - mean[e]) }
+      for e in 0..<c { block[e] += masked(dy, outputMask, r * c + e) * (x[r * c + e] - mean[e]) }
     }
     for ch in 0..<c {
       sumDy[ch] = Float(a[ch])
@@ -58,7 +59,8 @@ public enum Normalization {
   /// Training-mode input gradient:
   /// `dx = gamma * invStd / N * (N * dy - Σdy - xhat * Σ(dy * xhat))`, `xhat = (x - mean) * invStd`.
   public static func trainingInputGradient(
-    _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, rows: Int, channels c: Int,
+    _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, outputMask: UnsafePointer<Float>? = nil,
+    rows: Int, channels c: Int,
     mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
     sumDy: UnsafePointer<Float>, sumDyXhat: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>
   ) {
@@ -76,10 +78,19 @@ public enum Normalization {
       Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(c, 1))) { _, range in
         for r in range {
           let o = r * c
-          for e in 0..<c { dx[o + e] = a[e] * dy[o + e] + b[e] * x[o + e] + d[e] }
+          for e in 0..<c { dx[o + e] = a[e] * masked(dy, outputMask, o + e) + b[e] * x[o + e] + d[e] }
         }
       }
     }
+  }
+
+  /// `values[i]`, or 0 where a ReLU output `mask` is not positive (loads first: a vector select, no branch).
+  @inline(__always)
+  static func masked(_ values: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?, _ i: Int) -> Float {
+    let v = values[i]
+    guard let mask else { return v }
+    let keep = mask[i] > 0
+    return keep ? v : 0
   }
 
   /// Sums per channel with Float partials over blocks of rows, combined in Double.

@@ -34,9 +34,14 @@ public final class BatchNormalization: Layer {
   }
 
   public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    try forward(inputs, context: context, relu: false)
+  }
+
+  /// The layer followed by a ReLU, in one pass (used when a ReLU activation layer follows it).
+  func forward(_ inputs: [Tensor], context: ForwardContext, relu: Bool) throws -> Tensor {
     guard let movingMean, let movingVariance else { throw NNError.layer(name, "used before build") }
     return try inputs[0].batchNormalized(
       gamma: gamma, beta: beta, movingMean: movingMean, movingVariance: movingVariance, epsilon: epsilon,
-      momentum: momentum, training: context.training)
+      momentum: momentum, training: context.training, relu: relu)
   }
 }

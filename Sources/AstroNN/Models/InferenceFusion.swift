@@ -1,12 +1,13 @@
 import AstroTensor
 
-/// Inference rewrites applied by `Model.forward` outside training: they give the same numbers as the
-/// layer-by-layer graph (up to float rounding) with fewer passes over memory.
+/// Graph rewrites applied by `Model.forward`: the same numbers as the layer-by-layer graph (up to float
+/// rounding) with fewer passes over memory.
 ///
-/// - Conv2D → BatchNormalization [→ ReLU]: the normalisation is folded into the kernel and bias
-///   (`W' = W·s`, `b' = (b - mean)·s + beta`, `s = gamma / sqrt(var + eps)`) and the ReLU fused.
-/// - BatchNormalization → ReLU: one scale-shift-ReLU pass (DenseNet's pre-activations).
-/// - Add → ReLU: one pass (ResNet's residual connections).
+/// - Inference only — Conv2D → BatchNormalization [→ ReLU]: the normalisation is folded into the kernel and
+///   bias (`W' = W·s`, `b' = (b - mean)·s + beta`, `s = gamma / sqrt(var + eps)`) and the ReLU fused.
+/// - Training and inference — BatchNormalization → ReLU: one normalise-and-ReLU pass (DenseNet's
+///   pre-activations, ResNet's blocks); Add → ReLU: one pass (ResNet's residual connections). Their
+///   backward passes mask the gradient inside the same kernels.
 /// A rewrite applies only when each intermediate result has no other reader.
 extension Model {
   /// Folded (kernel, bias) per convolution node, computed once per `predict` call.
@@ -14,7 +15,7 @@ extension Model {
 
   /// Runs node `k` fused with its successors when a rewrite applies; returns how many nodes it covered
   /// (0 when none applies). The result is stored as the output of the last covered node.
-  func runFused(_ k: Int, values: inout [Tensor?], cache: FoldCache) throws -> Int {
+  func runFused(_ k: Int, values: inout [Tensor?], cache: FoldCache, context: ForwardContext, inference: Bool) throws -> Int {
     let node = nodes[k]
     /// Node `j`'s layer when it is of `kind` and is the only reader of node `j - 1`'s output.
     func follower(_ j: Int, _ kind: Layer.Type) -> Layer? {
@@ -25,7 +26,7 @@ extension Model {
     func isReLU(_ j: Int) -> Bool { (follower(j, ActivationLayer.self) as? ActivationLayer)?.activation == .relu }
 
     switch layers[node.layer] {
-    case let conv as Conv2D where conv.activation == .linear:
+    case let conv as Conv2D where conv.activation == .linear && inference:
       guard let bn = follower(k + 1, BatchNormalization.self) as? BatchNormalization else { return 0 }
       let relu = isReLU(k + 2)
       let folded = try cache.folded[k] ?? fold(conv, bn)
@@ -36,8 +37,13 @@ extension Model {
       values[k + covered] = y
       return covered
     case let bn as BatchNormalization:
-      guard isReLU(k + 1), let (scale, shift) = bn.inferenceAffine() else { return 0 }
-      values[k + 2] = try values[node.inputs[0]]!.channelAffine(scale: scale, shift: shift, relu: true)
+      guard isReLU(k + 1) else { return 0 }
+      let x = values[node.inputs[0]]!
+      if inference, let (scale, shift) = bn.inferenceAffine() {
+        values[k + 2] = try x.channelAffine(scale: scale, shift: shift, relu: true)
+      } else {
+        values[k + 2] = try bn.forward([x], context: context, relu: true)
+      }
       return 2
     case is Add where node.inputs.count == 2:
       guard isReLU(k + 1) else { return 0 }

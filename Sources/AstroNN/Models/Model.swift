@@ -78,14 +78,18 @@ public final class Model {
     defer { generator = context.generator }
     var values = [Tensor?](repeating: nil, count: nodes.count + 1)
     values[0] = input
-    let fuse = !training && !GradientMode.isEnabled
+    let inference = !training && !GradientMode.isEnabled
     var k = 0
     while k < nodes.count {
       let node = nodes[k]
       let layer = layers[node.layer]
-      if fuse && !(logits && k >= nodes.count - 3) {
+      if !(logits && k >= nodes.count - 3) {
+        Profiler.scope = layer.name
+        defer { Profiler.scope = nil }
         let covered = try Profiler.measure("forward \(layer.name) (fused)") {
-          do { return try runFused(k, values: &values, cache: foldCache) } catch let error as TensorError {
+          do {
+            return try runFused(k, values: &values, cache: foldCache, context: context, inference: inference)
+          } catch let error as TensorError {
             throw NNError.layer(layer.name, "\(error)")
           }
         }

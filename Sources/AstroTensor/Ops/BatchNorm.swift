@@ -8,9 +8,10 @@ extension Tensor {
   /// Training: normalises with the batch mean and biased batch variance over all other axes, and updates
   /// the moving statistics in place with Keras' convention, `moving = moving * momentum + batch * (1 - momentum)`
   /// (momentum weighs the OLD value). `gamma`/`beta` may be nil (Keras `scale=False` / `center=False`).
+  /// `relu` applies a ReLU in the same pass (and masks its gradient inside the backward kernels).
   public func batchNormalized(
     gamma: Tensor?, beta: Tensor?, movingMean: Tensor, movingVariance: Tensor, epsilon: Float, momentum: Float,
-    training: Bool
+    training: Bool, relu: Bool = false
   ) throws -> Tensor {
     guard rank >= 2, let c = shape.last else {
       throw TensorError.invalidShape(op: "batchNormalization", shape: shape, expected: "rank >= 2, channels last")
@@ -47,9 +48,9 @@ extension Tensor {
     let out = Tensor(uninitializedShape: shape)
     Normalization.scaleShift(
       storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: shift.storage.pointer,
-      output: out.storage.pointer)
+      relu: relu, output: out.storage.pointer)
 
-    let x = detached(), inputShape = shape
+    let x = detached(), inputShape = shape, saved = out.detached()
     let gammaValues = gamma?.detached() ?? Tensor(repeating: 1, shape: [c])
     var inputs = [self]
     if let gamma { inputs.append(gamma) }
@@ -58,23 +59,25 @@ extension Tensor {
     return .result(out, of: "batchNormalization", inputs: inputs) { g, needs in
       // Capture the statistics tensors (not just their pointers) so their storage outlives the forward.
       let m = mean.storage.pointer, s = invStd.storage.pointer
+      let mask = relu ? UnsafePointer(saved.storage.pointer) : nil
       let sumDy = Tensor(uninitializedShape: [c]), sumDyXhat = Tensor(uninitializedShape: [c])
       Normalization.gradientSums(
-        x.storage.pointer, outputGradient: g.storage.pointer, rows: rows, channels: c, mean: m, invStd: s,
-        sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer)
+        x.storage.pointer, outputGradient: g.storage.pointer, outputMask: mask, rows: rows, channels: c, mean: m,
+        invStd: s, sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer)
       var dx: Tensor?
       if needs[0] {
         dx = Tensor(uninitializedShape: inputShape)
         if training {
           Normalization.trainingInputGradient(
-            x.storage.pointer, outputGradient: g.storage.pointer, rows: rows, channels: c, mean: m, invStd: s,
+            x.storage.pointer, outputGradient: g.storage.pointer, outputMask: mask, rows: rows, channels: c, mean: m, invStd: s,
             gamma: gammaValues.storage.pointer, sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer,
             inputGradient: dx!.storage.pointer)
         } else {
-          // Moving statistics are constants here: dx = dy * gamma * invStd.
+          // Moving statistics are constants here: dx = dy * gamma * invStd (dy masked by a fused ReLU).
           let zero = Tensor(repeating: 0, shape: [c])
+          let gy = relu ? g.zipped(saved) { dy, y in y > 0 ? dy : 0 } : g
           Normalization.scaleShift(
-            g.storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: zero.storage.pointer,
+            gy.storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: zero.storage.pointer,
             output: dx!.storage.pointer)
         }
       }

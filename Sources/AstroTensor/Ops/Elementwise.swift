@@ -29,6 +29,18 @@ extension Tensor {
     return .result(out, of: "add", inputs: [self, other]) { g, _ in [g, g] }
   }
 
+  /// `max(self + other, 0)`: a residual connection and its ReLU in one pass; the backward masks by the
+  /// saved output and hands the same gradient to both inputs.
+  public func addingThenRelu(_ other: Tensor) throws -> Tensor {
+    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "addingThenRelu", lhs: shape, rhs: other.shape) }
+    let out = zipped(other) { max($0 + $1, 0) }
+    let saved = out.detached()
+    return .result(out, of: "addingThenRelu", inputs: [self, other]) { g, _ in
+      let masked = g.zipped(saved) { dy, y in y > 0 ? dy : 0 }
+      return [masked, masked]
+    }
+  }
+
   /// `self - other` (same shape).
   public func subtracting(_ other: Tensor) throws -> Tensor {
     guard other.shape == shape else { throw TensorError.shapeMismatch(op: "subtract", lhs: shape, rhs: other.shape) }

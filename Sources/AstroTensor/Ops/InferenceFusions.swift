@@ -24,10 +24,5 @@ extension Tensor {
     return out
   }
 
-  /// `max(a + b, 0)` (a residual connection followed by its ReLU).
-  public func addingThenRelu(_ other: Tensor) throws -> Tensor {
-    try requireInference("addingThenRelu", [self, other])
-    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "addingThenRelu", lhs: shape, rhs: other.shape) }
-    return zipped(other) { max($0 + $1, 0) }
-  }
+
 }
