@@ -20,6 +20,8 @@ let package = Package(
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
+    .library(name: "DeepStreaks", targets: ["DeepStreaks"]),
+    .executable(name: "deepstreaks", targets: ["DeepStreaksCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,10 +65,17 @@ let package = Package(
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
-    .target(name: "Braai", dependencies: ["AstroNN", "ZTFAlerts"]),
+    .target(name: "Braai", dependencies: ["AstroNN", "ZTFAlerts", "AstroEval"]),
     .executableTarget(
       name: "BraaiCLI", dependencies: ["Braai", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/BraaiCLI"),
+
+    // DeepStreaks: rb/sl/kd families of VGG6/ResNet50/DenseNet121 on 144x144x1 streak cutouts.
+    .target(name: "DeepStreaks", dependencies: ["AstroNN", "AstroEval"]),
+    .executableTarget(
+      name: "DeepStreaksCLI",
+      dependencies: ["DeepStreaks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Examples/DeepStreaksCLI"),
 
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
     .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
@@ -82,6 +91,7 @@ let package = Package(
     .testTarget(name: "AstroEvalTests", dependencies: ["AstroEval", "TestSupport"]),
     .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "TestSupport"]),
     .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Braai", "TestSupport"]),
+    .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "SyntheticData", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -8,7 +8,7 @@ import ZTFAlerts
 struct BraaiCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "braai", abstract: "ZTF real/bogus classification with braai (VGG6 on alert triplets).",
-    subcommands: [Score.self])
+    subcommands: [Score.self, Train.self, Evaluate.self])
 }
 
 extension TripletNormalization: ExpressibleByArgument {}
@@ -67,4 +67,7 @@ struct Score: ParsableCommand {
   }
 }
 
+// Line-buffered stdout, so printed lines and the progress output (written straight to the file handle)
+// appear in order when piped.
+setvbuf(stdout, nil, _IOLBF, 0)
 BraaiCommand.main()
