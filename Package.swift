@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "ZTFAlerts", targets: ["ZTFAlerts"]),
     .executable(name: "train-demo", targets: ["TrainDemo"]),
     .executable(name: "bench", targets: ["Bench"]),
+    .executable(name: "store-bench", targets: ["StoreBench"]),
     .library(name: "Braai", targets: ["Braai"]),
     .executable(name: "braai", targets: ["BraaiCLI"]),
     .library(name: "AstroPlot", targets: ["AstroPlot"]),
@@ -79,6 +80,7 @@ let package = Package(
 
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
     .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
+    .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),
 
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),

@@ -1,1 +1,2 @@
-print("alerts: not yet")
+// `alerts`: ingest ZTF alert packets into an embedded store and query it (see AlertsCommand).
+AlertsCommand.main()

@@ -1,1 +1,139 @@
-print("deepstreaks: in progress")
+// deepstreaks: DeepStreaks' rb/sl/kd classifiers for streaks of fast-moving objects (144x144x1).
+//   deepstreaks train --family rb --model vgg6 --data DIR --stamp S --out MODELS
+//   deepstreaks evaluate --family rb --model vgg6 --models MODELS --data DIR --stamp S --out REPORT
+//   deepstreaks classify --models MODELS --data DIR --stamp S          (CSV: scores per member + the rule)
+//   deepstreaks report --models MODELS --data DIR --stamp S --out REPORT  (per family and the joint rule)
+import ArgumentParser
+import AstroEval
+import AstroNN
+import AstroTensor
+import DeepStreaks
+import Foundation
+
+extension StreakFamily: ExpressibleByArgument {}
+extension StreakModelKind: ExpressibleByArgument {}
+
+struct DeepStreaksCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "deepstreaks", abstract: "DeepStreaks: rb/sl/kd ensembles of VGG6, ResNet50 and DenseNet121 on 144x144x1 streaks.",
+    subcommands: [Train.self, Evaluate.self, Classify.self, Report.self])
+}
+
+struct DataLocation: ParsableArguments {
+  @Option(help: "Folder with streaks.<stamp>.npy and labels_{rb,sl,kd}.<stamp>.npy.") var data: String
+  @Option(help: "Dataset stamp.") var stamp: String
+}
+
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Train one member; writes <family>_<model>.h5 and a report.")
+  @Option var family: StreakFamily
+  @Option var model: StreakModelKind
+  @OptionGroup var location: DataLocation
+  @Option var epochs = 20
+  @Option var batch = 32
+  @Option var lr: Float = 3e-4
+  @Option var patience = 5
+  @Option var seed: UInt32 = 42
+  @Flag(help: "Continue from the checkpoint in --out.") var resume = false
+  @Option(help: "Folder for the member weights, checkpoint and report.") var out = "deepstreaks-models"
+
+  func run() throws {
+    let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
+    print("\(family.rawValue) (\(family.positiveMeaning)): \(set.count) samples, classes \(set.classCounts)")
+    let (trainIndices, testIndices) = try DataSplit.trainTest(count: set.count, testFraction: 0.1, seed: seed)
+    let (fitIndices, validationIndices) = DataSplit.validation(trainIndices, fraction: 0.1)
+    let network = try model.make(seed: UInt64(seed))
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    var c = TrainingConfiguration()
+    c.epochs = epochs; c.batchSize = batch; c.seed = UInt64(seed); c.flips = true
+    c.classWeights = try set.subset(fitIndices).balancedClassWeights()
+    c.earlyStoppingPatience = patience; c.restoreBestWeights = true
+    c.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")
+    let trainer = Trainer(model: network, optimizer: Adam(learningRate: lr), configuration: c)
+    let history = try trainer.fit(set.subset(fitIndices), validation: set.subset(validationIndices), resume: resume)
+    let test = set.subset(testIndices)
+    let scores = try trainer.evaluate(test).scores
+    try network.saveKerasWeights(to: (out as NSString).appendingPathComponent(model.fileName(family)))
+    let report = try EvaluationReport(
+      title: "DeepStreaks \(family.rawValue) \(model.rawValue) — test set",
+      predictions: BinaryPredictions(scores: scores, labels: test.labels.values, ids: test.ids),
+      classNames: family == .sl ? ["long", "short"] : family == .kd ? ["ditch", "keep"] : ["bogus", "real"],
+      training: try TrainingCurves(kerasHistory: history.kerasHistory))
+    try report.write(to: (out as NSString).appendingPathComponent("report_\(family.rawValue)_\(model.rawValue)"))
+    let m = report.mainConfusionMatrix
+    print(String(format: "test FNR %.4f  FPR %.4f  AUC %.4f", m.falseNegativeRate ?? .nan, m.falsePositiveRate ?? .nan, report.auc ?? .nan))
+  }
+}
+
+struct Evaluate: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Evaluate one member on a labelled set.")
+  @Option var family: StreakFamily
+  @Option var model: StreakModelKind
+  @Option(help: "Folder of <family>_<model>.h5 files.") var models: String
+  @OptionGroup var location: DataLocation
+  @Option var out = "deepstreaks-evaluation"
+
+  func run() throws {
+    let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
+    let network = try model.make()
+    try network.loadKerasWeights(from: (models as NSString).appendingPathComponent(model.fileName(family)))
+    let report = try EvaluationReport(
+      title: "DeepStreaks \(family.rawValue) \(model.rawValue)",
+      predictions: BinaryPredictions(scores: network.predict(set.images).values, labels: set.labels.values, ids: set.ids))
+    try report.write(to: out)
+    print(report.markdown)
+  }
+}
+
+struct Classify: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Score cutouts with every member; CSV with the ensemble rule.")
+  @Option(help: "Folder of <family>_<model>.h5 files (each family needs one or more).") var models: String
+  @OptionGroup var location: DataLocation
+  @Option(help: "Score threshold of every member.") var threshold: Float = 0.5
+
+  func run() throws {
+    let ensemble = try DeepStreaksEnsemble(folder: models, threshold: threshold)
+    let (images, ids) = try StreakData.images(folder: location.data, stamp: location.stamp)
+    let scored = try ensemble.scores(images)
+    let decision = DeepStreaksEnsemble.decide(scored)
+    print((["id"] + scored.map { "\($0.member.family.rawValue)_\($0.member.kind.rawValue)" } + ["candidate"]).joined(separator: ","))
+    for i in ids.indices {
+      print(([String(ids[i])] + scored.map { String(format: "%.6f", $0.scores[i]) } + [decision.candidate[i] ? "1" : "0"]).joined(separator: ","))
+    }
+  }
+}
+
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Reports per family and for the joint rule on a labelled set.")
+  @Option var models: String
+  @OptionGroup var location: DataLocation
+  @Option var threshold: Float = 0.5
+  @Option var out = "deepstreaks-report"
+
+  func run() throws {
+    let ensemble = try DeepStreaksEnsemble(folder: models, threshold: threshold)
+    let (images, ids) = try StreakData.images(folder: location.data, stamp: location.stamp)
+    let scored = try ensemble.scores(images)
+    let decision = DeepStreaksEnsemble.decide(scored)
+    for family in StreakFamily.allCases {
+      let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
+      let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+      let passes = set.ids.map { decision.families[family]![index[$0]!] ? Float(1) : 0 }
+      let report = try EvaluationReport(
+        title: "DeepStreaks \(family.rawValue): any member >= \(threshold)",
+        predictions: BinaryPredictions(scores: passes, labels: set.labels.values, ids: set.ids))
+      try report.write(to: (out as NSString).appendingPathComponent(family.rawValue))
+      print("\(family.rawValue): \(report.mainConfusionMatrix.counts)")
+    }
+    let joint = try StreakData.jointLabels(folder: location.data, stamp: location.stamp)
+    let report = try EvaluationReport(
+      title: "DeepStreaks joint rule (every family passes)",
+      predictions: BinaryPredictions(scores: decision.candidate.map { $0 ? 1 : 0 }, labels: joint, ids: ids),
+      classNames: ["not a candidate", "candidate"])
+    try report.write(to: (out as NSString).appendingPathComponent("joint"))
+    print(report.markdown)
+  }
+}
+
+setvbuf(stdout, nil, _IOLBF, 0)
+DeepStreaksCommand.main()

@@ -1,0 +1,195 @@
+// Alert-store benchmark: `swift run -c release store-bench [--alerts N] [--packets N] [--queries N] [--db PATH]`.
+//
+// 1. Ingest rate: N generated alert packets (real ZTF packet bytes with new ids, positions and times, cutouts
+//    included) written as .avro files, then ingested by AlertIngester (read, decode on all cores, batched writes).
+// 2. Fill the same store up to --alerts alerts (generated records without cutouts: 1M alerts' stamps would need
+//    ~60 GB; cone and light-curve queries never read the cutouts table).
+// 3. On the full store, through a freshly opened connection: median/p90/p99 time of 5-arcsec cone searches
+//    (half centred on stored alerts, half at random) and of light-curve fetches of random objects.
+// Prints readable lines, then one JSON line with the numbers.
+import AlertStore
+import Dispatch
+import Foundation
+
+struct Options {
+  var alerts = 1_000_000
+  var packets = 20_000
+  var queries = 2000
+  var db: String? = nil
+  var template: String? = nil
+
+  init(_ arguments: [String]) {
+    var i = 1
+    func value() -> String {
+      i += 1
+      guard i < arguments.count else { fail("missing value after \(arguments[i - 1])") }
+      return arguments[i]
+    }
+    func count() -> Int {
+      let text = value()
+      guard let n = Int(text), n >= 0 else { fail("\(arguments[i - 1]) needs a count, got '\(text)'") }
+      return n
+    }
+    while i < arguments.count {
+      switch arguments[i] {
+      case "--alerts": alerts = count()
+      case "--packets": packets = count()
+      case "--queries": queries = max(1, count())
+      case "--db": db = value()
+      case "--template": template = value()
+      default: fail("unknown argument \(arguments[i]) (use --alerts N --packets N --queries N --db PATH --template FILE)")
+      }
+      i += 1
+    }
+    if alerts < packets { alerts = packets }
+  }
+}
+
+func fail(_ message: String) -> Never {
+  FileHandle.standardError.write(Data("store-bench: \(message)\n".utf8))
+  exit(2)
+}
+
+func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+/// The bundled ZTF20aajcdad packet (it has detections and upper limits in prv_candidates).
+func templatePath(_ given: String?) -> String {
+  if let given { return given }
+  let name = "Datasets/ztf-alerts/1127495406315015005.avro"
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+  for candidate in [FileManager.default.currentDirectoryPath + "/" + name, root.path + "/" + name]
+  where FileManager.default.fileExists(atPath: candidate) {
+    return candidate
+  }
+  fail("template packet \(name) not found; give --template FILE")
+}
+
+func seconds(_ start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+
+/// Median, p90 and p99 of durations, in milliseconds.
+func percentiles(_ samples: [Double]) -> (median: Double, p90: Double, p99: Double) {
+  let s = samples.sorted()
+  func at(_ q: Double) -> Double { s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))] * 1000 }
+  return (at(0.5), at(0.9), at(0.99))
+}
+
+/// Results slots for a concurrent loop.
+final class Slots<T>: @unchecked Sendable {
+  private var items: [T?]
+  private let lock = NSLock()
+  init(_ count: Int) { items = Array(repeating: nil, count: count) }
+  func set(_ i: Int, _ v: T) {
+    lock.lock()
+    items[i] = v
+    lock.unlock()
+  }
+  var values: [T] { items.map { $0! } }
+}
+
+let options = Options(CommandLine.arguments)
+let template = templatePath(options.template)
+let generator: SyntheticAlerts
+do {
+  generator = try SyntheticAlerts(
+    templatePacket: Data(contentsOf: URL(fileURLWithPath: template)), label: template, alertsPerObject: 10)
+} catch { fail("\(error)") }
+
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: work + "/packets", withIntermediateDirectories: true)
+let dbPath = options.db ?? work + "/alerts.sqlite"
+defer { try? FileManager.default.removeItem(atPath: work) }
+for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
+
+do {
+  // 1. Packets -> files -> ingest.
+  log("writing \(options.packets) generated packets to \(work)/packets ...")
+  DispatchQueue.concurrentPerform(iterations: options.packets) { i in
+    do {
+      try generator.packet(i).write(to: URL(fileURLWithPath: work + String(format: "/packets/%08d.avro", i)))
+    } catch { fail("packet \(i): \(error)") }
+  }
+  let store = try SQLiteAlertDatabase(path: dbPath)
+  let files = try PacketInput.files(in: [work + "/packets"])
+  let report = try AlertIngester(database: store, batchSize: 500).ingest(files)
+  guard report.failures.isEmpty else { fail("ingest failures: \(report.failures.prefix(3))") }
+  let ingestRate = report.alertsPerSecond
+  log(String(format: "ingest: %d packets (with cutouts) in %.2f s = %.0f alerts/s", options.packets, report.seconds, ingestRate))
+  let again = try AlertIngester(database: store, batchSize: 500).ingest(files)
+  log(String(format: "re-ingest of the same packets (all duplicates): %.0f alerts/s", again.alertsPerSecond))
+  try? FileManager.default.removeItem(atPath: work + "/packets")
+
+  // 2. Fill to options.alerts with generated records (parallel generation, 5000 per transaction).
+  let fillStart = DispatchTime.now()
+  let chunk = 5000
+  for first in stride(from: options.packets, to: options.alerts, by: chunk) {
+    let n = min(chunk, options.alerts - first)
+    let slots = Slots<AlertIngestRecord>(n)
+    DispatchQueue.concurrentPerform(iterations: n) { i in
+      do { slots.set(i, try generator.record(first + i, cutouts: false)) } catch { fail("record \(first + i): \(error)") }
+    }
+    _ = try store.insert(slots.values)
+    if (first + n) % 100_000 < chunk { log("filled \(first + n) alerts (\(Int(seconds(fillStart))) s)") }
+  }
+  let fillSeconds = seconds(fillStart)
+  let fillRate = Double(options.alerts - options.packets) / max(fillSeconds, 1e-9)
+  log(String(format: "fill: %d records (no cutouts) in %.1f s = %.0f alerts/s", options.alerts - options.packets, fillSeconds, fillRate))
+
+  // 3. Queries through a fresh connection pool.
+  let reader = try SQLiteAlertDatabase(path: dbPath, create: false)
+  let stats = try reader.statistics()
+  var rng = SystemRandomNumberGenerator()
+  _ = try reader.coneSearch(ConeQuery(ra: 1, dec: 1, radiusArcsec: 5))  // prepares the statement
+  var hitTimes: [Double] = []
+  var randomTimes: [Double] = []
+  var found = 0
+  for q in 0..<options.queries {
+    let query: ConeQuery
+    if q % 2 == 0 {
+      let i = Int.random(in: 0..<options.alerts, using: &rng)
+      let p = generator.objectPosition(i)
+      query = ConeQuery(ra: p.ra, dec: p.dec, radiusArcsec: 5)
+    } else {
+      query = ConeQuery(
+        ra: Double.random(in: 0..<360, using: &rng), dec: asin(Double.random(in: -1...1, using: &rng)) * 180 / .pi,
+        radiusArcsec: 5)
+    }
+    let start = DispatchTime.now()
+    let matches = try reader.coneSearch(query)
+    let t = seconds(start)
+    if q % 2 == 0 {
+      hitTimes.append(t)
+      found += matches.count
+    } else {
+      randomTimes.append(t)
+    }
+  }
+  var curveTimes: [Double] = []
+  var points = 0
+  for _ in 0..<options.queries {
+    let objectId = generator.objectId(Int.random(in: 0..<options.alerts, using: &rng))
+    let start = DispatchTime.now()
+    points += try reader.lightCurve(objectId: objectId).count
+    curveTimes.append(seconds(start))
+  }
+  let hits = percentiles(hitTimes)
+  let random = percentiles(randomTimes)
+  let curves = percentiles(curveTimes)
+  let size = (try? FileManager.default.attributesOfItem(atPath: dbPath))?[.size] as? Int ?? 0
+  print(String(format: "store: %d alerts, %d objects, %d light-curve points, %.2f GB", stats.alerts, stats.objects,
+    stats.detections + stats.upperLimits, Double(size) / 1e9))
+  print(String(format: "ingest (packets with cutouts, decode + write): %.0f alerts/s", ingestRate))
+  print(String(format: "fill (records without cutouts): %.0f alerts/s", fillRate))
+  print(String(format: "5\" cone on a stored object: median %.3f ms, p90 %.3f ms, p99 %.3f ms (%.1f alerts per cone)",
+    hits.median, hits.p90, hits.p99, Double(found) / Double(hitTimes.count)))
+  print(String(format: "5\" cone at a random position: median %.3f ms, p90 %.3f ms, p99 %.3f ms", random.median, random.p90, random.p99))
+  print(String(format: "light-curve fetch: median %.3f ms, p90 %.3f ms, p99 %.3f ms (%.1f points each)",
+    curves.median, curves.p90, curves.p99, Double(points) / Double(curveTimes.count)))
+  print(
+    String(
+      format: "{\"workload\":\"alert-store\",\"alerts\":%d,\"ingest_alerts_per_s\":%.0f,\"fill_alerts_per_s\":%.0f,"
+        + "\"cone5_hit_median_ms\":%.4f,\"cone5_random_median_ms\":%.4f,\"lightcurve_median_ms\":%.4f}",
+      stats.alerts, ingestRate, fillRate, hits.median, random.median, curves.median))
+} catch {
+  fail("\(error)")
+}

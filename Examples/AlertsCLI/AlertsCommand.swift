@@ -1,0 +1,56 @@
+import AlertStore
+import ArgumentParser
+import Foundation
+
+/// The `alerts` command: a single-machine, Kowalski-like store of ZTF alerts and light curves.
+struct AlertsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "alerts",
+    abstract: "Store ZTF alert packets in an embedded SQLite database and query them.",
+    discussion: """
+      Examples:
+        alerts ingest /data/ztf/20240101/            (folders are searched for .avro files)
+        alerts object ZTF20aajcdad --format json
+        alerts cone 201.6235643 36.0086571 5 --jd-min 2458880
+        alerts lightcurve ZTF20aajcdad --png lc.png
+        alerts cutout 1127495406315015005 --png triplet.png
+        alerts score --model braai
+      """,
+    subcommands: [
+      IngestCommand.self, GetCommand.self, ObjectCommand.self, ConeCommand.self, LightCurveCommand.self,
+      CutoutCommand.self, ScoreCommand.self, StatsCommand.self,
+    ])
+}
+
+/// `--db PATH`, shared by every subcommand.
+struct StoreOptions: ParsableArguments {
+  @Option(name: .long, help: "The store file (created by ingest when missing).")
+  var db: String = "alerts.sqlite"
+
+  /// Opens the store; only `ingest` creates one, the queries refuse a missing file with a clear message.
+  func open(create: Bool = false) throws -> SQLiteAlertDatabase {
+    try SQLiteAlertDatabase(path: db, create: create)
+  }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// `--format json|csv|table`, for subcommands that print records.
+struct FormatOptions: ParsableArguments {
+  @Option(name: .long, help: "How records are printed: json, csv or table.")
+  var format: OutputFormat = .table
+
+  /// Prints JSON text or a table in the chosen format.
+  func print(json: JSONText, table: RecordTable) {
+    switch format {
+    case .json: Swift.print(json.rendered)
+    case .csv: Swift.print(table.csv, terminator: "")
+    case .table: Swift.print(table.compactingFloat32().aligned, terminator: "")
+    }
+  }
+}
+
+/// Writes a line to standard error at once (progress must show while the command runs, and survive a kill).
+func printError(_ line: String) {
+  FileHandle.standardError.write(Data((line + "\n").utf8))
+}

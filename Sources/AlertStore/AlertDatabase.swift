@@ -1,0 +1,37 @@
+import Foundation
+
+/// The operations callers (the ingester, the scorer, the `alerts` command line) need from an alert store.
+///
+/// `SQLiteAlertDatabase` is the embedded implementation. A server database (PostgreSQL with a HEALPix or q3c
+/// index, say) can implement the same protocol without changing callers: nothing here exposes SQL or GRDB.
+/// Implementations must be safe to use from several threads, and must let readers run while a batch is written.
+public protocol AlertDatabase: AnyObject, Sendable {
+  /// Writes a batch in ONE transaction: either every record of the batch is stored or none is. Alerts already
+  /// stored (same candid) are left untouched, so ingesting a packet twice changes nothing. Light-curve points are
+  /// merged per (objectId, jd, fid); when a detection and an upper limit share the key, the detection wins.
+  func insert(_ records: [AlertIngestRecord]) throws -> InsertSummary
+
+  /// The alert with this candid, or nil.
+  func alert(candid: Int64) throws -> StoredAlert?
+  /// Every stored alert of the object, by jd.
+  func alerts(objectId: String) throws -> [StoredAlert]
+  /// The object's light curve: deduplicated detections and upper limits, by jd then fid.
+  func lightCurve(objectId: String) throws -> [LightCurvePoint]
+  /// Alerts within the cone (exact great-circle distance), nearest first.
+  func coneSearch(_ query: ConeQuery) throws -> [ConeMatch]
+  /// The cutouts of one alert, or nil when the alert has none stored.
+  func cutouts(candid: Int64) throws -> StoredCutouts?
+  /// Cutouts of up to `limit` alerts with candid > `after` (nil: from the start), by candid: a cursor for jobs
+  /// that walk the whole store, such as scoring.
+  func cutouts(after: Int64?, limit: Int) throws -> [StoredCutouts]
+
+  /// Saves scores in one transaction, replacing earlier scores with the same (candid, model, version).
+  func saveScores(_ scores: [ModelScore]) throws
+  /// Every score of one alert, by model and version.
+  func scores(candid: Int64) throws -> [ModelScore]
+
+  /// Number of stored alerts.
+  func alertCount() throws -> Int
+  /// Counts describing the store.
+  func statistics() throws -> StoreStatistics
+}
