@@ -18,15 +18,23 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# The main job: generate ZTF-like triplets, train braai's VGG6 on them (report, plots, weights in
+# out/demo/run), then score the real ZTF alert packets bundled in Datasets/ with braai d6_m7.
+DEMO_COUNT ?= 12000
+DEMO_EPOCHS ?= 8
 demo: deps
-	$(SWIFT) build -c release --product train-demo --product braai
-	.build/release/train-demo
-	@echo "== braai d6_m7 on the bundled ZTF alert packets (score vs the packets' production drb) =="
+	$(SWIFT) build -c release --product make-datasets
+	$(SWIFT) build -c release --product braai
+	.build/release/make-datasets triplets --count $(DEMO_COUNT) --seed 1 --stamp demo --out out/demo
+	.build/release/braai train --npy out/demo --stamp demo --epochs $(DEMO_EPOCHS) --batch 64 --patience 3 --out out/demo/run
+	@echo "== braai d6_m7 on the bundled real ZTF alert packets (score vs the packets' production drb) =="
 	.build/release/braai score Datasets/ztf-alerts
 
+# Tests run from an optimised build (the training tests need it); -enable-testing lets the store's tests
+# use @testable imports there.
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-swift-testing
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test -c release --skip-build --disable-swift-testing
 
 clean:
 	rm -rf .build

@@ -6,11 +6,13 @@ extension TripletScene {
   /// Cosmic-ray hits in the science exposure only (the template is a coadd with rays rejected), so they show
   /// in science and difference but not in the template. Peaks of 8-300 sky sigmas. Shapes: a single pixel
   /// with a little charge diffusion (30%), a compact 2-4 pixel cluster (35%), or a short straight track of
-  /// 3-10 px (35%). A quarter land on a galaxy; a quarter come with 1-3 further hits elsewhere.
+  /// 3-10 px (35%). A quarter land on a galaxy (variant suffix `_on_galaxy`); a quarter come with 1-3
+  /// further hits elsewhere.
   mutating func paintCosmicRay(_ configuration: ZTFTripletConfiguration, _ random: inout SampleRandom) -> TripletTruth {
     addFieldStars(&random)
     let position = jitteredCentre(configuration.centreJitter, &random)
-    if random.chance(0.25) {
+    let onGalaxy = random.chance(0.25)
+    if onGalaxy {
       let profile = Self.randomProfile(radii: 1.5...8, &random)
       addStaticGalaxy(
         x: position.x + random.normal(mean: 0, deviation: 2), y: position.y + random.normal(mean: 0, deviation: 2),
@@ -24,7 +26,7 @@ extension TripletScene {
         _ = paintHit(at: elsewhere, peak: random.logUniform(8...300) * sigma, &random)
       }
     }
-    return bogusTruth(.cosmicRay, variant, position)
+    return bogusTruth(.cosmicRay, onGalaxy ? variant + "_on_galaxy" : variant, position)
   }
 
   /// Paints one hit and returns its shape: "single", "cluster" or "track".

@@ -5,36 +5,51 @@ import Foundation
 extension TripletScene {
   /// A constant star (70%) or compact galaxy nucleus (30%) whose template is misregistered by 0.08-1.2 px
   /// (log-uniform, so small shifts are common): the difference shows a positive and a negative lobe. The
-  /// star's flux is set by the dipole's own matched-filter SNR (8-100, so that each lobe passes a ~5 sigma
-  /// detection threshold), so small shifts come with bright stars, as in real data; a photometric mismatch,
-  /// kept below ~30% of the dipole signal, makes one lobe stronger but never hides the other. The field stars share the misalignment.
+  /// source's flux is set by the dipole's own matched-filter SNR (10-100, so that each lobe passes a ~5 sigma
+  /// detection threshold): small shifts come with bright stars, as in real data. A photometric mismatch
+  /// whose residual is at most 30% of the dipole signal makes one lobe stronger but never hides the other.
+  /// The field stars share the misalignment and the mismatch.
   mutating func paintDipole(_ configuration: ZTFTripletConfiguration, _ random: inout SampleRandom) -> TripletTruth {
     let shift = random.logUniform(0.08...1.2)
     let direction = random.uniform(0, 2 * Double.pi)
     templateShift = (shift * Foundation.cos(direction), shift * Foundation.sin(direction))
-    let psfSigma = conditions.sciencePSF.sigma
-    fluxMismatch = random.uniform(-1, 1) * 0.2 * min(shift / psfSigma, 1)
+    let position = jitteredCentre(configuration.centreJitter, &random)
+    let dipoleSNR = random.logUniform(10...100)
+    let star = random.chance(0.7)
+    let profile = SersicProfile(
+      effectiveRadius: random.uniform(0.8, 2.5), index: random.uniform(1, 4),
+      axisRatio: random.uniform(0.5, 1), angle: random.uniform(0, Double.pi))
+
+    // Measure the dipole on the rendered unit-flux profiles, so that the SNR holds for Moffat wings,
+    // galaxies and shifts beyond the linear regime alike: signal = |p - p shifted| per unit flux.
+    var unshifted = Raster(width: size, height: size), shifted = unshifted
+    func render(_ raster: inout Raster, _ dx: Double, _ dy: Double) {
+      if star {
+        raster.addPointSource(x: position.x + dx, y: position.y + dy, flux: 1, psf: conditions.sciencePSF)
+      } else {
+        raster.addGalaxy(x: position.x + dx, y: position.y + dy, flux: 1, profile: profile, psf: conditions.sciencePSF)
+      }
+    }
+    render(&unshifted, 0, 0)
+    render(&shifted, templateShift.x, templateShift.y)
+    func norm(_ values: [Double]) -> Double { values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    let dipolePerFlux = norm(zip(unshifted.pixels, shifted.pixels).map { Double($0 - $1) })
+    let profilePerFlux = norm(unshifted.pixels.map(Double.init))
+    fluxMismatch = random.uniform(-1, 1) * 0.3 * dipolePerFlux / profilePerFlux
     addFieldStars(&random)
 
-    let position = jitteredCentre(configuration.centreJitter, &random)
-    let dipoleSNR = random.logUniform(8...100)
-    // A shift d of a Gaussian PSF leaves F d sqrt(integral |grad p|^2) = F d / (sqrt(2) sigma sqrt(area))
-    // of matched-filter signal in the difference.
-    let area = conditions.sciencePSF.noiseEquivalentArea
-    var flux = dipoleSNR * conditions.differenceSigma * area.squareRoot() * 2.0.squareRoot() * psfSigma / shift
-    // Keep the star below saturation: saturated stars are a kind of their own.
+    let wanted = dipoleSNR * conditions.differenceSigma / max(dipolePerFlux, 1e-12)
+    // Keep the source below saturation (saturated stars are a kind of their own), at the cost of a weaker dipole.
     let headroom = 0.8 * (conditions.scienceSaturation - conditions.scienceBackground)
-    flux = min(flux, headroom / conditions.sciencePSF.centralDensity)
-    let star = random.chance(0.7)
+    let flux = min(wanted, headroom / max(Double(unshifted.pixels.max() ?? 0), 1e-12))
     if star {
       addStar(x: position.x, y: position.y, scienceFlux: flux, templateFlux: flux)
     } else {
-      let profile = SersicProfile(
-        effectiveRadius: random.uniform(0.8, 2.5), index: random.uniform(1, 4),
-        axisRatio: random.uniform(0.5, 1), angle: random.uniform(0, Double.pi))
-      addStaticGalaxy(x: position.x, y: position.y, flux: flux * 1.5, profile: profile)
+      addStaticGalaxy(x: position.x, y: position.y, flux: flux, profile: profile)
     }
-    return bogusTruth(.dipole, star ? "star" : "galaxy_nucleus", position, shift: shift)
+    var truth = bogusTruth(.dipole, star ? "star" : "galaxy_nucleus", position, shift: shift)
+    truth.snr = dipoleSNR * flux / wanted
+    return truth
   }
 
   /// A star 1.5-40x over saturation within 6 px of the candidate: a flat-topped core clipped at different
@@ -70,7 +85,7 @@ extension TripletScene {
 
   /// No point source, but something a detector would trigger on that is not PSF-shaped. A pipeline
   /// detects with a PSF-matched filter, so extended residuals that pass its 5 sigma threshold have a
-  /// higher SNR over their own area: 12-30 for the broad kinds below, 8-20 for the blotches.
+  /// higher SNR over their own area: 20-50 for the broad kinds below, 10-25 for the blotches.
   /// - `broad_blob` (35%): a smooth blob of 7-14 px FWHM, of either sign (a sky or kernel residual)
   /// - `galaxy_residual` (35%): a disc galaxy (r_e 4-10 px, n <= 2) over- or under-subtracted by 4-25%,
   ///   half of the time with a 5-15% PSF-matching width error too (a core and a ring of opposite signs)
@@ -85,7 +100,7 @@ extension TripletScene {
     case 0:
       variant = "broad_blob"
       let blob = PointSpreadFunction.gaussian(fwhm: max(7, conditions.sciencePSF.fwhm * random.uniform(2.5, 3.5)))
-      let flux = random.uniform(12, 30) * noise * blob.noiseEquivalentArea.squareRoot() * (random.chance(0.6) ? 1 : -1)
+      let flux = random.uniform(20, 50) * noise * blob.noiseEquivalentArea.squareRoot() * (random.chance(0.6) ? 1 : -1)
       differenceOnly.addPointSource(x: position.x, y: position.y, flux: flux, psf: blob)
     case 1:
       variant = "galaxy_residual"
@@ -93,7 +108,7 @@ extension TripletScene {
       let profile = Self.randomProfile(radii: 4...10, indices: 0.6...2, &random)
       let psfSigma = conditions.sciencePSF.sigma
       let area = 4 * Double.pi * (profile.effectiveRadius * profile.effectiveRadius * profile.axisRatio + psfSigma * psfSigma)
-      let residual = random.uniform(12, 30) * noise * area.squareRoot()
+      let residual = random.uniform(20, 50) * noise * area.squareRoot()
       fluxMismatch = random.sign() * random.uniform(0.04, 0.25)
       if random.chance(0.5) {
         matchedPSF = conditions.sciencePSF.widened(by: 1 + random.sign() * random.uniform(0.05, 0.15))
@@ -104,7 +119,7 @@ extension TripletScene {
       let scale = random.uniform(1.5, 3)
       addBlotches(deviation: noise * random.uniform(0.7, 1.5), scale: scale, &random)
       let blob = PointSpreadFunction.gaussian(fwhm: max(6, 2.3548 * scale * random.uniform(1.2, 1.6)))
-      let flux = random.uniform(8, 20) * noise * blob.noiseEquivalentArea.squareRoot() * random.sign()
+      let flux = random.uniform(10, 25) * noise * blob.noiseEquivalentArea.squareRoot() * random.sign()
       differenceOnly.addPointSource(x: position.x, y: position.y, flux: flux, psf: blob)
     }
     return bogusTruth(.noise, variant, position)

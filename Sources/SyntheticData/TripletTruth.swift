@@ -11,7 +11,8 @@ public struct TripletTruth: Sendable, Equatable {
   public var y: Double
   /// For real kinds, the sign of the point source in the difference image (+1, or -1 for `fading`); 0 for bogus.
   public var differenceSign: Double
-  /// For real kinds, the PSF-fit SNR of the source in the difference image; 0 for bogus.
+  /// The SNR the feature was drawn with: for real kinds the PSF-fit SNR of the source in the difference
+  /// image, for dipoles the matched-filter SNR of the +/- pattern; 0 for the other bogus kinds.
   public var snr: Double
   /// For dipoles, the science-template misalignment, pixels; 0 otherwise.
   public var shift: Double

@@ -4,14 +4,8 @@ import XCTest
 
 /// Runs the built `alerts` executable, as a user would.
 enum AlertsBinary {
-  /// `.build/debug/alerts` of this package, or a skip saying how to build it.
-  static func path() throws -> String {
-    let path = SharedData.packageRoot.appendingPathComponent(".build/debug/alerts").path
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-      throw XCTSkip("\(path) is not built: run `swift build --product alerts` (or `swift build --build-tests`) first")
-    }
-    return path
-  }
+  /// The `alerts` executable built with these tests, or a skip saying how to build it.
+  static func path() throws -> String { try SharedData.builtProduct("alerts") }
 
   struct Result {
     var status: Int32

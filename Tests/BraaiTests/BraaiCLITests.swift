@@ -5,10 +5,7 @@ import XCTest
 /// The `braai score` executable end to end (built by `swift build`, which `make test` runs first).
 final class BraaiCLITests: XCTestCase {
   func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = SharedData.packageRoot.appendingPathComponent(".build/debug/braai").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-      throw XCTSkip("\(binary) not built: run `swift build` (make test does) before the CLI tests")
-    }
+    let binary = try SharedData.builtProduct("braai")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments

@@ -19,6 +19,19 @@ public enum SharedData {
     return venv + "/bin/python"
   }
 
+  /// An executable product of this package built alongside the running tests (same build configuration:
+  /// the folder of the test bundle), else in `.build/debug` or `.build/release`; an `XCTSkip` naming the
+  /// product when it is not built.
+  public static func builtProduct(_ name: String) throws -> String {
+    let beside = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+      .deletingLastPathComponent().appendingPathComponent(name).path
+    let candidates = [beside] + ["debug", "release"].map { packageRoot.appendingPathComponent(".build/\($0)/\(name)").path }
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+      throw XCTSkip("the '\(name)' executable is not built: run `swift build --product \(name)` (make test builds it)")
+    }
+    return found
+  }
+
   /// The path of `relative` inside `../shared`, or an `XCTSkip` naming what is missing.
   public static func path(_ relative: String) throws -> String {
     let url = directory.appendingPathComponent(relative)
