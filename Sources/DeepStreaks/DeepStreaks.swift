@@ -87,6 +87,10 @@ public final class DeepStreaksEnsemble {
     public let kind: StreakModelKind
     public let model: Model
     public var threshold: Float
+
+    public init(family: StreakFamily, kind: StreakModelKind, model: Model, threshold: Float = 0.5) {
+      self.family = family; self.kind = kind; self.model = model; self.threshold = threshold
+    }
   }
 
   public private(set) var members: [Member]

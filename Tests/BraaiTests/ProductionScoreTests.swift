@@ -92,3 +92,29 @@ final class ProductionScoreTests: XCTestCase {
     XCTAssertTrue(failures.allSatisfy { !$0.reason.isEmpty })
   }
 }
+
+/// Alert packets plus a labels CSV as a training set, through braai's triplets.
+final class AlertDatasetTests: XCTestCase {
+  func testLabelledAlertsBecomeTriplets() throws {
+    let folder = SharedData.packageRoot.appendingPathComponent("Datasets/ztf-alerts").path
+    let csv = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString).csv").path
+    defer { try? FileManager.default.removeItem(atPath: csv) }
+    // Two labelled packets; the other eight are not in the CSV and are left out.
+    try "candid,label\n1127495406315015005,1\n975188146115015008,0\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    let set = try BraaiDataSource.alerts(folder: folder, labels: csv, normalization: .row).load()
+    XCTAssertEqual(set.count, 2)
+    XCTAssertEqual(Set(set.ids), [1_127_495_406_315_015_005, 975_188_146_115_015_008])
+    XCTAssertEqual(set.sampleShape, [63, 63, 3])
+    let first = set.ids.firstIndex(of: 1_127_495_406_315_015_005)!
+    XCTAssertEqual(set.labels.values[first], 1)
+    // Row normalisation: every non-zero row of a cutout has unit norm.
+    let x = set.images.values
+    var norm: Float = 0
+    for c in 0..<63 { norm += x[(first * 63 * 63 + c) * 3] * x[(first * 63 * 63 + c) * 3] }
+    XCTAssertEqual(norm, 1, accuracy: 1e-4)
+    try "candid,label\n1127495406315015005,maybe\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try BraaiDataSource.alerts(folder: folder, labels: csv, normalization: .row).load()) {
+      XCTAssertTrue("\($0)".contains("line 2"), "\($0)")
+    }
+  }
+}
