@@ -38,6 +38,11 @@ struct CommonOptions: ParsableArguments {
       throw ValidationError("--real-fraction must be in 0...1, got \(realFraction)")
     }
     if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+    do {
+      try SyntheticDatasetFiles.checkStamp(resolvedStamp)
+    } catch let error as SyntheticDataError {
+      throw ValidationError("--stamp \(error.reason)")
+    }
   }
 }
 

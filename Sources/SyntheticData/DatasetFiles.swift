@@ -9,6 +9,7 @@ public enum SyntheticDatasetFiles {
   /// - `labels.<stamp>.npy`: float32 `(N,)`, 1 real, 0 bogus (float32, as AstroNN's loader writes them)
   /// - `candids.<stamp>.npy`: int64 `(N,)`
   /// - `kinds.<stamp>.txt`: one `TripletKind` name per line, in sample order
+  @discardableResult
   public static func writeTriplets(_ output: ZTFTripletGenerator.Output, size: Int = 63, folder: String,
                                    stamp: String) throws -> [String] {
     let count = output.labels.count
@@ -35,6 +36,7 @@ public enum SyntheticDatasetFiles {
   /// - `ids.<stamp>.npy`: int64 `(N,)`
   /// - `lengths.<stamp>.npy`: float32 `(N,)`, trail length in pixels (0 for bogus)
   /// - `kinds.<stamp>.txt`: one `StreakKind` name per line
+  @discardableResult
   public static func writeStreaks(_ set: StreakSet, size: Int = 144, folder: String, stamp: String) throws -> [String] {
     let count = set.count
     guard set.streaks.count == count * size * size else {
@@ -58,12 +60,18 @@ public enum SyntheticDatasetFiles {
     ]
   }
 
-  /// Checks the stamp, creates the folder, and returns a function naming `<name>.<stamp>.<extension>` in it.
-  private static func prepare(folder: String, stamp: String) throws -> (String, String) -> String {
-    let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-    guard !stamp.isEmpty, stamp.unicodeScalars.allSatisfy(allowed.contains), stamp != ".", stamp != ".." else {
+  /// Throws unless `stamp` is usable in file names: non-empty ASCII letters, digits, '-', '_' or '.', and
+  /// not "." or "..". Lets a command line reject a bad stamp before generating anything.
+  public static func checkStamp(_ stamp: String) throws {
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+    guard !stamp.isEmpty, stamp.allSatisfy(allowed.contains), stamp != ".", stamp != ".." else {
       throw SyntheticDataError("stamp", "must be non-empty letters, digits, '-', '_' or '.', got '\(stamp)'")
     }
+  }
+
+  /// Checks the stamp, creates the folder, and returns a function naming `<name>.<stamp>.<extension>` in it.
+  private static func prepare(folder: String, stamp: String) throws -> (String, String) -> String {
+    try checkStamp(stamp)
     guard !folder.isEmpty else { throw SyntheticDataError("folder", "must not be empty") }
     do {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,14 +1,17 @@
 /// The part of a cutout that lies beyond a CCD edge: the `depth` outermost rows or columns on one side.
 /// ZTF cutouts of candidates near an edge carry NaN there; braai's preprocessing turns them into zeros.
 public struct OffChipRegion: Sendable, Equatable {
+  /// The cutout side beyond which the chip ends.
   public enum Side: Int, Sendable, CaseIterable {
     case top, bottom, left, right
   }
 
+  /// Where the chip ends.
   public var side: Side
   /// Rows (top/bottom) or columns (left/right) off the chip, counted from that side.
   public var depth: Int
 
+  /// The `depth` outermost rows or columns on `side`.
   public init(side: Side, depth: Int) {
     self.side = side
     self.depth = depth

@@ -12,6 +12,7 @@ public struct SersicProfile: Sendable, Equatable {
   /// Major-axis position angle, radians from the +x axis.
   public var angle: Double
 
+  /// A profile with the given half-light radius (px), Sérsic index, axis ratio and position angle (radians).
   public init(effectiveRadius: Double, index: Double, axisRatio: Double, angle: Double) {
     self.effectiveRadius = effectiveRadius
     self.index = index

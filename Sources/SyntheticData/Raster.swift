@@ -4,8 +4,11 @@
 /// The generators paint sources into rasters (signal only, in detector counts), then add background and
 /// noise and stack channels.
 public struct Raster: Sendable, Equatable {
+  /// Columns.
   public let width: Int
+  /// Rows.
   public let height: Int
+  /// `width * height` values, row-major.
   public var pixels: [Float]
 
   /// A zero image.

@@ -7,6 +7,7 @@ public enum CutoutNormalization: String, Sendable, CaseIterable {
   case raw
 }
 
+/// braai's per-row L2 normalisation of cutouts (see `CutoutNormalization.row`).
 public enum RowNormalization {
   /// Applies `CutoutNormalization.row` in place to one HWC image of `height` x `width` x `channels` floats:
   /// each channel separately, NaN -> 0, then each row divided by its L2 norm (computed in Double; rows with

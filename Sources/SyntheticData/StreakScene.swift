@@ -12,13 +12,15 @@ public enum StreakScaling: String, Sendable, CaseIterable {
 
 /// What was put into one synthetic streak cutout.
 public struct StreakTruth: Sendable, Equatable {
+  /// The sample's kind (which fixes rb and kd).
   public var kind: StreakKind
   /// Trail length, pixels (0 for bogus kinds).
   public var length: Double
   /// Trail direction, radians in [0, pi) from the +x axis (0 for bogus kinds).
   public var angle: Double
-  /// Trail midpoint (x = column, y = row); the cutout centre for bogus kinds.
+  /// Trail midpoint column; the cutout centre for bogus kinds.
   public var x: Double
+  /// Trail midpoint row; the cutout centre for bogus kinds.
   public var y: Double
   /// Ridge SNR of the trail (0 for bogus kinds).
   public var snr: Double

@@ -5,16 +5,16 @@ import Foundation
 extension TripletScene {
   /// A constant star (70%) or compact galaxy nucleus (30%) whose template is misregistered by 0.08-1.2 px
   /// (log-uniform, so small shifts are common): the difference shows a positive and a negative lobe. The
-  /// source's flux is set by the dipole's own matched-filter SNR (10-100, so that each lobe passes a ~5 sigma
+  /// source's flux is set by the dipole's own matched-filter SNR (12-120, so that each lobe passes a ~5 sigma
   /// detection threshold): small shifts come with bright stars, as in real data. A photometric mismatch
-  /// whose residual is at most 30% of the dipole signal makes one lobe stronger but never hides the other.
+  /// whose residual is at most 25% of the dipole signal makes one lobe stronger but never hides the other.
   /// The field stars share the misalignment and the mismatch.
   mutating func paintDipole(_ configuration: ZTFTripletConfiguration, _ random: inout SampleRandom) -> TripletTruth {
     let shift = random.logUniform(0.08...1.2)
     let direction = random.uniform(0, 2 * Double.pi)
     templateShift = (shift * Foundation.cos(direction), shift * Foundation.sin(direction))
     let position = jitteredCentre(configuration.centreJitter, &random)
-    let dipoleSNR = random.logUniform(10...100)
+    let dipoleSNR = random.logUniform(12...120)
     let star = random.chance(0.7)
     let profile = SersicProfile(
       effectiveRadius: random.uniform(0.8, 2.5), index: random.uniform(1, 4),
@@ -35,7 +35,7 @@ extension TripletScene {
     func norm(_ values: [Double]) -> Double { values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
     let dipolePerFlux = norm(zip(unshifted.pixels, shifted.pixels).map { Double($0 - $1) })
     let profilePerFlux = norm(unshifted.pixels.map(Double.init))
-    fluxMismatch = random.uniform(-1, 1) * 0.3 * dipolePerFlux / profilePerFlux
+    fluxMismatch = random.uniform(-1, 1) * 0.25 * dipolePerFlux / profilePerFlux
     addFieldStars(&random)
 
     let wanted = dipoleSNR * conditions.differenceSigma / max(dipolePerFlux, 1e-12)

@@ -8,11 +8,13 @@ public struct SyntheticDataError: Error, CustomStringConvertible, Equatable, Sen
   /// What is wrong with it.
   public let reason: String
 
+  /// An error about `subject` (a parameter, option or file) saying `reason`.
   public init(_ subject: String, _ reason: String) {
     self.subject = subject
     self.reason = reason
   }
 
+  /// `subject: reason`.
   public var description: String { "\(subject): \(reason)" }
 }
 

@@ -5,9 +5,10 @@ public struct TripletTruth: Sendable, Equatable {
   /// Which variant of the kind was drawn (e.g. "track" for a cosmic ray, "bad_column" for a hot pixel,
   /// "broad_blob" for noise), for per-variant error analysis; see `Datasets/SYNTHETIC.md`.
   public var variant: String = ""
-  /// Column and row (x, y) of the candidate's main feature: the transient, the cosmic ray, the dipole's star,
-  /// the saturated star, the hot pixel or column; the cutout centre where there is none.
+  /// Column of the candidate's main feature: the transient, the cosmic ray, the dipole's star, the saturated
+  /// star, the hot pixel or column; the cutout centre where there is none.
   public var x: Double
+  /// Row of the candidate's main feature (see `x`).
   public var y: Double
   /// For real kinds, the sign of the point source in the difference image (+1, or -1 for `fading`); 0 for bogus.
   public var differenceSign: Double

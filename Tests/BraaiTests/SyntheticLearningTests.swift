@@ -16,10 +16,10 @@ final class SyntheticLearningTests: XCTestCase {
   }
 
   func testVGG6ReachesFNRAndFPRBelowFivePercent() throws {
-    let train = try labelled(count: 16000, seed: 101)
+    let train = try labelled(count: 12000, seed: 101)
     let heldOut = try labelled(count: 4000, seed: 202)
     var options = BraaiTrainingOptions()
-    options.epochs = 10
+    options.epochs = 8
     options.batchSize = 64
     options.patience = 4
     options.testSplit = 0.05
