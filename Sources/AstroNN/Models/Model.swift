@@ -1,4 +1,5 @@
 import AstroTensor
+import Dispatch
 
 /// A model: a graph of layers from one input to one output (Keras' functional `Model`; `Sequential` is
 /// the special case of a chain).
@@ -86,12 +87,15 @@ public final class Model {
       if !(logits && k >= nodes.count - 3) {
         Profiler.scope = layer.name
         defer { Profiler.scope = nil }
-        let covered = try Profiler.measure("forward \(layer.name) (fused)") {
-          do {
-            return try runFused(k, values: &values, cache: foldCache, context: context, inference: inference)
-          } catch let error as TensorError {
-            throw NNError.layer(layer.name, "\(error)")
-          }
+        let start = Profiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        let covered: Int
+        do {
+          covered = try runFused(k, values: &values, cache: foldCache, context: context, inference: inference)
+        } catch let error as TensorError {
+          throw NNError.layer(layer.name, "\(error)")
+        }
+        if covered > 0 && Profiler.isEnabled {
+          Profiler.add("forward \(layer.name) (+\(covered - 1) fused)", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         if covered > 0 {
           for j in k..<(k + covered) {
