@@ -18,26 +18,16 @@ public struct CutoutBlob: Sendable, Equatable {
 /// candidate record as JSON, the three cutouts and the light-curve points the packet carries.
 ///
 /// Made from a decoded `ZTFAlert` (`init(alert:)`, which validates it), or directly for generated alerts.
+/// The indexed columns are those of `StoredAlert` (what the store returns), read and written through it
+/// (`record.candid`, `record.jd`, ...).
+@dynamicMemberLookup
 public struct AlertIngestRecord: Sendable {
-  // Fields carry ZTF's names and meanings (see ZTFCandidate): the alert's candid and objectId, the packet's
-  // schemavsn, then the candidate's jd, fid, position (degrees), PSF magnitude and error, limiting magnitude,
-  // subtraction sign and real-bogus scores.
-  public var candid: Int64
-  public var objectId: String
-  public var schemavsn: String
-  public var jd: Double
-  public var fid: Int
-  public var ra: Double
-  public var dec: Double
-  public var magpsf: Double?
-  public var sigmapsf: Double?
-  public var diffmaglim: Double?
-  public var isdiffpos: String?
-  public var rb: Double?
-  public var drb: Double?
-  public var programid: Int?
-  /// The whole candidate record as a JSON object, fields in schema order.
-  public var candidateJSON: String
+  /// The indexed candidate columns and the whole candidate record as JSON.
+  public var columns: StoredAlert
+  public subscript<T>(dynamicMember keyPath: WritableKeyPath<StoredAlert, T>) -> T {
+    get { columns[keyPath: keyPath] }
+    set { columns[keyPath: keyPath] = newValue }
+  }
   public var science: CutoutBlob?
   public var template: CutoutBlob?
   public var difference: CutoutBlob?
@@ -53,21 +43,10 @@ public struct AlertIngestRecord: Sendable {
     science: CutoutBlob? = nil, template: CutoutBlob? = nil, difference: CutoutBlob? = nil,
     lightCurve: [LightCurvePoint] = [], source: String = "record"
   ) {
-    self.candid = candid
-    self.objectId = objectId
-    self.schemavsn = schemavsn
-    self.jd = jd
-    self.fid = fid
-    self.ra = ra
-    self.dec = dec
-    self.magpsf = magpsf
-    self.sigmapsf = sigmapsf
-    self.diffmaglim = diffmaglim
-    self.isdiffpos = isdiffpos
-    self.rb = rb
-    self.drb = drb
-    self.programid = programid
-    self.candidateJSON = candidateJSON
+    columns = StoredAlert(
+      candid: candid, objectId: objectId, schemavsn: schemavsn, jd: jd, fid: fid, ra: ra, dec: dec, magpsf: magpsf,
+      sigmapsf: sigmapsf, diffmaglim: diffmaglim, isdiffpos: isdiffpos, rb: rb, drb: drb, programid: programid,
+      candidateJSON: candidateJSON)
     self.science = science
     self.template = template
     self.difference = difference
@@ -98,10 +77,11 @@ public struct AlertIngestRecord: Sendable {
       difference: alert.cutoutDifference.map { CutoutBlob(fileName: $0.fileName, data: $0.stampData) },
       source: source)
 
+    let own = columns
     var points = [
       LightCurvePoint(
-        jd: jd, fid: fid, candid: alert.candid, magpsf: magpsf, sigmapsf: sigmapsf, diffmaglim: diffmaglim,
-        isdiffpos: isdiffpos, ra: ra, dec: dec, programid: programid)
+        jd: own.jd, fid: own.fid, candid: alert.candid, magpsf: own.magpsf, sigmapsf: own.sigmapsf,
+        diffmaglim: own.diffmaglim, isdiffpos: own.isdiffpos, ra: own.ra, dec: own.dec, programid: own.programid)
     ]
     for (i, p) in alert.prvCandidates.enumerated() {
       guard p.magpsf != nil || p.diffmaglim != nil else { continue }
@@ -119,6 +99,7 @@ public struct AlertIngestRecord: Sendable {
   /// [-90, 90], a positive fid, and finite jd and positive fid for every light-curve point.
   /// Throws `AlertStoreError` naming the source, candid and field.
   public func validate() throws {
+    let (candid, objectId, jd, ra, dec, fid) = (columns.candid, columns.objectId, columns.jd, columns.ra, columns.dec, columns.fid)
     func fail(_ reason: String) -> AlertStoreError {
       AlertStoreError(source: source, reason: "candid \(candid): \(reason)")
     }
