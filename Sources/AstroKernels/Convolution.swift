@@ -1,8 +1,18 @@
-/// NHWC convolution with HWIO kernels as im2col + sgemm, split over workers by output rows.
+/// NHWC convolution with HWIO kernels, split over workers by output rows.
 ///
-/// Each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
+/// On CPUs with AVX-512 the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
 /// then multiplies it by the kernel matrix `[patchSize × filters]`. 1×1 stride-1 convolutions skip im2col.
 public enum Convolution {
+  /// Whether this CPU can run the direct AVX-512 kernels.
+  public static var directKernelsAvailable: Bool { DirectConvolution.available }
+
+  /// Whether convolutions use the direct AVX-512 kernels (true by default where available). Set it to false
+  /// to run the im2col + sgemm route instead, as the tests do to check both; not meant to change mid-step.
+  public static var usesDirectKernels: Bool {
+    get { DirectConvolution.enabled }
+    set { DirectConvolution.enabled = newValue && DirectConvolution.available }
+  }
+
   /// Column-buffer budget per worker, in floats (about 512 KB: the chunk stays in L2 between im2col and sgemm).
   static let chunkFloats = 1 << 17
 
@@ -39,6 +49,12 @@ public enum Convolution {
     _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil,
     kernel: UnsafePointer<Float>, filters: Int, bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
+    if DirectConvolution.handles(g, filters: filters) {
+      withMaskedGradient(x, mask: inputMask, count: g.batch * g.inputSampleSize) { x in
+        DirectConvolution.forward(g, input: x, kernel: kernel, filters: filters, bias: bias, relu: relu, output: y)
+      }
+      return
+    }
     let k = g.patchSize
     Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { _, range in
       forEachColumnChunk(g, input: x, inputMask: inputMask, rows: range) { rows, a in
@@ -57,6 +73,13 @@ public enum Convolution {
     outputMask: UnsafePointer<Float>? = nil, filters: Int, kernelGradient dk: UnsafeMutablePointer<Float>,
     biasGradient db: UnsafeMutablePointer<Float>?
   ) {
+    if DirectConvolution.handles(g, filters: filters) {
+      withMaskedGradient(dy, mask: outputMask, count: g.outputRows * filters) { dy in
+        DirectConvolution.backwardKernel(
+          g, input: x, outputGradient: dy, filters: filters, kernelGradient: dk, biasGradient: db)
+      }
+      return
+    }
     let k = g.patchSize
     let partialSize = k * filters + filters
     let workers = Parallel.workerCount
@@ -100,7 +123,7 @@ public enum Convolution {
   ) {
     let (kh, kw, c) = (g.kernelHeight, g.kernelWidth, g.channels)
     let step = chunkRows(g)
-    if g.isPointwise {
+    if g.isPointwise && !DirectConvolution.handles(g, filters: filters) {
       // dx rows are exactly the rows of dy · kernelᵀ.
       Parallel.forEachChunk(g.outputRows, minimumPerWorker: 64) { _, range in
         BufferPool.shared.withScratch(outputMask == nil ? 0 : step * filters) { masked in
@@ -164,6 +187,42 @@ public enum Convolution {
           start = rows.upperBound
         }
       }
+    }
+  }
+
+  /// Both gradients of a convolution: `dKernel`/`dBias` accumulate, `dInput` is written; nil ones are skipped.
+  /// With `outputMask` (a fused ReLU's output) the gradient is masked once, for both, when the direct kernels
+  /// run; the im2col route masks chunk by chunk inside each pass.
+  public static func backward(
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    outputMask: UnsafePointer<Float>?, kernel: UnsafePointer<Float>, filters: Int,
+    kernelGradient dk: UnsafeMutablePointer<Float>?, biasGradient db: UnsafeMutablePointer<Float>?,
+    inputGradient dx: UnsafeMutablePointer<Float>?
+  ) {
+    let premask = outputMask != nil && DirectConvolution.handles(g, filters: filters)
+    withMaskedGradient(dy, mask: premask ? outputMask : nil, count: g.outputRows * filters) { masked in
+      let mask = premask ? nil : outputMask
+      if let dk {
+        backwardKernel(
+          g, input: x, outputGradient: masked, outputMask: mask, filters: filters, kernelGradient: dk, biasGradient: db)
+      }
+      if let dx {
+        backwardInput(g, outputGradient: masked, outputMask: mask, kernel: kernel, filters: filters, inputGradient: dx)
+      }
+    }
+  }
+
+  /// Runs `body` with `values` where `mask > 0` and 0 elsewhere (a pooled copy), or with `values` itself when
+  /// there is no mask.
+  static func withMaskedGradient<R>(
+    _ values: UnsafePointer<Float>, mask: UnsafePointer<Float>?, count: Int, _ body: (UnsafePointer<Float>) -> R
+  ) -> R {
+    guard let mask else { return body(values) }
+    return BufferPool.shared.withScratch(count) { masked in
+      Parallel.forEachChunk(count, minimumPerWorker: 1 << 15) { _, r in
+        maskRows(values + r.lowerBound, mask + r.lowerBound, count: r.count, into: masked + r.lowerBound)
+      }
+      return body(UnsafePointer(masked))
     }
   }
 

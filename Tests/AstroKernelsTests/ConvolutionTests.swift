@@ -2,12 +2,13 @@ import AstroKernels
 import XCTest
 
 /// Convolution.forward / backwardKernel / backwardInput against naive Double references, for many geometries,
-/// batch sizes 1...5 and 1, 2 and 3 workers (uneven splits by rows and by samples).
+/// batch sizes 1...5 and 1, 2 and 3 workers (uneven splits by rows and by samples), on both routes (direct
+/// AVX-512 kernels where the CPU has them, and im2col + sgemm).
 final class ConvolutionTests: XCTestCase {
   let workerCounts = [1, 2, 3]
 
   func testForwardMatchesNaive() {
-    withWorkerCounts(workerCounts) { workers in
+    forEachRouteAndWorkerCount { workers in
       for (index, c) in ConvCase.all.enumerated() {
         let g = c.geometry, f = c.filters
         let x = randomArray(g.batch * g.inputSampleSize, seed: UInt64(10 * index))
@@ -34,7 +35,7 @@ final class ConvolutionTests: XCTestCase {
   }
 
   func testBackwardKernelMatchesNaiveAndAccumulates() {
-    withWorkerCounts(workerCounts) { workers in
+    forEachRouteAndWorkerCount { workers in
       for (index, c) in ConvCase.all.enumerated() {
         let g = c.geometry, f = c.filters
         let x = randomArray(g.batch * g.inputSampleSize, seed: UInt64(10 * index + 3))
@@ -75,7 +76,7 @@ final class ConvolutionTests: XCTestCase {
   }
 
   func testBackwardInputMatchesNaive() {
-    withWorkerCounts(workerCounts) { workers in
+    forEachRouteAndWorkerCount { workers in
       for (index, c) in ConvCase.all.enumerated() {
         let g = c.geometry, f = c.filters
         let dy = randomArray(g.outputRows * f, seed: UInt64(10 * index + 7))
@@ -98,6 +99,7 @@ final class ConvolutionTests: XCTestCase {
 
   func testBackwardInputIsAdjointOfForward() {
     // ⟨conv(x), dy⟩ = ⟨x, convᵀ(dy)⟩ (no bias, no relu), in Double.
+    withConvolutionRoutes { route in
     for (index, c) in ConvCase.all.enumerated() {
       let g = c.geometry, f = c.filters
       let x = randomArray(g.batch * g.inputSampleSize, seed: UInt64(500 + index))
@@ -118,7 +120,13 @@ final class ConvolutionTests: XCTestCase {
       }
       let lhs = zip(y, dy).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
       let rhs = zip(x, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-      XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * max(1, abs(lhs)), "\(c)")
+      XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * max(1, abs(lhs)), "\(c) \(route)")
     }
+    }
+  }
+
+  /// Each worker count on each convolution route, labelled "route/workers".
+  func forEachRouteAndWorkerCount(_ body: (String) -> Void) {
+    withConvolutionRoutes { route in withWorkerCounts(workerCounts) { body("\(route)/\($0)") } }
   }
 }

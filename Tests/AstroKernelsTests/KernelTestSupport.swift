@@ -46,6 +46,17 @@ func withWorkerCounts(_ counts: [Int], _ body: (Int) throws -> Void) rethrows {
   }
 }
 
+/// Runs `body` once per convolution route this machine has: the direct AVX-512 kernels (when the CPU has
+/// AVX-512) and im2col + sgemm.
+func withConvolutionRoutes(_ body: (String) throws -> Void) rethrows {
+  let saved = Convolution.usesDirectKernels
+  defer { Convolution.usesDirectKernels = saved }
+  for direct in Convolution.directKernelsAvailable ? [true, false] : [false] {
+    Convolution.usesDirectKernels = direct
+    try body(direct ? "direct" : "im2col")
+  }
+}
+
 /// A convolution / pooling case for the kernel tests.
 struct ConvCase: CustomStringConvertible {
   var batch: Int, height: Int, width: Int, channels: Int
@@ -84,6 +95,12 @@ struct ConvCase: CustomStringConvertible {
       padding: .explicit(top: 3, bottom: 1, left: 0, right: 2), filters: 2),
     // Patch 1200: chunks of 109 rows, so each worker runs several im2col + sgemm chunks over its 300 / k rows.
     ConvCase(batch: 3, height: 10, width: 10, channels: 48, kernel: (5, 5), strides: (1, 1), padding: .same, filters: 3),
+    // Rows wider than one register block of pixels, and channel counts that cross 16-lane vectors (the direct
+    // kernels' blocks of 1...4 vectors with a masked tail).
+    ConvCase(batch: 2, height: 5, width: 31, channels: 5, kernel: (3, 3), strides: (1, 1), padding: .same, filters: 17),
+    ConvCase(batch: 1, height: 6, width: 27, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 33),
+    ConvCase(batch: 2, height: 7, width: 13, channels: 8, kernel: (3, 3), strides: (2, 2), padding: .same, filters: 70),
+    ConvCase(batch: 2, height: 3, width: 26, channels: 20, kernel: (1, 1), strides: (1, 1), padding: .valid, filters: 64),
   ]
 }
 

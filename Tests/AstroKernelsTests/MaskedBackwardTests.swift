@@ -2,7 +2,8 @@ import AstroKernels
 import XCTest
 
 /// The fused-ReLU backward (output mask) equals the plain backward of a gradient masked beforehand, on
-/// every route: pointwise, transposed convolution (stride 1) and col2im (stride 2).
+/// every route: pointwise, transposed convolution (stride 1) and col2im (stride 2), direct kernels or im2col;
+/// so does `Convolution.backward`, which masks once for both gradients.
 final class MaskedBackwardTests: XCTestCase {
   func testMaskedRoutesEqualPremaskedGradient() {
     let cases: [(k: Int, stride: Int, padding: Padding)] = [(1, 1, .valid), (3, 1, .same), (3, 1, .valid), (3, 2, .same)]
@@ -11,6 +12,7 @@ final class MaskedBackwardTests: XCTestCase {
       seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return Float(Int64(bitPattern: seed >> 11) % 2000 - 1000) / 1000
     }
+    withConvolutionRoutes { route in
     for (k, stride, padding) in cases {
       let g = WindowGeometry(
         batch: 3, inHeight: 9, inWidth: 8, channels: 4, kernelHeight: k, kernelWidth: k, strideH: stride,
@@ -34,9 +36,20 @@ final class MaskedBackwardTests: XCTestCase {
         Convolution.backwardInput(g, outputGradient: dy, outputMask: mask, kernel: kernel, filters: filters, inputGradient: &dx)
         return dx
       }
-      let label = "k\(k) s\(stride) \(padding)"
+      let label = "k\(k) s\(stride) \(padding) \(route)"
       for (a, b) in zip(kernelGradient(dy, mask), kernelGradient(premasked, nil)) { XCTAssertEqual(a, b, accuracy: 1e-4, label) }
       for (a, b) in zip(inputGradient(dy, mask), inputGradient(premasked, nil)) { XCTAssertEqual(a, b, accuracy: 1e-4, label) }
+      var combined = [Float](repeating: 0, count: g.patchSize * filters + filters)
+      var combinedDx = [Float](repeating: .nan, count: g.batch * g.inputSampleSize)
+      combined.withUnsafeMutableBufferPointer { dkdb in
+        Convolution.backward(
+          g, input: x, outputGradient: dy, outputMask: mask, kernel: kernel, filters: filters,
+          kernelGradient: dkdb.baseAddress!, biasGradient: dkdb.baseAddress! + g.patchSize * filters,
+          inputGradient: &combinedDx)
+      }
+      for (a, b) in zip(combined, kernelGradient(premasked, nil)) { XCTAssertEqual(a, b, accuracy: 1e-4, "backward \(label)") }
+      for (a, b) in zip(combinedDx, inputGradient(premasked, nil)) { XCTAssertEqual(a, b, accuracy: 1e-4, "backward \(label)") }
+    }
     }
   }
 }

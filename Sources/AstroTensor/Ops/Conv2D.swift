@@ -33,21 +33,15 @@ extension Tensor {
     return .result(out, of: "conv2D", inputs: inputs) { grad, needs in
       // A fused ReLU's backward is applied inside the kernels (masking by the saved output).
       let mask = relu ? UnsafePointer(saved.storage.pointer) : nil
-      var dx: Tensor?, dk: Tensor?, db: Tensor?
-      if needs[1] || (needs.count > 2 && needs[2]) {
-        dk = Tensor(repeating: 0, shape: kernelShape)
-        if needs.count > 2 && needs[2] { db = Tensor(repeating: 0, shape: [filters]) }
-        Convolution.backwardKernel(
-          g, input: x.storage.pointer, outputGradient: grad.storage.pointer, outputMask: mask, filters: filters,
-          kernelGradient: dk!.storage.pointer, biasGradient: db?.storage.pointer)
-        if !needs[1] { dk = nil }
-      }
-      if needs[0] {
-        dx = Tensor(uninitializedShape: inputShape)
-        Convolution.backwardInput(
-          g, outputGradient: grad.storage.pointer, outputMask: mask, kernel: k.storage.pointer, filters: filters,
-          inputGradient: dx!.storage.pointer)
-      }
+      let dx = needs[0] ? Tensor(uninitializedShape: inputShape) : nil
+      let dk = needs[1] ? Tensor(repeating: 0, shape: kernelShape) : nil
+      let db = needs.count > 2 && needs[2] ? Tensor(repeating: 0, shape: [filters]) : nil
+      // The bias gradient is a by-product of the kernel-gradient pass: run it with scratch when only db is needed.
+      let scratchKernel = db != nil && dk == nil ? Tensor(repeating: 0, shape: kernelShape) : nil
+      Convolution.backward(
+        g, input: x.storage.pointer, outputGradient: grad.storage.pointer, outputMask: mask,
+        kernel: k.storage.pointer, filters: filters, kernelGradient: (dk ?? scratchKernel)?.storage.pointer,
+        biasGradient: db?.storage.pointer, inputGradient: dx?.storage.pointer)
       return [dx, dk, db]
     }
   }

@@ -1,0 +1,252 @@
+// Direct NHWC convolution with AVX-512: each output pixel's channels live in zmm registers, so the kernel needs
+// no im2col matrix. Small channel counts (3, 16, 32: braai's VGG6, DeepStreaks) are where sgemm shapes are
+// poor; here every weight vector loaded is reused over a block of pixels held in registers.
+#include "AstroKernelsC.h"
+
+#include <cpuid.h>
+#include <immintrin.h>
+#include <string.h>
+
+#define ASTRO_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#define ASTRO_INLINE inline __attribute__((always_inline))
+#define ASTRO_UNROLL _Pragma("clang loop unroll(full)")
+
+namespace {
+
+constexpr long kMaxKernelHeight = 16;
+
+/// Register budget: accumulators per block are at most 24 of the 32 zmm registers.
+constexpr int maxPixels(int vectors) { return vectors == 1 ? 24 : vectors == 2 ? 12 : vectors == 3 ? 8 : 6; }
+
+/// Output-channel vectors per block: up to 64 channels at a time.
+inline int vectorsPerBlock(long remainingChannels) {
+  long v = (remainingChannels + 15) / 16;
+  return v >= 4 ? 4 : int(v);
+}
+
+inline __mmask16 tailMask(long remainingChannels) {
+  return remainingChannels >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << remainingChannels) - 1);
+}
+
+/// Columns a row of windows spans: (out_w - 1) * stride + k_w.
+inline long paddedWidth(const astro_conv_shape &s) { return (s.out_w - 1) * s.stride_w + s.k_w; }
+
+/// Points rows[ky] at input row `oy*stride - pad + ky` of sample n, as seen from window column 0: either the
+/// input itself, or a zero-padded copy in scratch when the windows reach past the left or right edge.
+/// Returns the valid ky range (rows above or below the image are skipped: they are zero).
+void prepareRows(const astro_conv_shape &s, const float *x, long row, float *scratch, const float **rows,
+                 long &kyBegin, long &kyEnd) {
+  long n = row / s.out_h, oy = row % s.out_h;
+  long iy0 = oy * s.stride_h - s.pad_top;
+  kyBegin = iy0 < 0 ? -iy0 : 0;
+  kyEnd = s.in_h - iy0 < s.k_h ? s.in_h - iy0 : s.k_h;
+  long width = paddedWidth(s);
+  bool copy = s.pad_left > 0 || width > s.in_w;
+  const float *sample = x + n * s.in_h * s.in_w * s.in_c;
+  for (long ky = kyBegin; ky < kyEnd; ky++) {
+    const float *src = sample + (iy0 + ky) * s.in_w * s.in_c;
+    if (!copy) {
+      rows[ky] = src;
+      continue;
+    }
+    float *dst = scratch + ky * width * s.in_c;
+    long left = s.pad_left < width ? s.pad_left : width;
+    long inside = s.in_w < width - left ? s.in_w : width - left;
+    memset(dst, 0, size_t(left * s.in_c) * sizeof(float));
+    memcpy(dst + left * s.in_c, src, size_t(inside * s.in_c) * sizeof(float));
+    memset(dst + (left + inside) * s.in_c, 0, size_t((width - left - inside) * s.in_c) * sizeof(float));
+    rows[ky] = dst;
+  }
+}
+
+// MARK: forward
+
+/// PIXELS consecutive output pixels × VECTORS channel vectors, accumulated over every (ky, kx, ci).
+/// For a fixed ky the (kx, ci) taps of one window are contiguous in a row: tap t = kx*in_c + ci.
+template <int PIXELS, int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBegin, long kyEnd, long column, long pixelStride,
+                                            long taps, const float *w, long outC, __mmask16 last, const float *bias,
+                                            bool relu, float *out) {
+  __m512 acc[PIXELS * VECTORS];
+  ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+    __m512 b = bias ? _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, bias + 16 * v) : _mm512_setzero_ps();
+    ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) acc[p * VECTORS + v] = b;
+  }
+  for (long ky = kyBegin; ky < kyEnd; ky++) {
+    const float *xr = rows[ky] + column;
+    const float *wr = w + ky * taps * outC;
+    for (long t = 0; t < taps; t++) {
+      __m512 wv[VECTORS];
+      ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
+        wv[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, wr + t * outC + 16 * v);
+      ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) {
+        __m512 xv = _mm512_set1_ps(xr[p * pixelStride + t]);
+        ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) acc[p * VECTORS + v] = _mm512_fmadd_ps(xv, wv[v], acc[p * VECTORS + v]);
+      }
+    }
+  }
+  ASTRO_UNROLL for (int p = 0; p < PIXELS; p++)
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+      __m512 r = acc[p * VECTORS + v];
+      if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());
+      _mm512_mask_storeu_ps(out + p * outC + 16 * v, v == VECTORS - 1 ? last : 0xFFFF, r);
+    }
+}
+
+/// Calls forwardBlock<pixels, VECTORS> for a runtime pixel count in 1...N.
+template <int VECTORS, int N>
+ASTRO_AVX512 ASTRO_INLINE void forwardPixels(int pixels, const float *const *rows, long kyBegin, long kyEnd, long column,
+                                             long pixelStride, long taps, const float *w, long outC, __mmask16 last,
+                                             const float *bias, bool relu, float *out) {
+  if (pixels == N)
+    forwardBlock<N, VECTORS>(rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out);
+  else if constexpr (N > 1)
+    forwardPixels<VECTORS, N - 1>(pixels, rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out);
+}
+
+template <int VECTORS>
+ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
+                                  const float *w, const float *bias, bool relu, float *yRow, long co) {
+  constexpr int block = maxPixels(VECTORS);
+  __mmask16 last = tailMask(s.out_c - co - 16 * (VECTORS - 1));
+  long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
+  for (long ox = 0; ox < s.out_w; ox += block) {
+    int pixels = int(s.out_w - ox < block ? s.out_w - ox : block);
+    forwardPixels<VECTORS, block>(pixels, rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps, w + co, s.out_c,
+                                  last, bias ? bias + co : nullptr, relu, yRow + ox * s.out_c + co);
+  }
+}
+
+// MARK: kernel gradient
+
+/// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_ox x[ox*stride + t] · dy[ox], over one output row.
+template <int TAPS, int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelStride, const float *dyRow, long outW,
+                                                   long outC, __mmask16 last, float *dw) {
+  __m512 acc[TAPS * VECTORS];
+  ASTRO_UNROLL for (int i = 0; i < TAPS * VECTORS; i++) acc[i] = _mm512_setzero_ps();
+  for (long ox = 0; ox < outW; ox++) {
+    __m512 g[VECTORS];
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
+      g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dyRow + ox * outC + 16 * v);
+    const float *xp = xr + ox * pixelStride;
+    ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
+      __m512 xv = _mm512_set1_ps(xp[t]);
+      ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) acc[t * VECTORS + v] = _mm512_fmadd_ps(xv, g[v], acc[t * VECTORS + v]);
+    }
+  }
+  ASTRO_UNROLL for (int t = 0; t < TAPS; t++)
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+      __mmask16 m = v == VECTORS - 1 ? last : 0xFFFF;
+      float *d = dw + t * outC + 16 * v;
+      _mm512_mask_storeu_ps(d, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, d), acc[t * VECTORS + v]));
+    }
+}
+
+template <int VECTORS, int N>
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientTaps(int taps, const float *xr, long pixelStride, const float *dyRow,
+                                                  long outW, long outC, __mmask16 last, float *dw) {
+  if (taps == N)
+    kernelGradientBlock<N, VECTORS>(xr, pixelStride, dyRow, outW, outC, last, dw);
+  else if constexpr (N > 1)
+    kernelGradientTaps<VECTORS, N - 1>(taps, xr, pixelStride, dyRow, outW, outC, last, dw);
+}
+
+template <int VECTORS>
+ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow, float *dwRow,
+                                         long co) {
+  constexpr int block = maxPixels(VECTORS);
+  __mmask16 last = tailMask(s.out_c - co - 16 * (VECTORS - 1));
+  long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
+  for (long t0 = 0; t0 < taps; t0 += block) {
+    int n = int(taps - t0 < block ? taps - t0 : block);
+    kernelGradientTaps<VECTORS, block>(n, xr + t0, pixelStride, dyRow + co, s.out_w, s.out_c, last,
+                                       dwRow + t0 * s.out_c + co);
+  }
+}
+
+ASTRO_AVX512 void biasGradientRow(const float *dyRow, long outW, long outC, float *db) {
+  for (long co = 0; co < outC; co += 16) {
+    __mmask16 m = tailMask(outC - co);
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    long ox = 0;
+    for (; ox + 1 < outW; ox += 2) {
+      a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, dyRow + ox * outC + co));
+      a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps(m, dyRow + (ox + 1) * outC + co));
+    }
+    if (ox < outW) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, dyRow + ox * outC + co));
+    _mm512_mask_storeu_ps(db + co, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, db + co), _mm512_add_ps(a0, a1)));
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+int astro_avx512_supported(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  bool osxsave = c & (1u << 27), fma = c & (1u << 12);
+  if (!osxsave || !fma) return 0;
+  unsigned lo, hi;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 0xE6) != 0xE6) return 0;  // SSE, AVX, opmask and both halves of the zmm state enabled by the OS
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);  // F, DQ, BW, VL
+  return (b & need) == need;
+}
+
+int astro_conv_direct_supported(const astro_conv_shape *s) {
+  return s->batch > 0 && s->in_h > 0 && s->in_w > 0 && s->in_c > 0 && s->k_h > 0 && s->k_h <= kMaxKernelHeight &&
+         s->k_w > 0 && s->stride_h > 0 && s->stride_w > 0 && s->pad_top >= 0 && s->pad_left >= 0 && s->out_h > 0 &&
+         s->out_w > 0 && s->out_c > 0;
+}
+
+size_t astro_conv_scratch_floats(const astro_conv_shape *s) { return size_t(s->k_h * paddedWidth(*s) * s->in_c); }
+
+ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *w, const float *bias,
+                                          int relu, float *y, long rowBegin, long rowEnd, float *scratch) {
+  const float *rows[kMaxKernelHeight];
+  for (long row = rowBegin; row < rowEnd; row++) {
+    long kyBegin, kyEnd;
+    prepareRows(*s, x, row, scratch, rows, kyBegin, kyEnd);
+    float *yRow = y + row * s->out_w * s->out_c;
+    for (long co = 0; co < s->out_c;) {
+      int vectors = vectorsPerBlock(s->out_c - co);
+      switch (vectors) {
+        case 1: forwardChannels<1>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+        case 2: forwardChannels<2>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+        case 3: forwardChannels<3>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+        default: forwardChannels<4>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+      }
+      co += 16 * vectors;
+    }
+  }
+}
+
+ASTRO_AVX512 void astro_conv_kernel_gradient_rows(const astro_conv_shape *s, const float *x, const float *dy,
+                                                  float *dw, float *db, long rowBegin, long rowEnd, float *scratch) {
+  const float *rows[kMaxKernelHeight];
+  long taps = s->k_w * s->in_c;
+  for (long row = rowBegin; row < rowEnd; row++) {
+    long kyBegin, kyEnd;
+    prepareRows(*s, x, row, scratch, rows, kyBegin, kyEnd);
+    const float *dyRow = dy + row * s->out_w * s->out_c;
+    for (long ky = kyBegin; ky < kyEnd; ky++) {
+      float *dwRow = dw + ky * taps * s->out_c;
+      for (long co = 0; co < s->out_c;) {
+        int vectors = vectorsPerBlock(s->out_c - co);
+        switch (vectors) {
+          case 1: kernelGradientChannels<1>(*s, rows[ky], dyRow, dwRow, co); break;
+          case 2: kernelGradientChannels<2>(*s, rows[ky], dyRow, dwRow, co); break;
+          case 3: kernelGradientChannels<3>(*s, rows[ky], dyRow, dwRow, co); break;
+          default: kernelGradientChannels<4>(*s, rows[ky], dyRow, dwRow, co); break;
+        }
+        co += 16 * vectors;
+      }
+    }
+    if (db) biasGradientRow(dyRow, s->out_w, s->out_c, db);
+  }
+}
+
+}  // extern "C"
