@@ -1,18 +1,8 @@
 /// NHWC convolution with HWIO kernels, split over workers by output rows.
 ///
-/// On CPUs with AVX-512 the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
+/// When `AVX512.enabled`, the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
 /// then multiplies it by the kernel matrix `[patchSize × filters]`. 1×1 stride-1 convolutions skip im2col.
 public enum Convolution {
-  /// Whether this CPU can run the direct AVX-512 kernels.
-  public static var directKernelsAvailable: Bool { DirectConvolution.available }
-
-  /// Whether convolutions use the direct AVX-512 kernels (true by default where available). Set it to false
-  /// to run the im2col + sgemm route instead, as the tests do to check both; not meant to change mid-step.
-  public static var usesDirectKernels: Bool {
-    get { DirectConvolution.enabled }
-    set { DirectConvolution.enabled = newValue && DirectConvolution.available }
-  }
-
   /// Column-buffer budget per worker, in floats (about 512 KB: the chunk stays in L2 between im2col and sgemm).
   static let chunkFloats = 1 << 17
 
@@ -50,9 +40,8 @@ public enum Convolution {
     kernel: UnsafePointer<Float>, filters: Int, bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
     if DirectConvolution.handles(g, filters: filters) {
-      withMaskedGradient(x, mask: inputMask, count: g.batch * g.inputSampleSize) { x in
-        DirectConvolution.forward(g, input: x, kernel: kernel, filters: filters, bias: bias, relu: relu, output: y)
-      }
+      DirectConvolution.forward(
+        g, input: x, inputMask: inputMask, kernel: kernel, filters: filters, bias: bias, relu: relu, output: y)
       return
     }
     let k = g.patchSize
@@ -74,10 +63,8 @@ public enum Convolution {
     biasGradient db: UnsafeMutablePointer<Float>?
   ) {
     if DirectConvolution.handles(g, filters: filters) {
-      withMaskedGradient(dy, mask: outputMask, count: g.outputRows * filters) { dy in
-        DirectConvolution.backwardKernel(
-          g, input: x, outputGradient: dy, filters: filters, kernelGradient: dk, biasGradient: db)
-      }
+      DirectConvolution.backwardKernel(
+        g, input: x, outputGradient: dy, outputMask: outputMask, filters: filters, kernelGradient: dk, biasGradient: db)
       return
     }
     let k = g.patchSize
@@ -191,38 +178,18 @@ public enum Convolution {
   }
 
   /// Both gradients of a convolution: `dKernel`/`dBias` accumulate, `dInput` is written; nil ones are skipped.
-  /// With `outputMask` (a fused ReLU's output) the gradient is masked once, for both, when the direct kernels
-  /// run; the im2col route masks chunk by chunk inside each pass.
   public static func backward(
     _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
     outputMask: UnsafePointer<Float>?, kernel: UnsafePointer<Float>, filters: Int,
     kernelGradient dk: UnsafeMutablePointer<Float>?, biasGradient db: UnsafeMutablePointer<Float>?,
     inputGradient dx: UnsafeMutablePointer<Float>?
   ) {
-    let premask = outputMask != nil && DirectConvolution.handles(g, filters: filters)
-    withMaskedGradient(dy, mask: premask ? outputMask : nil, count: g.outputRows * filters) { masked in
-      let mask = premask ? nil : outputMask
-      if let dk {
-        backwardKernel(
-          g, input: x, outputGradient: masked, outputMask: mask, filters: filters, kernelGradient: dk, biasGradient: db)
-      }
-      if let dx {
-        backwardInput(g, outputGradient: masked, outputMask: mask, kernel: kernel, filters: filters, inputGradient: dx)
-      }
+    if let dk {
+      backwardKernel(
+        g, input: x, outputGradient: dy, outputMask: outputMask, filters: filters, kernelGradient: dk, biasGradient: db)
     }
-  }
-
-  /// Runs `body` with `values` where `mask > 0` and 0 elsewhere (a pooled copy), or with `values` itself when
-  /// there is no mask.
-  static func withMaskedGradient<R>(
-    _ values: UnsafePointer<Float>, mask: UnsafePointer<Float>?, count: Int, _ body: (UnsafePointer<Float>) -> R
-  ) -> R {
-    guard let mask else { return body(values) }
-    return BufferPool.shared.withScratch(count) { masked in
-      Parallel.forEachChunk(count, minimumPerWorker: 1 << 15) { _, r in
-        maskRows(values + r.lowerBound, mask + r.lowerBound, count: r.count, into: masked + r.lowerBound)
-      }
-      return body(UnsafePointer(masked))
+    if let dx {
+      backwardInput(g, outputGradient: dy, outputMask: outputMask, kernel: kernel, filters: filters, inputGradient: dx)
     }
   }
 

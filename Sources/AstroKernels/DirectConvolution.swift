@@ -1,16 +1,11 @@
 import AstroKernelsC
-import Foundation
 
 /// The direct AVX-512 convolution kernels (`AstroKernelsC`), split over workers by output rows.
 ///
 /// They hold a block of output pixels × up to 64 channels in registers and need no im2col matrix; on the
 /// machines this project targets they run at about twice OpenBLAS's single-thread sgemm rate for every
-/// convolution shape in VGG6, ResNet and DenseNet, so `Convolution` uses them whenever the CPU has AVX-512.
+/// convolution shape in VGG6, ResNet and DenseNet, so `Convolution` uses them whenever `AVX512.enabled`.
 enum DirectConvolution {
-  static let available = astro_avx512_supported() != 0
-  /// True when the CPU has AVX-512 and `ASTRO_DIRECT_CONV` is not `0` (which keeps the im2col + sgemm route).
-  nonisolated(unsafe) static var enabled: Bool = available && ProcessInfo.processInfo.environment["ASTRO_DIRECT_CONV"] != "0"
-
   static func shape(_ g: WindowGeometry, filters: Int) -> astro_conv_shape {
     astro_conv_shape(
       batch: g.batch, in_h: g.inHeight, in_w: g.inWidth, in_c: g.channels, k_h: g.kernelHeight, k_w: g.kernelWidth,
@@ -20,13 +15,14 @@ enum DirectConvolution {
 
   /// Whether the direct kernels run this convolution.
   static func handles(_ g: WindowGeometry, filters: Int) -> Bool {
-    guard enabled else { return false }
+    guard AVX512.enabled else { return false }
     var s = shape(g, filters: filters)
     return astro_conv_direct_supported(&s) != 0
   }
 
+  /// With `inputMask`, input elements where the mask is not positive count as 0.
   static func forward(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, filters: Int,
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>?, kernel: UnsafePointer<Float>, filters: Int,
     bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
     var s = shape(g, filters: filters)
@@ -34,14 +30,16 @@ enum DirectConvolution {
     Parallel.forEachChunk(g.batch * g.outHeight) { _, rows in
       BufferPool.shared.withScratch(scratch) { buffer in
         astro_conv_forward_rows(
-          &s, x, kernel, bias, relu ? 1 : 0, y, rows.lowerBound, rows.upperBound, buffer)
+          &s, x, inputMask, kernel, bias, relu ? 1 : 0, y, rows.lowerBound, rows.upperBound, buffer)
       }
     }
   }
 
-  /// `dKernel += Σ x·dy`, `dBias += Σ dy`; each worker sums into a private partial, added at the end.
+  /// `dKernel += Σ x·dy`, `dBias += Σ dy` (dy counted only where `outputMask` is positive, when given); each
+  /// worker sums into a private partial, added at the end.
   static func backwardKernel(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, filters: Int,
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    outputMask: UnsafePointer<Float>?, filters: Int,
     kernelGradient dk: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?
   ) {
     var s = shape(g, filters: filters)
@@ -54,7 +52,7 @@ enum DirectConvolution {
         let partial = partials + w * partialSize
         BufferPool.shared.withScratch(scratch) { buffer in
           astro_conv_kernel_gradient_rows(
-            &s, x, dy, partial, db == nil ? nil : partial + kernelSize, rows.lowerBound, rows.upperBound, buffer)
+            &s, x, dy, outputMask, partial, db == nil ? nil : partial + kernelSize, rows.lowerBound, rows.upperBound, buffer)
         }
       }
       for w in 0..<workers {

@@ -1,3 +1,5 @@
+import AstroKernelsC
+
 /// Small loops over raw buffers that the compiler vectorises; shared by several ops.
 public enum Elementwise {
   /// Adds `bias[columns]` to every row of `x[rows × columns]` and applies ReLU if asked, in place.
@@ -34,5 +36,19 @@ public enum Elementwise {
   @inline(__always)
   public static func forEachSlice(_ count: Int, _ body: (Range<Int>) -> Void) {
     Parallel.forEachChunk(count, minimumPerWorker: 1 << 16) { _, range in body(range) }
+  }
+
+  /// Inverted dropout: `mask[i]` is `1 / keepProbability` where element i is kept and 0 where it is dropped,
+  /// and `y = x · mask`. Element i's draw is 16 bits of a hash of `(key, i / 4)`, so the result depends only on
+  /// the key, not on the thread count or on `AVX512.enabled`.
+  public static func dropout(
+    _ x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int,
+    key: UInt64, keepProbability: Float
+  ) {
+    let threshold = UInt32((Double(keepProbability) * 65536).rounded())
+    let scale = 1 / keepProbability, avx512: Int32 = AVX512.enabled ? 1 : 0
+    forEachSlice(count) { range in
+      astro_dropout_forward(x, y, mask, range.lowerBound, range.upperBound, key, threshold, scale, avx512)
+    }
   }
 }

@@ -1,5 +1,37 @@
+import AstroKernelsC
+
 /// Max and average pooling over NHWC inputs; workers own whole samples.
 public enum Pooling {
+  /// Whether max pooling of `g` records its arg-max (the AVX-512 route; `maxForward(_:input:output:argMax:)`).
+  public static func recordsArgMax(_ g: WindowGeometry) -> Bool {
+    guard AVX512.enabled else { return false }
+    var s = DirectConvolution.shape(g, filters: g.channels)
+    return astro_maxpool_supported(&s) != 0
+  }
+
+  /// Max over each window, recording in `argMax` (one byte per output element) the first position of the
+  /// maximum in the clipped window, row-major. Only when `recordsArgMax(g)`.
+  public static func maxForward(
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+    argMax: UnsafeMutablePointer<UInt8>
+  ) {
+    var s = DirectConvolution.shape(g, filters: g.channels)
+    Parallel.forEachChunk(g.batch) { _, samples in
+      astro_maxpool_forward(&s, x, y, argMax, samples.lowerBound, samples.upperBound)
+    }
+  }
+
+  /// Writes `dx` (no zeroing needed): each output gradient at its window's recorded arg-max, 0 elsewhere.
+  public static func maxBackward(
+    _ g: WindowGeometry, argMax: UnsafePointer<UInt8>, outputGradient dy: UnsafePointer<Float>,
+    inputGradient dx: UnsafeMutablePointer<Float>
+  ) {
+    var s = DirectConvolution.shape(g, filters: g.channels)
+    Parallel.forEachChunk(g.batch) { _, samples in
+      astro_maxpool_backward(&s, argMax, dy, dx, samples.lowerBound, samples.upperBound)
+    }
+  }
+
   /// Max over each window; windows are clipped to the input, so `same` padding never wins.
   public static func maxForward(_ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>) {
     let c = g.channels

@@ -2,14 +2,10 @@
 // no im2col matrix. Small channel counts (3, 16, 32: braai's VGG6, DeepStreaks) are where sgemm shapes are
 // poor; here every weight vector loaded is reused over a block of pixels held in registers.
 #include "AstroKernelsC.h"
+#include "TargetAttributes.h"
 
-#include <cpuid.h>
 #include <immintrin.h>
 #include <string.h>
-
-#define ASTRO_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
-#define ASTRO_INLINE inline __attribute__((always_inline))
-#define ASTRO_UNROLL _Pragma("clang loop unroll(full)")
 
 namespace {
 
@@ -31,29 +27,43 @@ inline __mmask16 tailMask(long remainingChannels) {
 /// Columns a row of windows spans: (out_w - 1) * stride + k_w.
 inline long paddedWidth(const astro_conv_shape &s) { return (s.out_w - 1) * s.stride_w + s.k_w; }
 
+/// mask > 0 ? values : 0 over `count` floats (a ReLU's backward applied to a gradient).
+ASTRO_AVX512 void copyMasked(float *dst, const float *src, const float *mask, long count) {
+  long i = 0;
+  for (; i + 16 <= count; i += 16) {
+    __mmask16 keep = _mm512_cmp_ps_mask(_mm512_loadu_ps(mask + i), _mm512_setzero_ps(), _CMP_GT_OQ);
+    _mm512_storeu_ps(dst + i, _mm512_maskz_loadu_ps(keep, src + i));
+  }
+  for (; i < count; i++) dst[i] = mask[i] > 0 ? src[i] : 0;
+}
+
 /// Points rows[ky] at input row `oy*stride - pad + ky` of sample n, as seen from window column 0: either the
-/// input itself, or a zero-padded copy in scratch when the windows reach past the left or right edge.
-/// Returns the valid ky range (rows above or below the image are skipped: they are zero).
-void prepareRows(const astro_conv_shape &s, const float *x, long row, float *scratch, const float **rows,
-                 long &kyBegin, long &kyEnd) {
+/// input itself, or a copy in scratch when the windows reach past the left or right edge (zero columns added)
+/// or when an input mask zeroes elements. Returns the valid ky range (rows above or below the image are
+/// skipped: they are zero).
+ASTRO_AVX512 void prepareRows(const astro_conv_shape &s, const float *x, const float *mask, long row, float *scratch,
+                              const float **rows, long &kyBegin, long &kyEnd) {
   long n = row / s.out_h, oy = row % s.out_h;
   long iy0 = oy * s.stride_h - s.pad_top;
   kyBegin = iy0 < 0 ? -iy0 : 0;
   kyEnd = s.in_h - iy0 < s.k_h ? s.in_h - iy0 : s.k_h;
   long width = paddedWidth(s);
-  bool copy = s.pad_left > 0 || width > s.in_w;
-  const float *sample = x + n * s.in_h * s.in_w * s.in_c;
+  bool copy = s.pad_left > 0 || width > s.in_w || mask;
+  long sampleOffset = n * s.in_h * s.in_w * s.in_c;
   for (long ky = kyBegin; ky < kyEnd; ky++) {
-    const float *src = sample + (iy0 + ky) * s.in_w * s.in_c;
+    long offset = sampleOffset + (iy0 + ky) * s.in_w * s.in_c;
     if (!copy) {
-      rows[ky] = src;
+      rows[ky] = x + offset;
       continue;
     }
     float *dst = scratch + ky * width * s.in_c;
     long left = s.pad_left < width ? s.pad_left : width;
     long inside = s.in_w < width - left ? s.in_w : width - left;
     memset(dst, 0, size_t(left * s.in_c) * sizeof(float));
-    memcpy(dst + left * s.in_c, src, size_t(inside * s.in_c) * sizeof(float));
+    if (mask)
+      copyMasked(dst + left * s.in_c, x + offset, mask + offset, inside * s.in_c);
+    else
+      memcpy(dst + left * s.in_c, x + offset, size_t(inside * s.in_c) * sizeof(float));
     memset(dst + (left + inside) * s.in_c, 0, size_t((width - left - inside) * s.in_c) * sizeof(float));
     rows[ky] = dst;
   }
@@ -119,16 +129,26 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
 
 // MARK: kernel gradient
 
+/// dy where the mask (if any) is positive, over the lanes in m.
+ASTRO_AVX512 ASTRO_INLINE __m512 loadGradient(const float *dy, const float *mask, __mmask16 m) {
+  if (mask) m = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, mask), _mm512_setzero_ps(), _CMP_GT_OQ);
+  return _mm512_maskz_loadu_ps(m, dy);
+}
+
+
 /// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_ox x[ox*stride + t] · dy[ox], over one output row.
 template <int TAPS, int VECTORS>
-ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelStride, const float *dyRow, long outW,
-                                                   long outC, __mmask16 last, float *dw) {
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelStride, const float *dyRow,
+                                                   const float *maskRow, long outW, long outC, __mmask16 last,
+                                                   float *dw) {
   __m512 acc[TAPS * VECTORS];
   ASTRO_UNROLL for (int i = 0; i < TAPS * VECTORS; i++) acc[i] = _mm512_setzero_ps();
   for (long ox = 0; ox < outW; ox++) {
     __m512 g[VECTORS];
-    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
-      g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dyRow + ox * outC + 16 * v);
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+      long i = ox * outC + 16 * v;
+      g[v] = loadGradient(dyRow + i, maskRow ? maskRow + i : nullptr, v == VECTORS - 1 ? last : 0xFFFF);
+    }
     const float *xp = xr + ox * pixelStride;
     ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
       __m512 xv = _mm512_set1_ps(xp[t]);
@@ -145,36 +165,41 @@ ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelSt
 
 template <int VECTORS, int N>
 ASTRO_AVX512 ASTRO_INLINE void kernelGradientTaps(int taps, const float *xr, long pixelStride, const float *dyRow,
-                                                  long outW, long outC, __mmask16 last, float *dw) {
+                                                  const float *maskRow, long outW, long outC, __mmask16 last,
+                                                  float *dw) {
   if (taps == N)
-    kernelGradientBlock<N, VECTORS>(xr, pixelStride, dyRow, outW, outC, last, dw);
+    kernelGradientBlock<N, VECTORS>(xr, pixelStride, dyRow, maskRow, outW, outC, last, dw);
   else if constexpr (N > 1)
-    kernelGradientTaps<VECTORS, N - 1>(taps, xr, pixelStride, dyRow, outW, outC, last, dw);
+    kernelGradientTaps<VECTORS, N - 1>(taps, xr, pixelStride, dyRow, maskRow, outW, outC, last, dw);
 }
 
 template <int VECTORS>
-ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow, float *dwRow,
-                                         long co) {
+ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow,
+                                         const float *maskRow, float *dwRow, long co) {
   constexpr int block = maxPixels(VECTORS);
   __mmask16 last = tailMask(s.out_c - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
   for (long t0 = 0; t0 < taps; t0 += block) {
     int n = int(taps - t0 < block ? taps - t0 : block);
-    kernelGradientTaps<VECTORS, block>(n, xr + t0, pixelStride, dyRow + co, s.out_w, s.out_c, last,
-                                       dwRow + t0 * s.out_c + co);
+    kernelGradientTaps<VECTORS, block>(n, xr + t0, pixelStride, dyRow + co, maskRow ? maskRow + co : nullptr, s.out_w,
+                                       s.out_c, last, dwRow + t0 * s.out_c + co);
   }
 }
 
-ASTRO_AVX512 void biasGradientRow(const float *dyRow, long outW, long outC, float *db) {
+ASTRO_AVX512 void biasGradientRow(const float *dyRow, const float *maskRow, long outW, long outC, float *db) {
   for (long co = 0; co < outC; co += 16) {
     __mmask16 m = tailMask(outC - co);
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     long ox = 0;
     for (; ox + 1 < outW; ox += 2) {
-      a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, dyRow + ox * outC + co));
-      a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps(m, dyRow + (ox + 1) * outC + co));
+      long i = ox * outC + co, j = i + outC;
+      a0 = _mm512_add_ps(a0, loadGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
+      a1 = _mm512_add_ps(a1, loadGradient(dyRow + j, maskRow ? maskRow + j : nullptr, m));
     }
-    if (ox < outW) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, dyRow + ox * outC + co));
+    if (ox < outW) {
+      long i = ox * outC + co;
+      a0 = _mm512_add_ps(a0, loadGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
+    }
     _mm512_mask_storeu_ps(db + co, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, db + co), _mm512_add_ps(a0, a1)));
   }
 }
@@ -182,19 +207,6 @@ ASTRO_AVX512 void biasGradientRow(const float *dyRow, long outW, long outC, floa
 }  // namespace
 
 extern "C" {
-
-int astro_avx512_supported(void) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-  bool osxsave = c & (1u << 27), fma = c & (1u << 12);
-  if (!osxsave || !fma) return 0;
-  unsigned lo, hi;
-  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  if ((lo & 0xE6) != 0xE6) return 0;  // SSE, AVX, opmask and both halves of the zmm state enabled by the OS
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-  unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);  // F, DQ, BW, VL
-  return (b & need) == need;
-}
 
 int astro_conv_direct_supported(const astro_conv_shape *s) {
   return s->batch > 0 && s->in_h > 0 && s->in_w > 0 && s->in_c > 0 && s->k_h > 0 && s->k_h <= kMaxKernelHeight &&
@@ -204,12 +216,13 @@ int astro_conv_direct_supported(const astro_conv_shape *s) {
 
 size_t astro_conv_scratch_floats(const astro_conv_shape *s) { return size_t(s->k_h * paddedWidth(*s) * s->in_c); }
 
-ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *w, const float *bias,
-                                          int relu, float *y, long rowBegin, long rowEnd, float *scratch) {
+ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *x_mask, const float *w,
+                                          const float *bias, int relu, float *y, long rowBegin, long rowEnd,
+                                          float *scratch) {
   const float *rows[kMaxKernelHeight];
   for (long row = rowBegin; row < rowEnd; row++) {
     long kyBegin, kyEnd;
-    prepareRows(*s, x, row, scratch, rows, kyBegin, kyEnd);
+    prepareRows(*s, x, x_mask, row, scratch, rows, kyBegin, kyEnd);
     float *yRow = y + row * s->out_w * s->out_c;
     for (long co = 0; co < s->out_c;) {
       int vectors = vectorsPerBlock(s->out_c - co);
@@ -225,27 +238,29 @@ ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float
 }
 
 ASTRO_AVX512 void astro_conv_kernel_gradient_rows(const astro_conv_shape *s, const float *x, const float *dy,
-                                                  float *dw, float *db, long rowBegin, long rowEnd, float *scratch) {
+                                                  const float *dy_mask, float *dw, float *db, long rowBegin,
+                                                  long rowEnd, float *scratch) {
   const float *rows[kMaxKernelHeight];
   long taps = s->k_w * s->in_c;
   for (long row = rowBegin; row < rowEnd; row++) {
     long kyBegin, kyEnd;
-    prepareRows(*s, x, row, scratch, rows, kyBegin, kyEnd);
+    prepareRows(*s, x, nullptr, row, scratch, rows, kyBegin, kyEnd);
     const float *dyRow = dy + row * s->out_w * s->out_c;
+    const float *maskRow = dy_mask ? dy_mask + row * s->out_w * s->out_c : nullptr;
     for (long ky = kyBegin; ky < kyEnd; ky++) {
       float *dwRow = dw + ky * taps * s->out_c;
       for (long co = 0; co < s->out_c;) {
         int vectors = vectorsPerBlock(s->out_c - co);
         switch (vectors) {
-          case 1: kernelGradientChannels<1>(*s, rows[ky], dyRow, dwRow, co); break;
-          case 2: kernelGradientChannels<2>(*s, rows[ky], dyRow, dwRow, co); break;
-          case 3: kernelGradientChannels<3>(*s, rows[ky], dyRow, dwRow, co); break;
-          default: kernelGradientChannels<4>(*s, rows[ky], dyRow, dwRow, co); break;
+          case 1: kernelGradientChannels<1>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
+          case 2: kernelGradientChannels<2>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
+          case 3: kernelGradientChannels<3>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
+          default: kernelGradientChannels<4>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
         }
         co += 16 * vectors;
       }
     }
-    if (db) biasGradientRow(dyRow, s->out_w, s->out_c, db);
+    if (db) biasGradientRow(dyRow, maskRow, s->out_w, s->out_c, db);
   }
 }
 

@@ -49,11 +49,16 @@ func withWorkerCounts(_ counts: [Int], _ body: (Int) throws -> Void) rethrows {
 /// Runs `body` once per convolution route this machine has: the direct AVX-512 kernels (when the CPU has
 /// AVX-512) and im2col + sgemm.
 func withConvolutionRoutes(_ body: (String) throws -> Void) rethrows {
-  let saved = Convolution.usesDirectKernels
-  defer { Convolution.usesDirectKernels = saved }
-  for direct in Convolution.directKernelsAvailable ? [true, false] : [false] {
-    Convolution.usesDirectKernels = direct
-    try body(direct ? "direct" : "im2col")
+  try withAVX512Routes { try body($0 ? "direct" : "im2col") }
+}
+
+/// Runs `body(true)` with the AVX-512 kernels (where the CPU has them) and `body(false)` with the portable ones.
+func withAVX512Routes(_ body: (Bool) throws -> Void) rethrows {
+  let saved = AVX512.enabled
+  defer { AVX512.enabled = saved }
+  for avx512 in AVX512.available ? [true, false] : [false] {
+    AVX512.enabled = avx512
+    try body(avx512)
   }
 }
 

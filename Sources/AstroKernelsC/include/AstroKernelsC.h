@@ -1,4 +1,4 @@
-// Direct NHWC convolution kernels written with AVX-512 intrinsics.
+// Kernels written with AVX-512 intrinsics: direct NHWC convolution, max pooling with arg-max, dropout masks.
 //
 // Why C++ here: Swift compiles for baseline x86-64 and has no per-function target attribute, and a library
 // package cannot pass -mavx512f (unsafe flags). These functions carry `target("avx512f,...")` themselves and
@@ -30,14 +30,37 @@ int astro_conv_direct_supported(const astro_conv_shape *shape);
 size_t astro_conv_scratch_floats(const astro_conv_shape *shape);
 
 /// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis:
-/// y = conv(x, w) + bias, then max(y, 0) when relu is nonzero. bias may be NULL.
-void astro_conv_forward_rows(const astro_conv_shape *shape, const float *x, const float *w, const float *bias,
-                             int relu, float *y, long row_begin, long row_end, float *scratch);
+/// y = conv(x, w) + bias, then max(y, 0) when relu is nonzero. bias may be NULL. With x_mask (shaped like x),
+/// elements of x where the mask is not positive count as 0 (a fused ReLU's backward, for input gradients).
+void astro_conv_forward_rows(const astro_conv_shape *shape, const float *x, const float *x_mask, const float *w,
+                             const float *bias, int relu, float *y, long row_begin, long row_end, float *scratch);
 
 /// Accumulates the kernel gradient dw[k_h, k_w, in_c, out_c] += Σ x·dy and, when db is not NULL,
-/// db[out_c] += Σ dy, over output rows [row_begin, row_end).
-void astro_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy, float *dw,
-                                     float *db, long row_begin, long row_end, float *scratch);
+/// db[out_c] += Σ dy, over output rows [row_begin, row_end). With dy_mask (shaped like dy), dy counts only
+/// where the mask is positive.
+void astro_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy,
+                                     const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
+                                     float *scratch);
+
+/// 1 when the max-pooling kernels handle this window (at most 256 elements, so an arg-max fits a byte).
+/// The shape's out_c is unused: pooling keeps in_c channels.
+int astro_maxpool_supported(const astro_conv_shape *shape);
+
+/// Max pooling of samples [sample_begin, sample_end): windows clipped to the input; y gets each window's
+/// maximum and argmax its first position in row-major order within the clipped window (TensorFlow's tie rule).
+void astro_maxpool_forward(const astro_conv_shape *shape, const float *x, float *y, unsigned char *argmax,
+                           long sample_begin, long sample_end);
+
+/// Writes dx for samples [sample_begin, sample_end): each output gradient goes to its window's arg-max,
+/// everything else is 0.
+void astro_maxpool_backward(const astro_conv_shape *shape, const unsigned char *argmax, const float *dy, float *dx,
+                            long sample_begin, long sample_end);
+
+/// Inverted dropout over elements [begin, end): element i is kept, with mask[i] = scale and y[i] = x[i]·scale,
+/// when 16 bits of a hash of (key, i / 4) are below threshold (keep probability × 65536); otherwise both are 0.
+/// The result does not depend on how the range is split; use_avx512 (only where supported) gives the same bits.
+void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
+                           unsigned threshold, float scale, int use_avx512);
 
 #ifdef __cplusplus
 }

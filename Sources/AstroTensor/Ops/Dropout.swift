@@ -1,3 +1,5 @@
+import AstroKernels
+
 extension Tensor {
   /// Inverted dropout (training only): keeps each element with probability `1 - rate` and scales kept
   /// elements by `1 / (1 - rate)`, so inference needs no rescaling.
@@ -6,25 +8,15 @@ extension Tensor {
       throw TensorError.invalidArgument(op: "dropout", message: "rate \(rate) outside [0, 1)")
     }
     if rate == 0 { return self }
-    let keep = 1 - rate, scale = 1 / keep
+    let keep = 1 - rate
     let mask = Tensor(uninitializedShape: shape)
-    let mp = mask.storage.pointer
-    // Four 16-bit uniform draws per 64-bit random word: a keep probability resolved to 1/65536 is ample,
-    // and the mask costs a quarter of the generator calls.
-    let threshold = UInt64((Double(keep) * 65536).rounded())
     let out = Tensor(uninitializedShape: shape)
-    let x = storage.pointer, y = out.storage.pointer
-    var i = 0
-    while i < count {
-      var bits = generator.next()
-      for _ in 0..<min(4, count - i) {
-        let m: Float = (bits & 0xFFFF) < threshold ? scale : 0
-        mp[i] = m
-        y[i] = x[i] * m
-        bits >>= 16
-        i += 1
-      }
-    }
+    // One draw from the generator keys a counter-based hash that gives every element its own 16-bit uniform
+    // draw (a keep probability resolved to 1/65536 is ample), so the mask is made in parallel and is the same
+    // for any number of threads.
+    Elementwise.dropout(
+      storage.pointer, output: out.storage.pointer, mask: mask.storage.pointer, count: count, key: generator.next(),
+      keepProbability: keep)
     return .result(out, of: "dropout", inputs: [self]) { g, _ in [g.zipped(mask, *)] }
   }
 }

@@ -21,6 +21,16 @@ extension Tensor {
   public func maxPool2D(size: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) throws -> Tensor {
     let g = try poolGeometry("maxPool2D", size: size, strides: strides ?? size, padding: padding)
     let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.channels])
+    if Pooling.recordsArgMax(g) {
+      let argMax = ByteBuffer(count: out.count)
+      Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer, argMax: argMax.pointer)
+      let inputShape = shape
+      return .result(out, of: "maxPool2D", inputs: [self]) { grad, _ in
+        let dx = Tensor(uninitializedShape: inputShape)
+        Pooling.maxBackward(g, argMax: argMax.pointer, outputGradient: grad.storage.pointer, inputGradient: dx.storage.pointer)
+        return [dx]
+      }
+    }
     Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer)
     let x = detached(), saved = out.detached()
     return .result(out, of: "maxPool2D", inputs: [self]) { grad, _ in
@@ -51,4 +61,17 @@ extension Tensor {
     let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
     return try averagePool2D(size: (h, w)).reshaped(to: [n, c])
   }
+}
+
+/// Bytes owned by a backward closure (max pooling's arg-max), freed with it.
+final class ByteBuffer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<UInt8>
+  let count: Int
+
+  init(count: Int) {
+    self.count = max(count, 1)
+    pointer = .allocate(capacity: self.count)
+  }
+
+  deinit { pointer.deallocate() }
 }

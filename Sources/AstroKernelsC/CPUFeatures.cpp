@@ -1,0 +1,17 @@
+// Run-time detection of the CPU features the AVX-512 kernels need.
+#include "AstroKernelsC.h"
+
+#include <cpuid.h>
+
+extern "C" int astro_avx512_supported(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  bool osxsave = c & (1u << 27), fma = c & (1u << 12);
+  if (!osxsave || !fma) return 0;
+  unsigned lo, hi;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 0xE6) != 0xE6) return 0;  // SSE, AVX, opmask and both halves of the zmm state enabled by the OS
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);  // F, DQ, BW, VL
+  return (b & need) == need;
+}

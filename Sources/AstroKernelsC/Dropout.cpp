@@ -1,0 +1,70 @@
+// Dropout masks from a counter-based hash: element i's draw depends only on (key, i), so any split of the
+// range over threads gives the same mask, and the AVX-512 and scalar paths agree bit for bit.
+#include "AstroKernelsC.h"
+#include "TargetAttributes.h"
+
+#include <immintrin.h>
+
+namespace {
+
+constexpr unsigned long long kGolden = 0x9E3779B97F4A7C15ull;
+
+/// SplitMix64's output function applied to (key + word·golden): 64 bits, four 16-bit draws.
+inline unsigned long long hashWord(unsigned long long key, unsigned long long word) {
+  unsigned long long z = key + word * kGolden;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+inline void dropoutElement(const float *x, float *y, float *mask, long i, unsigned long long key, unsigned threshold,
+                           float scale) {
+  unsigned draw = unsigned(hashWord(key, (unsigned long long)(i) >> 2) >> (16 * (i & 3))) & 0xFFFF;
+  float m = draw < threshold ? scale : 0.0f;
+  mask[i] = m;
+  y[i] = x[i] * m;
+}
+
+void dropoutScalar(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
+                   unsigned threshold, float scale) {
+  for (long i = begin; i < end; i++) dropoutElement(x, y, mask, i, key, threshold, scale);
+}
+
+ASTRO_AVX512 __m512i hashWords(__m512i key, __m512i words) {
+  __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(words, _mm512_set1_epi64((long long)kGolden)));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), _mm512_set1_epi64((long long)0xBF58476D1CE4E5B9ull));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), _mm512_set1_epi64((long long)0x94D049BB133111EBull));
+  return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+}
+
+ASTRO_AVX512 void dropoutAVX512(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
+                                unsigned threshold, float scale) {
+  long i = begin;
+  // Scalar up to a multiple of 32 elements: 8 hash words (a zmm of 64-bit lanes) cover 32 draws, and read as
+  // 32 16-bit lanes they are in element order.
+  for (; i < end && (i & 31); i++) dropoutElement(x, y, mask, i, key, threshold, scale);
+  __m512i keys = _mm512_set1_epi64((long long)key);
+  __m512i lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  __m512i limit = _mm512_set1_epi16(short(threshold > 0xFFFF ? 0xFFFF : threshold));
+  __m512 scales = _mm512_set1_ps(scale);
+  for (; i + 32 <= end; i += 32) {
+    __m512i draws = hashWords(keys, _mm512_add_epi64(_mm512_set1_epi64(i >> 2), lane));
+    __mmask32 keep = threshold > 0xFFFF ? __mmask32(0xFFFFFFFF) : _mm512_cmplt_epu16_mask(draws, limit);
+    __m512 m0 = _mm512_maskz_mov_ps(__mmask16(keep), scales), m1 = _mm512_maskz_mov_ps(__mmask16(keep >> 16), scales);
+    _mm512_storeu_ps(mask + i, m0);
+    _mm512_storeu_ps(mask + i + 16, m1);
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), m0));
+    _mm512_storeu_ps(y + i + 16, _mm512_mul_ps(_mm512_loadu_ps(x + i + 16), m1));
+  }
+  for (; i < end; i++) dropoutElement(x, y, mask, i, key, threshold, scale);
+}
+
+}  // namespace
+
+extern "C" void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end,
+                                      unsigned long long key, unsigned threshold, float scale, int use_avx512) {
+  if (use_avx512)
+    dropoutAVX512(x, y, mask, begin, end, key, threshold, scale);
+  else
+    dropoutScalar(x, y, mask, begin, end, key, threshold, scale);
+}
