@@ -1,3 +1,5 @@
+import AstroKernelsC
+
 /// Per-channel statistics and affine maps over `[rows × channels]` data (NHWC flattened to rows).
 public enum Normalization {
   /// Batch mean and biased variance of each channel. Sums run in Float over blocks of rows and in Double
@@ -44,6 +46,14 @@ public enum Normalization {
     rows: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
     sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
   ) {
+    if AVX512.enabled {
+      let sums = avx512GradientSums(x, dy, outputMask, rows: rows, channels: c, mean: mean)
+      for ch in 0..<c {
+        sumDy[ch] = Float(sums[ch])
+        sumDyXhat[ch] = Float(sums[c + ch]) * invStd[ch]
+      }
+      return
+    }
     let a = columnSums(rows: rows, channels: c) { r, _, block in
       for e in 0..<c { block[e] += masked(dy, outputMask, r * c + e) }
     }
@@ -75,6 +85,12 @@ public enum Normalization {
         coef[ch] = a; coef[c + ch] = b; coef[2 * c + ch] = d
       }
       let a = coef, b = coef + c, d = coef + 2 * c
+      if AVX512.enabled {
+        Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(c, 1))) { _, range in
+          astro_bn_input_gradient(x, dy, outputMask, c, a, b, d, range.lowerBound, range.upperBound, dx)
+        }
+        return
+      }
       Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(c, 1))) { _, range in
         for r in range {
           let o = r * c
@@ -82,6 +98,24 @@ public enum Normalization {
         }
       }
     }
+  }
+
+  /// `gradientSums` in one AVX-512 pass: `[Σ dy | Σ dy·(x - mean)]` per channel, summed over workers in Double.
+  static func avx512GradientSums(
+    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?, rows: Int, channels c: Int,
+    mean: UnsafePointer<Float>
+  ) -> [Double] {
+    let workers = Parallel.workerCount
+    var partials = [Double](repeating: 0, count: 2 * c * workers)
+    partials.withUnsafeMutableBufferPointer { buffer in
+      let base = buffer.baseAddress!
+      Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 14) / max(c, 1))) { w, range in
+        BufferPool.shared.withScratch(2 * c) { block in
+          astro_bn_gradient_sums(x, dy, mask, c, mean, range.lowerBound, range.upperBound, block, base + w * 2 * c)
+        }
+      }
+    }
+    return (0..<(2 * c)).map { e in (0..<workers).reduce(0.0) { $0 + partials[$1 * 2 * c + e] } }
   }
 
   /// `values[i]`, or 0 where a ReLU output `mask` is not positive (loads first: a vector select, no branch).

@@ -73,10 +73,13 @@ ASTRO_AVX512 void prepareRows(const astro_conv_shape &s, const float *x, const f
 
 /// PIXELS consecutive output pixels × VECTORS channel vectors, accumulated over every (ky, kx, ci).
 /// For a fixed ky the (kx, ci) taps of one window are contiguous in a row: tap t = kx*in_c + ci.
-template <int PIXELS, int VECTORS>
-ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBegin, long kyEnd, long column, long pixelStride,
-                                            long taps, const float *w, long outC, __mmask16 last, const float *bias,
-                                            bool relu, float *out) {
+/// STRIDE, when not 0, is the pixel stride known at compile time: every broadcast is then a constant offset
+/// from one pointer, where a run-time stride needs a register per pixel (and spills with 24 pixels).
+template <int PIXELS, int VECTORS, int STRIDE = 0>
+ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBegin, long kyEnd, long column,
+                                            long runtimeStride, long taps, const float *w, long outC, __mmask16 last,
+                                            const float *bias, bool relu, float *out) {
+  const long pixelStride = STRIDE ? STRIDE : runtimeStride;
   __m512 acc[PIXELS * VECTORS];
   ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
     __m512 b = bias ? _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, bias + 16 * v) : _mm512_setzero_ps();
@@ -114,17 +117,39 @@ ASTRO_AVX512 ASTRO_INLINE void forwardPixels(int pixels, const float *const *row
     forwardPixels<VECTORS, N - 1>(pixels, rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out);
 }
 
+/// A full block of pixels, with the pixel stride as a compile-time constant for the common channel counts.
+template <int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void forwardFullBlock(const float *const *rows, long kyBegin, long kyEnd, long column,
+                                                long pixelStride, long taps, const float *w, long outC,
+                                                __mmask16 last, const float *bias, bool relu, float *out) {
+  constexpr int block = maxPixels(VECTORS);
+#define ASTRO_FORWARD_BLOCK(STRIDE) \
+  forwardBlock<block, VECTORS, STRIDE>(rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out)
+  switch (pixelStride) {
+    case 1: ASTRO_FORWARD_BLOCK(1); break;
+    case 3: ASTRO_FORWARD_BLOCK(3); break;
+    case 16: ASTRO_FORWARD_BLOCK(16); break;
+    case 32: ASTRO_FORWARD_BLOCK(32); break;
+    case 64: ASTRO_FORWARD_BLOCK(64); break;
+    default: ASTRO_FORWARD_BLOCK(0); break;
+  }
+#undef ASTRO_FORWARD_BLOCK
+}
+
 template <int VECTORS>
 ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
                                   const float *w, const float *bias, bool relu, float *yRow, long co) {
   constexpr int block = maxPixels(VECTORS);
   __mmask16 last = tailMask(s.out_c - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
-  for (long ox = 0; ox < s.out_w; ox += block) {
-    int pixels = int(s.out_w - ox < block ? s.out_w - ox : block);
-    forwardPixels<VECTORS, block>(pixels, rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps, w + co, s.out_c,
-                                  last, bias ? bias + co : nullptr, relu, yRow + ox * s.out_c + co);
-  }
+  const float *b = bias ? bias + co : nullptr;
+  long ox = 0;
+  for (; ox + block <= s.out_w; ox += block)
+    forwardFullBlock<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps, w + co, s.out_c, last, b, relu,
+                              yRow + ox * s.out_c + co);
+  if (ox < s.out_w)
+    forwardPixels<VECTORS, block - 1>(int(s.out_w - ox), rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps,
+                                      w + co, s.out_c, last, b, relu, yRow + ox * s.out_c + co);
 }
 
 // MARK: kernel gradient

@@ -62,45 +62,52 @@ final class NormalizationKernelTests: XCTestCase {
   }
 
   func testGradientSumsAndTrainingInputGradientMatchNaive() {
-    let rows = 1000, c = 5
+    // Both routes (AVX-512 and portable), a channel count that is not a multiple of 16, and a fused ReLU's mask.
+    withAVX512Routes { avx512 in
+      for c in [5, 37] {
+        for masked in [false, true] {
+          checkGradientSumsAndInputGradient(channels: c, masked: masked, "AVX-512 \(avx512) c \(c) masked \(masked)")
+        }
+      }
+    }
+  }
+
+  func checkGradientSumsAndInputGradient(channels c: Int, masked: Bool, _ label: String) {
+    let rows = 1000
     let x = randomArray(rows * c, seed: 1, low: -2, high: 3), dy = randomArray(rows * c, seed: 2)
+    let mask = masked ? randomArray(rows * c, seed: 4).map { max($0, 0) } : nil
     let gamma = randomArray(c, seed: 3, low: 0.5, high: 1.5)
     let (rm, rv) = reference(x, channels: c)
     let mean = rm.map { Float($0) }, invStd = rv.map { Float(1 / ($0 + 1e-3).squareRoot()) }
     var sumDy = [Float](repeating: 0, count: c), sumDyXhat = [Float](repeating: 0, count: c)
     var dx = [Float](repeating: .nan, count: rows * c)
     withWorkerCounts([3]) { _ in
-      x.withUnsafeBufferPointer { xp in
-        dy.withUnsafeBufferPointer { dyp in
-          Normalization.gradientSums(
-            xp.baseAddress!, outputGradient: dyp.baseAddress!, rows: rows, channels: c, mean: mean, invStd: invStd,
-            sumDy: &sumDy, sumDyXhat: &sumDyXhat)
-          dx.withUnsafeMutableBufferPointer { dxp in
-            Normalization.trainingInputGradient(
-              xp.baseAddress!, outputGradient: dyp.baseAddress!, rows: rows, channels: c, mean: mean, invStd: invStd,
-              gamma: gamma, sumDy: sumDy, sumDyXhat: sumDyXhat, inputGradient: dxp.baseAddress!)
-          }
-        }
-      }
+      Normalization.gradientSums(
+        x, outputGradient: dy, outputMask: mask, rows: rows, channels: c, mean: mean, invStd: invStd,
+        sumDy: &sumDy, sumDyXhat: &sumDyXhat)
+      Normalization.trainingInputGradient(
+        x, outputGradient: dy, outputMask: mask, rows: rows, channels: c, mean: mean, invStd: invStd, gamma: gamma,
+        sumDy: sumDy, sumDyXhat: sumDyXhat, inputGradient: &dx)
     }
+    let g = (0..<(rows * c)).map { i in Double(mask.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]) }
     var sd = [Double](repeating: 0, count: c), sdx = [Double](repeating: 0, count: c)
     for r in 0..<rows {
       for ch in 0..<c {
-        sd[ch] += Double(dy[r * c + ch])
-        sdx[ch] += Double(dy[r * c + ch]) * (Double(x[r * c + ch]) - Double(mean[ch])) * Double(invStd[ch])
+        sd[ch] += g[r * c + ch]
+        sdx[ch] += g[r * c + ch] * (Double(x[r * c + ch]) - Double(mean[ch])) * Double(invStd[ch])
       }
     }
-    assertAllClose(sumDy, sd, atol: 1e-3, rtol: 1e-4, "Σdy")
-    assertAllClose(sumDyXhat, sdx, atol: 1e-3, rtol: 1e-4, "Σdy·xhat")
+    assertAllClose(sumDy, sd, atol: 1e-3, rtol: 1e-4, "Σdy \(label)")
+    assertAllClose(sumDyXhat, sdx, atol: 1e-3, rtol: 1e-4, "Σdy·xhat \(label)")
     var expected: [Double] = []
     for r in 0..<rows {
       for ch in 0..<c {
         let xhat = (Double(x[r * c + ch]) - Double(mean[ch])) * Double(invStd[ch])
         let n = Double(rows)
-        expected.append(Double(gamma[ch]) * Double(invStd[ch]) / n * (n * Double(dy[r * c + ch]) - sd[ch] - xhat * sdx[ch]))
+        expected.append(Double(gamma[ch]) * Double(invStd[ch]) / n * (n * g[r * c + ch] - sd[ch] - xhat * sdx[ch]))
       }
     }
-    assertAllClose(dx, expected, atol: 1e-4, rtol: 1e-3, "training dx")
+    assertAllClose(dx, expected, atol: 1e-4, rtol: 1e-3, "training dx \(label)")
   }
 
   func testScaleShift() {

@@ -62,6 +62,16 @@ void astro_maxpool_backward(const astro_conv_shape *shape, const unsigned char *
 void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
                            unsigned threshold, float scale, int use_avx512);
 
+/// Batch-norm training backward, rows [row_begin, row_end) of x, dy [rows × channels]: adds Σ dy to
+/// sums[0..<channels] and Σ dy·(x - mean) to sums[channels..<2·channels] (dy counted only where mask > 0 when
+/// mask is not NULL). block is scratch of 2·channels floats.
+void astro_bn_gradient_sums(const float *x, const float *dy, const float *mask, long channels, const float *mean,
+                            long row_begin, long row_end, float *block, double *sums);
+
+/// dx = a·dy + b·x + d per channel (dy masked as above), rows [row_begin, row_end).
+void astro_bn_input_gradient(const float *x, const float *dy, const float *mask, long channels, const float *a,
+                             const float *b, const float *d, long row_begin, long row_end, float *dx);
+
 #ifdef __cplusplus
 }
 #endif
