@@ -10,10 +10,11 @@ public enum Pooling {
   }
 
   /// Max over each window, recording in `argMax` (one byte per output element) the first position of the
-  /// maximum in the clipped window, row-major. Only when `recordsArgMax(g)`.
+  /// maximum in the clipped window, row-major; with `argMax` nil (inference), the maxima alone. Only when
+  /// `recordsArgMax(g)`.
   public static func maxForward(
     _ g: WindowGeometry, input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
-    argMax: UnsafeMutablePointer<UInt8>
+    argMax: UnsafeMutablePointer<UInt8>?
   ) {
     var s = DirectConvolution.shape(g, filters: g.channels)
     Parallel.forEachChunk(g.batch) { _, samples in

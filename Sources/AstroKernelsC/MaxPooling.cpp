@@ -36,6 +36,34 @@ ASTRO_INLINE void forEachWindowVector(const astro_conv_shape &s, long n, Body bo
     }
 }
 
+/// RECORD: also write each window's arg-max (training); without it the loop is a plain vector max (inference).
+template <bool RECORD>
+ASTRO_AVX512 void maxPoolForward(const astro_conv_shape &s, const float *x, float *y, unsigned char *argmax,
+                                 long sampleBegin, long sampleEnd) {
+  long c = s.in_c;
+  for (long n = sampleBegin; n < sampleEnd; n++) {
+    const float *xs = x + n * s.in_h * s.in_w * c;
+    forEachWindowVector(s, n, [&](Window w, long o, long ch, __mmask16 m) ASTRO_AVX512 {
+      __m512 best = _mm512_maskz_loadu_ps(m, xs + (w.top * s.in_w + w.left) * c + ch);
+      __m512i where = _mm512_setzero_si512();
+      for (long i = 0; i < w.rows; i++)
+        for (long j = 0; j < w.cols; j++) {
+          __m512 v = _mm512_maskz_loadu_ps(m, xs + ((w.top + i) * s.in_w + w.left + j) * c + ch);
+          if (RECORD) {
+            // Strictly greater: on ties the first element in row-major order keeps the maximum (TensorFlow).
+            __mmask16 better = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+            best = _mm512_mask_mov_ps(best, better, v);
+            where = _mm512_mask_mov_epi32(where, better, _mm512_set1_epi32(int(i * w.cols + j)));
+          } else {
+            best = _mm512_max_ps(best, v);
+          }
+        }
+      _mm512_mask_storeu_ps(y + o + ch, m, best);
+      if (RECORD) _mm512_mask_cvtepi32_storeu_epi8(argmax + o + ch, m, where);
+    });
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -46,24 +74,10 @@ int astro_maxpool_supported(const astro_conv_shape *s) {
 
 ASTRO_AVX512 void astro_maxpool_forward(const astro_conv_shape *s, const float *x, float *y, unsigned char *argmax,
                                         long sampleBegin, long sampleEnd) {
-  long c = s->in_c;
-  for (long n = sampleBegin; n < sampleEnd; n++) {
-    const float *xs = x + n * s->in_h * s->in_w * c;
-    forEachWindowVector(*s, n, [&](Window w, long o, long ch, __mmask16 m) ASTRO_AVX512 {
-      __m512 best = _mm512_maskz_loadu_ps(m, xs + (w.top * s->in_w + w.left) * c + ch);
-      __m512i where = _mm512_setzero_si512();
-      for (long i = 0; i < w.rows; i++)
-        for (long j = 0; j < w.cols; j++) {
-          __m512 v = _mm512_maskz_loadu_ps(m, xs + ((w.top + i) * s->in_w + w.left + j) * c + ch);
-          // Strictly greater: on ties the first element in row-major order keeps the maximum (TensorFlow).
-          __mmask16 better = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
-          best = _mm512_mask_mov_ps(best, better, v);
-          where = _mm512_mask_mov_epi32(where, better, _mm512_set1_epi32(int(i * w.cols + j)));
-        }
-      _mm512_mask_storeu_ps(y + o + ch, m, best);
-      _mm512_mask_cvtepi32_storeu_epi8(argmax + o + ch, m, where);
-    });
-  }
+  if (argmax)
+    maxPoolForward<true>(*s, x, y, argmax, sampleBegin, sampleEnd);
+  else
+    maxPoolForward<false>(*s, x, y, nullptr, sampleBegin, sampleEnd);
 }
 
 ASTRO_AVX512 void astro_maxpool_backward(const astro_conv_shape *s, const unsigned char *argmax, const float *dy,

@@ -30,6 +30,9 @@ final class PoolingAndDropoutKernelTests: XCTestCase {
       Pooling.maxForward(g, input: x, output: &yPortable)
       Pooling.maxBackward(g, input: x, output: yPortable, outputGradient: dy, inputGradient: &dxPortable)
       XCTAssertEqual(y, yPortable, "forward case \(index)")
+      var yInference = [Float](repeating: .nan, count: y.count)
+      Pooling.maxForward(g, input: x, output: &yInference, argMax: nil)
+      XCTAssertEqual(yInference, yPortable, "forward without arg-max, case \(index)")
       XCTAssertEqual(dx, dxPortable, "backward case \(index)")
     }
   }

@@ -47,7 +47,8 @@ void astro_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float 
 int astro_maxpool_supported(const astro_conv_shape *shape);
 
 /// Max pooling of samples [sample_begin, sample_end): windows clipped to the input; y gets each window's
-/// maximum and argmax its first position in row-major order within the clipped window (TensorFlow's tie rule).
+/// maximum and argmax (unless NULL, for inference) its first position in row-major order within the clipped
+/// window (TensorFlow's tie rule).
 void astro_maxpool_forward(const astro_conv_shape *shape, const float *x, float *y, unsigned char *argmax,
                            long sample_begin, long sample_end);
 

@@ -21,6 +21,11 @@ extension Tensor {
   public func maxPool2D(size: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) throws -> Tensor {
     let g = try poolGeometry("maxPool2D", size: size, strides: strides ?? size, padding: padding)
     let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, g.channels])
+    if Pooling.recordsArgMax(g) && !(GradientMode.isEnabled && needsGradient) {
+      // Nothing will ask for a gradient: the maxima alone.
+      Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer, argMax: nil)
+      return out
+    }
     if Pooling.recordsArgMax(g) {
       let argMax = ByteBuffer(count: out.count)
       Pooling.maxForward(g, input: storage.pointer, output: out.storage.pointer, argMax: argMax.pointer)
