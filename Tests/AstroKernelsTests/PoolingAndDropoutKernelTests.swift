@@ -6,6 +6,9 @@ import XCTest
 final class PoolingAndDropoutKernelTests: XCTestCase {
   func testArgMaxPoolingEqualsPortableRouteWithTies() throws {
     try XCTSkipUnless(AVX512.available, "this CPU has no AVX-512: only the portable pooling route exists here")
+    let saved = AVX512.enabled
+    AVX512.enabled = true  // also under ASTRO_AVX512=0
+    defer { AVX512.enabled = saved }
     let cases: [(h: Int, w: Int, c: Int, k: (Int, Int), s: (Int, Int), padding: Padding)] = [
       (59, 59, 16, (2, 2), (2, 2), .valid),  // VGG6: a row and a column past the last window
       (25, 25, 32, (4, 4), (4, 4), .valid),
