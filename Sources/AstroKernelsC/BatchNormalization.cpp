@@ -1,21 +1,9 @@
 // Batch-normalisation training backward with AVX-512: the two per-channel gradient sums in one pass over
 // (x, dy, mask), then the input gradient in a second. The portable Swift route makes three passes.
 #include "AstroKernelsC.h"
-#include "TargetAttributes.h"
-
-#include <immintrin.h>
+#include "AVX512Support.h"
 
 namespace {
-
-inline __mmask16 tailMask(long remaining) {
-  return remaining >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << remaining) - 1);
-}
-
-/// dy where the mask (if any) is positive, over the lanes in m.
-ASTRO_AVX512 ASTRO_INLINE __m512 maskedGradient(const float *dy, const float *mask, __mmask16 m) {
-  if (mask) m = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, mask), _mm512_setzero_ps(), _CMP_GT_OQ);
-  return _mm512_maskz_loadu_ps(m, dy);
-}
 
 constexpr long kRowsPerBlock = 256;
 
@@ -32,8 +20,8 @@ ASTRO_AVX512 void astro_bn_gradient_sums(const float *x, const float *dy, const 
     for (long r = start; r < end; r++) {
       long o = r * c;
       for (long ch = 0; ch < c; ch += 16) {
-        __mmask16 m = tailMask(c - ch);
-        __m512 g = maskedGradient(dy + o + ch, mask ? mask + o + ch : nullptr, m);
+        __mmask16 m = astroTailMask(c - ch);
+        __m512 g = astroMaskedGradient(dy + o + ch, mask ? mask + o + ch : nullptr, m);
         __m512 centred = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + o + ch), _mm512_maskz_loadu_ps(m, mean + ch));
         _mm512_mask_storeu_ps(block + ch, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, block + ch), g));
         _mm512_mask_storeu_ps(block + c + ch, m, _mm512_fmadd_ps(g, centred, _mm512_maskz_loadu_ps(m, block + c + ch)));
@@ -51,8 +39,8 @@ ASTRO_AVX512 void astro_bn_input_gradient(const float *x, const float *dy, const
   for (long r = rowBegin; r < rowEnd; r++) {
     long o = r * c;
     for (long ch = 0; ch < c; ch += 16) {
-      __mmask16 m = tailMask(c - ch);
-      __m512 g = maskedGradient(dy + o + ch, mask ? mask + o + ch : nullptr, m);
+      __mmask16 m = astroTailMask(c - ch);
+      __m512 g = astroMaskedGradient(dy + o + ch, mask ? mask + o + ch : nullptr, m);
       __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, b + ch), _mm512_maskz_loadu_ps(m, x + o + ch),
                                  _mm512_maskz_loadu_ps(m, d + ch));
       _mm512_mask_storeu_ps(dx + o + ch, m, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + ch), g, v));

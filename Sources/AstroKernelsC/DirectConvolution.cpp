@@ -2,9 +2,8 @@
 // no im2col matrix. Small channel counts (3, 16, 32: braai's VGG6, DeepStreaks) are where sgemm shapes are
 // poor; here every weight vector loaded is reused over a block of pixels held in registers.
 #include "AstroKernelsC.h"
-#include "TargetAttributes.h"
+#include "AVX512Support.h"
 
-#include <immintrin.h>
 #include <string.h>
 
 namespace {
@@ -20,21 +19,15 @@ inline int vectorsPerBlock(long remainingChannels) {
   return v >= 4 ? 4 : int(v);
 }
 
-inline __mmask16 tailMask(long remainingChannels) {
-  return remainingChannels >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << remainingChannels) - 1);
-}
-
 /// Columns a row of windows spans: (out_w - 1) * stride + k_w.
 inline long paddedWidth(const astro_conv_shape &s) { return (s.out_w - 1) * s.stride_w + s.k_w; }
 
 /// mask > 0 ? values : 0 over `count` floats (a ReLU's backward applied to a gradient).
 ASTRO_AVX512 void copyMasked(float *dst, const float *src, const float *mask, long count) {
-  long i = 0;
-  for (; i + 16 <= count; i += 16) {
-    __mmask16 keep = _mm512_cmp_ps_mask(_mm512_loadu_ps(mask + i), _mm512_setzero_ps(), _CMP_GT_OQ);
-    _mm512_storeu_ps(dst + i, _mm512_maskz_loadu_ps(keep, src + i));
+  for (long i = 0; i < count; i += 16) {
+    __mmask16 m = astroTailMask(count - i);
+    _mm512_mask_storeu_ps(dst + i, m, astroMaskedGradient(src + i, mask + i, m));
   }
-  for (; i < count; i++) dst[i] = mask[i] > 0 ? src[i] : 0;
 }
 
 /// Points rows[ky] at input row `oy*stride - pad + ky` of sample n, as seen from window column 0: either the
@@ -140,7 +133,7 @@ template <int VECTORS>
 ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
                                   const float *w, const float *bias, bool relu, float *yRow, long co) {
   constexpr int block = maxPixels(VECTORS);
-  __mmask16 last = tailMask(s.out_c - co - 16 * (VECTORS - 1));
+  __mmask16 last = astroTailMask(s.out_c - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
   const float *b = bias ? bias + co : nullptr;
   long ox = 0;
@@ -154,12 +147,6 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
 
 // MARK: kernel gradient
 
-/// dy where the mask (if any) is positive, over the lanes in m.
-ASTRO_AVX512 ASTRO_INLINE __m512 loadGradient(const float *dy, const float *mask, __mmask16 m) {
-  if (mask) m = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, mask), _mm512_setzero_ps(), _CMP_GT_OQ);
-  return _mm512_maskz_loadu_ps(m, dy);
-}
-
 
 /// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_ox x[ox*stride + t] · dy[ox], over one output row.
 template <int TAPS, int VECTORS>
@@ -172,7 +159,7 @@ ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelSt
     __m512 g[VECTORS];
     ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
       long i = ox * outC + 16 * v;
-      g[v] = loadGradient(dyRow + i, maskRow ? maskRow + i : nullptr, v == VECTORS - 1 ? last : 0xFFFF);
+      g[v] = astroMaskedGradient(dyRow + i, maskRow ? maskRow + i : nullptr, v == VECTORS - 1 ? last : 0xFFFF);
     }
     const float *xp = xr + ox * pixelStride;
     ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
@@ -202,7 +189,7 @@ template <int VECTORS>
 ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow,
                                          const float *maskRow, float *dwRow, long co) {
   constexpr int block = maxPixels(VECTORS);
-  __mmask16 last = tailMask(s.out_c - co - 16 * (VECTORS - 1));
+  __mmask16 last = astroTailMask(s.out_c - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
   for (long t0 = 0; t0 < taps; t0 += block) {
     int n = int(taps - t0 < block ? taps - t0 : block);
@@ -213,17 +200,17 @@ ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float 
 
 ASTRO_AVX512 void biasGradientRow(const float *dyRow, const float *maskRow, long outW, long outC, float *db) {
   for (long co = 0; co < outC; co += 16) {
-    __mmask16 m = tailMask(outC - co);
+    __mmask16 m = astroTailMask(outC - co);
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     long ox = 0;
     for (; ox + 1 < outW; ox += 2) {
       long i = ox * outC + co, j = i + outC;
-      a0 = _mm512_add_ps(a0, loadGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
-      a1 = _mm512_add_ps(a1, loadGradient(dyRow + j, maskRow ? maskRow + j : nullptr, m));
+      a0 = _mm512_add_ps(a0, astroMaskedGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
+      a1 = _mm512_add_ps(a1, astroMaskedGradient(dyRow + j, maskRow ? maskRow + j : nullptr, m));
     }
     if (ox < outW) {
       long i = ox * outC + co;
-      a0 = _mm512_add_ps(a0, loadGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
+      a0 = _mm512_add_ps(a0, astroMaskedGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
     }
     _mm512_mask_storeu_ps(db + co, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, db + co), _mm512_add_ps(a0, a1)));
   }

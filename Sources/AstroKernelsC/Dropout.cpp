@@ -1,9 +1,8 @@
 // Dropout masks from a counter-based hash: element i's draw depends only on (key, i), so any split of the
 // range over threads gives the same mask, and the AVX-512 and scalar paths agree bit for bit.
 #include "AstroKernelsC.h"
-#include "TargetAttributes.h"
+#include "AVX512Support.h"
 
-#include <immintrin.h>
 
 namespace {
 

@@ -1,9 +1,8 @@
 // Max pooling with AVX-512 that records each window's arg-max (one byte per output element), so the backward
 // pass writes the input gradient once instead of re-reading the input to find the maxima.
 #include "AstroKernelsC.h"
-#include "TargetAttributes.h"
+#include "AVX512Support.h"
 
-#include <immintrin.h>
 #include <string.h>
 
 namespace {
@@ -21,10 +20,6 @@ inline Window window(const astro_conv_shape &s, long oy, long ox) {
   return {top, left, bottom - top, right - left};
 }
 
-inline __mmask16 tailMask(long remaining) {
-  return remaining >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << remaining) - 1);
-}
-
 /// Calls body(window, outputOffset, channel, laneMask) for every window of sample n and every 16-channel vector.
 template <typename Body>
 ASTRO_INLINE void forEachWindowVector(const astro_conv_shape &s, long n, Body body) {
@@ -32,7 +27,7 @@ ASTRO_INLINE void forEachWindowVector(const astro_conv_shape &s, long n, Body bo
     for (long ox = 0; ox < s.out_w; ox++) {
       Window w = window(s, oy, ox);
       long o = ((n * s.out_h + oy) * s.out_w + ox) * s.in_c;
-      for (long ch = 0; ch < s.in_c; ch += 16) body(w, o, ch, tailMask(s.in_c - ch));
+      for (long ch = 0; ch < s.in_c; ch += 16) body(w, o, ch, astroTailMask(s.in_c - ch));
     }
 }
 

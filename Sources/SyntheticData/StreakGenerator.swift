@@ -48,9 +48,6 @@ public struct StreakGenerator: Sendable {
   public func generate(count: Int, seed: UInt64, scaling: StreakScaling = .unitInterval,
                        threads: Int? = nil) throws -> StreakSet {
     try Check.count(count)
-    guard count <= SyntheticIdentifiers.maximumCount else {
-      throw SyntheticDataError("count", "must be at most \(SyntheticIdentifiers.maximumCount), got \(count)")
-    }
     let workers = threads ?? ParallelSamples.defaultThreads
     try Check.threads(workers)
     let stride = valuesPerSample

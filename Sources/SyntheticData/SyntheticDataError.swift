@@ -49,6 +49,9 @@ enum Check {
 
   static func count(_ count: Int) throws {
     guard count >= 0 else { throw SyntheticDataError("count", "must be >= 0, got \(count)") }
+    guard count <= SyntheticIdentifiers.maximumCount else {
+      throw SyntheticDataError("count", "must be at most \(SyntheticIdentifiers.maximumCount), got \(count)")
+    }
   }
 
   static func threads(_ threads: Int) throws {

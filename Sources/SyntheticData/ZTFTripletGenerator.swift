@@ -34,9 +34,6 @@ public struct ZTFTripletGenerator: Sendable {
   public func generate(count: Int, seed: UInt64, normalization: CutoutNormalization = .row,
                        threads: Int? = nil) throws -> Output {
     try Check.count(count)
-    guard count <= SyntheticIdentifiers.maximumCount else {
-      throw SyntheticDataError("count", "must be at most \(SyntheticIdentifiers.maximumCount), got \(count)")
-    }
     let workers = threads ?? ParallelSamples.defaultThreads
     try Check.threads(workers)
     let stride = valuesPerSample
