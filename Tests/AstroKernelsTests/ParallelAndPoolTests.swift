@@ -1,4 +1,4 @@
-import AstroKernels
+@testable import AstroKernels
 import Foundation
 import XCTest
 
@@ -101,17 +101,70 @@ final class BufferPoolTests: XCTestCase {
     XCTAssertEqual(pool.take(0), p)
   }
 
-  func testDoesNotCacheBeyondItsLimit() {
-    // 400 bytes of cache: one 100-float buffer fits, the second is freed instead of cached.
-    let pool = BufferPool(maximumCachedBytes: 400)
+  func testEvictsTheLeastRecentlyGivenBufferBeyondItsLimit() {
+    // 800 bytes of cache: two 100-float buffers fit; giving a third releases the oldest, not the newest.
+    let pool = BufferPool(maximumCachedBytes: 800)
     defer { pool.trim() }
-    let a = pool.take(100), b = pool.take(100)
+    let a = pool.take(100), b = pool.take(100), c = pool.take(100)
     pool.give(a, count: 100)
     pool.give(b, count: 100)
-    XCTAssertEqual(pool.take(100), a)
-    let next = pool.take(100)
-    XCTAssertNotEqual(next, a)
-    pool.give(next, count: 100)
+    XCTAssertEqual(pool.cachedByteCount, 800)
+    pool.give(c, count: 100)
+    XCTAssertEqual(pool.cachedByteCount, 800)
+    let first = pool.take(100), second = pool.take(100)
+    XCTAssertEqual(Set([first, second]), Set([b, c]), "a, given first, was released")
+    XCTAssertEqual(pool.cachedByteCount, 0)
+    pool.give(first, count: 100)
+    pool.give(second, count: 100)
+  }
+
+  func testAStaleSizeMakesRoomForTheCurrentOne() {
+    // Shapes change (another batch size): the old size's buffers give way instead of filling the cache.
+    let pool = BufferPool(maximumCachedBytes: 4000)
+    defer { pool.trim() }
+    let old = (0..<10).map { _ in pool.take(100) }
+    for p in old { pool.give(p, count: 100) }
+    XCTAssertEqual(pool.cachedByteCount, 4000)
+    let current = (0..<5).map { _ in pool.take(150) }
+    for p in current { pool.give(p, count: 150) }
+    XCTAssertEqual(Set((0..<5).map { _ in pool.take(150) }), Set(current), "all five current buffers cached")
+    XCTAssertLessThanOrEqual(pool.cachedByteCount, 4000)
+    for p in current { pool.give(p, count: 150) }
+  }
+
+  func testBufferLargerThanTheWholeCacheIsReleased() {
+    let pool = BufferPool(maximumCachedBytes: 400)
+    defer { pool.trim() }
+    let small = pool.take(50)
+    pool.give(small, count: 50)
+    let big = pool.take(101)
+    pool.give(big, count: 101)
+    XCTAssertEqual(pool.cachedByteCount, 200, "the small buffer stays, the oversized one is not cached")
+  }
+
+  func testManyTakeGiveCyclesKeepTheCacheConsistent() {
+    // Exercises compaction of the eviction order (one entry per give) while sizes cycle.
+    let pool = BufferPool(maximumCachedBytes: 1200)
+    defer { pool.trim() }
+    for i in 0..<5000 {
+      let n = 50 + (i % 7) * 10
+      let p = pool.take(n)
+      p[n - 1] = 1
+      pool.give(p, count: n)
+      XCTAssertLessThanOrEqual(pool.cachedByteCount, 1200)
+    }
+    XCTAssertGreaterThan(pool.cachedByteCount, 0)
+  }
+
+  func testLargeBuffersAreHugePageAligned() {
+    let pool = BufferPool(maximumCachedBytes: 64 << 20)
+    defer { pool.trim() }
+    let n = (BufferPool.hugePageThreshold / 4) + 3
+    let p = pool.take(n)
+    XCTAssertEqual(Int(bitPattern: p) % BufferPool.hugePageBytes, 0)
+    p.update(repeating: 2, count: n)
+    XCTAssertEqual(p[n - 1], 2)
+    pool.give(p, count: n)
   }
 
   func testWithScratchReturnsTheBuffer() {
