@@ -20,7 +20,7 @@ public enum Parallel {
     _ count: Int, minimumPerWorker: Int = 1, _ body: (_ worker: Int, _ range: Range<Int>) -> Void
   ) {
     guard count > 0 else { return }
-    let workers = max(1, min(workerCount, count / max(1, minimumPerWorker)))
+    let workers = isInsideWorker ? 1 : max(1, min(workerCount, count / max(1, minimumPerWorker)))
     if workers == 1 {
       body(0, 0..<count)
       return
@@ -28,7 +28,21 @@ public enum Parallel {
     DispatchQueue.concurrentPerform(iterations: workers) { w in
       let start = count * w / workers
       let end = count * (w + 1) / workers
-      if start < end { body(w, start..<end) }
+      guard start < end else { return }
+      let outer = pthread_getspecific(workerKey)
+      pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
+      defer { pthread_setspecific(workerKey, outer) }
+      body(w, start..<end)
     }
   }
+
+  /// Whether the calling thread is running a slice of a split `forEachChunk`. Nested calls then run on
+  /// that thread alone: the cores are already busy, and splitting again would only add scheduling.
+  public static var isInsideWorker: Bool { pthread_getspecific(workerKey) != nil }
+
+  private static let workerKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "Parallel: no thread-specific key available")
+    return key
+  }()
 }

@@ -1,18 +1,24 @@
 import Dispatch
+import Foundation
 
 /// Per-layer wall-clock profile of forward and backward passes, off unless `isEnabled`.
 ///
 /// Models label what they run (`Profiler.scope`), and recorded graph nodes keep that label, so the
 /// backward pass is attributed to the same layer. Used by the benchmark harness's profile output.
+/// Entries may be added from several threads (`Model.predict` runs micro-batches on every core; their
+/// times then add up to core time, not wall time).
 public enum Profiler {
   nonisolated(unsafe) public static var isEnabled = false
   /// Label given to operations recorded now (set by `Model.forward` to the running layer's name).
   nonisolated(unsafe) public static var scope: String?
   nonisolated(unsafe) private static var totals: [String: (seconds: Double, calls: Int)] = [:]
   nonisolated(unsafe) private static var order: [String] = []
+  private static let lock = NSLock()
 
   /// Adds `seconds` to the entry `label`.
   public static func add(_ label: String, seconds: Double) {
+    lock.lock()
+    defer { lock.unlock() }
     if totals[label] == nil { order.append(label) }
     let old = totals[label] ?? (0, 0)
     totals[label] = (old.seconds + seconds, old.calls + 1)
@@ -29,7 +35,8 @@ public enum Profiler {
 
   /// Entries in first-seen order with total seconds and call counts; clears them.
   public static func drain() -> [(label: String, seconds: Double, calls: Int)] {
-    defer { totals = [:]; order = [] }
+    lock.lock()
+    defer { totals = [:]; order = []; lock.unlock() }
     return order.map { ($0, totals[$0]!.seconds, totals[$0]!.calls) }
   }
 }

@@ -1,4 +1,5 @@
 import AstroTensor
+import Foundation
 
 /// Graph rewrites applied by `Model.forward`: the same numbers as the layer-by-layer graph (up to float
 /// rounding) with fewer passes over memory.
@@ -10,8 +11,21 @@ import AstroTensor
 ///   backward passes mask the gradient inside the same kernels.
 /// A rewrite applies only when each intermediate result has no other reader.
 extension Model {
-  /// Folded (kernel, bias) per convolution node, computed once per `predict` call.
-  final class FoldCache { var folded: [Int: (kernel: Tensor, bias: Tensor)] = [:] }
+  /// Folded (kernel, bias) per convolution node, computed once per `predict` call and shared by the
+  /// threads that run its micro-batches.
+  final class FoldCache: @unchecked Sendable {
+    private var folded: [Int: (kernel: Tensor, bias: Tensor)] = [:]
+    private let lock = NSLock()
+
+    func value(_ k: Int, orMake make: () throws -> (kernel: Tensor, bias: Tensor)) rethrows -> (kernel: Tensor, bias: Tensor) {
+      lock.lock()
+      defer { lock.unlock() }
+      if let cached = folded[k] { return cached }
+      let made = try make()
+      folded[k] = made
+      return made
+    }
+  }
 
   /// Runs node `k` fused with its successors when a rewrite applies; returns how many nodes it covered
   /// (0 when none applies). The result is stored as the output of the last covered node.
@@ -29,8 +43,7 @@ extension Model {
     case let conv as Conv2D where conv.activation == .linear && inference:
       guard let bn = follower(k + 1, BatchNormalization.self) as? BatchNormalization else { return 0 }
       let relu = isReLU(k + 2)
-      let folded = try cache.folded[k] ?? fold(conv, bn)
-      cache.folded[k] = folded
+      let folded = try cache.value(k) { try fold(conv, bn) }
       let x = values[node.inputs[0]]!
       let y = try x.conv2D(kernel: folded.kernel, bias: folded.bias, strides: conv.strides, padding: conv.padding, relu: relu)
       let covered = relu ? 3 : 2

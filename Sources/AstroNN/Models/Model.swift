@@ -1,4 +1,5 @@
 import AstroTensor
+import AstroKernels
 import Dispatch
 
 /// A model: a graph of layers from one input to one output (Keras' functional `Model`; `Sequential` is
@@ -58,13 +59,15 @@ public final class Model {
   public func forward(
     _ input: Tensor, training: Bool = false, logits: Bool = false, generator: inout SeededGenerator
   ) throws -> Tensor {
-    try forward(input, training: training, logits: logits, generator: &generator, foldCache: FoldCache())
+    try validate(input)
+    var values = [Tensor?](repeating: nil, count: nodes.count + 1)
+    values[0] = input
+    try run(nodes.indices, values: &values, training: training, logits: logits, generator: &generator, foldCache: FoldCache())
+    return values[nodes.count]!
   }
 
-  /// `forward`, with folded convolution weights shared across the chunks of one `predict` call.
-  func forward(
-    _ input: Tensor, training: Bool, logits: Bool, generator: inout SeededGenerator, foldCache: FoldCache
-  ) throws -> Tensor {
+  /// Throws unless `input` is a finite batch of `[N] + inputShape`.
+  func validate(_ input: Tensor) throws {
     guard input.rank == inputShape.count + 1, Array(input.shape.dropFirst()) == inputShape else {
       throw NNError.model("\(name): input of shape \(input.shape), expected [N] + \(inputShape)")
     }
@@ -75,18 +78,26 @@ public final class Model {
       throw TensorError.nonFinite(
         op: "\(name) input", message: "value \(p[i]) at sample \(i / perSample), element \(i % perSample)")
     }
+  }
+
+  /// Runs `range` of the nodes in order, reading and writing `values` (index 0 the model input, `k + 1`
+  /// node `k`'s output), and releasing each value after its last reader.
+  func run(
+    _ range: Range<Int>, values: inout [Tensor?], training: Bool, logits: Bool, generator: inout SeededGenerator,
+    foldCache: FoldCache
+  ) throws {
     let context = ForwardContext(training: training, generator: generator)
     defer { generator = context.generator }
-    var values = [Tensor?](repeating: nil, count: nodes.count + 1)
-    values[0] = input
     let inference = !training && !GradientMode.isEnabled
-    var k = 0
-    while k < nodes.count {
+    // Layer labels go to the profiler from one thread only (`predict` runs micro-batches on several).
+    let labelled = Profiler.isEnabled && !Parallel.isInsideWorker
+    var k = range.lowerBound
+    while k < range.upperBound {
       let node = nodes[k]
       let layer = layers[node.layer]
       if !(logits && k >= nodes.count - 3) {
-        Profiler.scope = layer.name
-        defer { Profiler.scope = nil }
+        if labelled { Profiler.scope = layer.name }
+        defer { if labelled { Profiler.scope = nil } }
         let start = Profiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
         let covered: Int
         do {
@@ -98,6 +109,7 @@ public final class Model {
           Profiler.add("forward \(layer.name) (+\(covered - 1) fused)", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         if covered > 0 {
+          precondition(k + covered <= range.upperBound, "a fused group crosses the end of the node range")
           for j in k..<(k + covered) {
             for i in nodes[j].inputs where lastUse[i] == j { values[i] = nil }
           }
@@ -108,8 +120,8 @@ public final class Model {
       context.skipActivation = logits && k == nodes.count - 1
       let args = node.inputs.map { values[$0]! }
       do {
-        Profiler.scope = layer.name
-        defer { Profiler.scope = nil }
+        if labelled { Profiler.scope = layer.name }
+        defer { if labelled { Profiler.scope = nil } }
         values[k + 1] = try Profiler.measure("forward \(layer.name)") { try layer.forward(args, context: context) }
       } catch let error as TensorError {
         throw NNError.layer(layer.name, "\(error)")
@@ -117,36 +129,6 @@ public final class Model {
       for i in node.inputs where lastUse[i] == k { values[i] = nil }
       k += 1
     }
-    return values[nodes.count]!
-  }
-
-  /// Samples per forward pass in `predict`: small enough that activations stay in cache, large enough for
-  /// efficient matrix products (measured on VGG6: 64 beats 1024 by about 13% and uses a tenth of the memory).
-  public static let inferenceChunk = 64
-
-  /// Inference on a batch (no dropout, moving statistics, no graph recorded). Large batches run in chunks
-  /// of `inferenceChunk` samples; the result is the same.
-  public func predict(_ input: Tensor, logits: Bool = false) throws -> Tensor {
-    var generator = SeededGenerator(seed: 0)
-    let cache = FoldCache()
-    let n = input.shape.first ?? 0
-    guard input.rank == inputShape.count + 1, n > Model.inferenceChunk else {
-      return try withoutGradients { try forward(input, training: false, logits: logits, generator: &generator, foldCache: cache) }
-    }
-    var output: Tensor?
-    var perSample = 0
-    for first in stride(from: 0, to: n, by: Model.inferenceChunk) {
-      let range = first..<min(first + Model.inferenceChunk, n)
-      let part = try withoutGradients {
-        try forward(input.batch(range), training: false, logits: logits, generator: &generator, foldCache: cache)
-      }
-      if output == nil {
-        output = Tensor(uninitializedShape: [n] + part.shape.dropFirst())
-        perSample = part.count / range.count
-      }
-      (output!.storage.pointer + first * perSample).update(from: part.storage.pointer, count: part.count)
-    }
-    return output!
   }
 
   /// Clears the accumulated gradients of all trainable weights.
