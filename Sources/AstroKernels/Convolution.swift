@@ -139,14 +139,7 @@ public enum Convolution {
       transposed.outHeight == g.inHeight, transposed.outWidth == g.inWidth
     {
       BufferPool.shared.withScratch(kh * kw * c * filters) { flipped in
-        // flipped[i', j', f, ch] = kernel[kh-1-i', kw-1-j', ch, f]
-        for i in 0..<kh {
-          for j in 0..<kw {
-            let src = kernel + ((kh - 1 - i) * kw + (kw - 1 - j)) * c * filters
-            let dst = flipped + (i * kw + j) * filters * c
-            for ch in 0..<c { for f in 0..<filters { dst[f * c + ch] = src[ch * filters + f] } }
-          }
-        }
+        transposeKernel(g, kernel, filters: filters, into: flipped)
         forward(transposed, input: dy, inputMask: outputMask, kernel: flipped, filters: c, bias: nil, relu: false, output: dx)
       }
       return
@@ -184,12 +177,36 @@ public enum Convolution {
     kernelGradient dk: UnsafeMutablePointer<Float>?, biasGradient db: UnsafeMutablePointer<Float>?,
     inputGradient dx: UnsafeMutablePointer<Float>?
   ) {
+    if let dk, let dx, DirectConvolution.handlesFusedBackward(g, filters: filters) {
+      BufferPool.shared.withScratch(g.patchSize * filters) { transposed in
+        transposeKernel(g, kernel, filters: filters, into: transposed)
+        DirectConvolution.fusedBackward(
+          g, input: x, outputGradient: dy, outputMask: outputMask, transposedKernel: transposed, filters: filters,
+          kernelGradient: dk, biasGradient: db, inputGradient: dx)
+      }
+      return
+    }
     if let dk {
       backwardKernel(
         g, input: x, outputGradient: dy, outputMask: outputMask, filters: filters, kernelGradient: dk, biasGradient: db)
     }
     if let dx {
       backwardInput(g, outputGradient: dy, outputMask: outputMask, kernel: kernel, filters: filters, inputGradient: dx)
+    }
+  }
+
+  /// The kernel of the transposed convolution that computes a stride-1 input gradient: flipped in space with
+  /// its channel axes swapped, `transposed[i, j, f, ch] = kernel[kh-1-i, kw-1-j, ch, f]`.
+  static func transposeKernel(
+    _ g: WindowGeometry, _ kernel: UnsafePointer<Float>, filters: Int, into transposed: UnsafeMutablePointer<Float>
+  ) {
+    let (kh, kw, c) = (g.kernelHeight, g.kernelWidth, g.channels)
+    for i in 0..<kh {
+      for j in 0..<kw {
+        let src = kernel + ((kh - 1 - i) * kw + (kw - 1 - j)) * c * filters
+        let dst = transposed + (i * kw + j) * filters * c
+        for ch in 0..<c { for f in 0..<filters { dst[f * c + ch] = src[ch * filters + f] } }
+      }
     }
   }
 

@@ -44,21 +44,58 @@ enum DirectConvolution {
   ) {
     var s = shape(g, filters: filters)
     let scratch = astro_conv_scratch_floats(&s)
+    accumulatingPartials(g, over: g.batch * g.outHeight, filters: filters, kernelGradient: dk, biasGradient: db) { partial, rows in
+      BufferPool.shared.withScratch(scratch) { buffer in
+        astro_conv_kernel_gradient_rows(
+          &s, x, dy, outputMask, partial, db == nil ? nil : partial + g.patchSize * filters, rows.lowerBound,
+          rows.upperBound, buffer)
+      }
+    }
+  }
+
+  /// Splits `count` items over the workers, each summing into a private zeroed (kernel, bias) partial,
+  /// then adds the partials into `dk` and `db`.
+  static func accumulatingPartials(
+    _ g: WindowGeometry, over count: Int, filters: Int, kernelGradient dk: UnsafeMutablePointer<Float>,
+    biasGradient db: UnsafeMutablePointer<Float>?,
+    _ body: (_ partial: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Void
+  ) {
     let kernelSize = g.patchSize * filters, partialSize = kernelSize + filters
     let workers = Parallel.workerCount
     BufferPool.shared.withScratch(partialSize * workers) { partials in
       partials.update(repeating: 0, count: partialSize * workers)
-      Parallel.forEachChunk(g.batch * g.outHeight) { w, rows in
-        let partial = partials + w * partialSize
-        BufferPool.shared.withScratch(scratch) { buffer in
-          astro_conv_kernel_gradient_rows(
-            &s, x, dy, outputMask, partial, db == nil ? nil : partial + kernelSize, rows.lowerBound, rows.upperBound, buffer)
-        }
-      }
+      Parallel.forEachChunk(count) { w, range in body(partials + w * partialSize, range) }
       for w in 0..<workers {
         let partial = partials + w * partialSize
         for i in 0..<kernelSize { dk[i] += partial[i] }
         if let db { for f in 0..<filters { db[f] += partial[kernelSize + f] } }
+      }
+    }
+  }
+
+  /// Whether `fusedBackward` runs this convolution: stride 1 with padding below the kernel size, and at
+  /// least one sample per worker (it splits the batch by samples).
+  static func handlesFusedBackward(_ g: WindowGeometry, filters: Int) -> Bool {
+    guard AVX512.enabled, g.batch >= Parallel.workerCount || Parallel.isInsideWorker else { return false }
+    var s = shape(g, filters: filters)
+    return astro_conv_fused_backward_supported(&s) != 0
+  }
+
+  /// Both gradients in one pass over `dy` (each row read and masked once): `dKernel`/`dBias` accumulate
+  /// through per-worker partials, `dInput` is written. `transposedKernel` is `Convolution.transposeKernel`'s.
+  static func fusedBackward(
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    outputMask: UnsafePointer<Float>?, transposedKernel: UnsafePointer<Float>, filters: Int,
+    kernelGradient dk: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?,
+    inputGradient dx: UnsafeMutablePointer<Float>
+  ) {
+    var s = shape(g, filters: filters)
+    let scratch = astro_conv_fused_backward_scratch_floats(&s)
+    accumulatingPartials(g, over: g.batch, filters: filters, kernelGradient: dk, biasGradient: db) { partial, samples in
+      BufferPool.shared.withScratch(scratch) { buffer in
+        astro_conv_fused_backward_samples(
+          &s, x, dy, outputMask, transposedKernel, partial, db == nil ? nil : partial + g.patchSize * filters,
+          dx, samples.lowerBound, samples.upperBound, buffer)
       }
     }
   }

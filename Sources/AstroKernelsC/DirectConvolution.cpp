@@ -30,36 +30,48 @@ ASTRO_AVX512 void copyMasked(float *dst, const float *src, const float *mask, lo
   }
 }
 
-/// Points rows[ky] at input row `oy*stride - pad + ky` of sample n, as seen from window column 0: either the
-/// input itself, or a copy in scratch when the windows reach past the left or right edge (zero columns added)
-/// or when an input mask zeroes elements. Returns the valid ky range (rows above or below the image are
-/// skipped: they are zero).
+/// Which input rows the scratch slots hold: slot i keeps a row with index ≡ i (mod k_h), so the k_h rows of
+/// one window row (consecutive indices) never share a slot, and the next output row finds all but `stride`
+/// of them already copied.
+struct RowSlots {
+  long held[kMaxKernelHeight];
+  RowSlots() {
+    for (long &h : held) h = -1;
+  }
+};
+
+/// Input row `iy` of sample n as the windows see it from column 0: the input itself, or a copy in scratch
+/// when the windows reach past the left or right edge (zero columns added) or when an input mask zeroes
+/// elements. A copy is made only if the slot does not hold that row already.
+ASTRO_AVX512 const float *preparedRow(const astro_conv_shape &s, const float *x, const float *mask, long n, long iy,
+                                      float *scratch, RowSlots &slots) {
+  long width = paddedWidth(s);
+  long offset = (n * s.in_h + iy) * s.in_w * s.in_c;
+  if (!(s.pad_left > 0 || width > s.in_w || mask)) return x + offset;
+  long slot = iy % s.k_h, id = n * s.in_h + iy;
+  float *dst = scratch + slot * width * s.in_c;
+  if (slots.held[slot] == id) return dst;
+  slots.held[slot] = id;
+  long left = s.pad_left < width ? s.pad_left : width;
+  long inside = s.in_w < width - left ? s.in_w : width - left;
+  memset(dst, 0, size_t(left * s.in_c) * sizeof(float));
+  if (mask)
+    copyMasked(dst + left * s.in_c, x + offset, mask + offset, inside * s.in_c);
+  else
+    memcpy(dst + left * s.in_c, x + offset, size_t(inside * s.in_c) * sizeof(float));
+  memset(dst + (left + inside) * s.in_c, 0, size_t((width - left - inside) * s.in_c) * sizeof(float));
+  return dst;
+}
+
+/// Points rows[ky] at the prepared input rows of output row `row` (flattened over samples) and returns the
+/// valid ky range: rows above or below the image are skipped (they are zero).
 ASTRO_AVX512 void prepareRows(const astro_conv_shape &s, const float *x, const float *mask, long row, float *scratch,
-                              const float **rows, long &kyBegin, long &kyEnd) {
+                              RowSlots &slots, const float **rows, long &kyBegin, long &kyEnd) {
   long n = row / s.out_h, oy = row % s.out_h;
   long iy0 = oy * s.stride_h - s.pad_top;
   kyBegin = iy0 < 0 ? -iy0 : 0;
   kyEnd = s.in_h - iy0 < s.k_h ? s.in_h - iy0 : s.k_h;
-  long width = paddedWidth(s);
-  bool copy = s.pad_left > 0 || width > s.in_w || mask;
-  long sampleOffset = n * s.in_h * s.in_w * s.in_c;
-  for (long ky = kyBegin; ky < kyEnd; ky++) {
-    long offset = sampleOffset + (iy0 + ky) * s.in_w * s.in_c;
-    if (!copy) {
-      rows[ky] = x + offset;
-      continue;
-    }
-    float *dst = scratch + ky * width * s.in_c;
-    long left = s.pad_left < width ? s.pad_left : width;
-    long inside = s.in_w < width - left ? s.in_w : width - left;
-    memset(dst, 0, size_t(left * s.in_c) * sizeof(float));
-    if (mask)
-      copyMasked(dst + left * s.in_c, x + offset, mask + offset, inside * s.in_c);
-    else
-      memcpy(dst + left * s.in_c, x + offset, size_t(inside * s.in_c) * sizeof(float));
-    memset(dst + (left + inside) * s.in_c, 0, size_t((width - left - inside) * s.in_c) * sizeof(float));
-    rows[ky] = dst;
-  }
+  for (long ky = kyBegin; ky < kyEnd; ky++) rows[ky] = preparedRow(s, x, mask, n, iy0 + ky, scratch, slots);
 }
 
 // MARK: forward
@@ -150,16 +162,14 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
 
 /// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_ox x[ox*stride + t] · dy[ox], over one output row.
 template <int TAPS, int VECTORS>
-ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelStride, const float *dyRow,
-                                                   const float *maskRow, long outW, long outC, __mmask16 last,
-                                                   float *dw) {
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelStride, const float *dyRow, long outW,
+                                                   long outC, __mmask16 last, float *dw) {
   __m512 acc[TAPS * VECTORS];
   ASTRO_UNROLL for (int i = 0; i < TAPS * VECTORS; i++) acc[i] = _mm512_setzero_ps();
   for (long ox = 0; ox < outW; ox++) {
     __m512 g[VECTORS];
     ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-      long i = ox * outC + 16 * v;
-      g[v] = astroMaskedGradient(dyRow + i, maskRow ? maskRow + i : nullptr, v == VECTORS - 1 ? last : 0xFFFF);
+      g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dyRow + ox * outC + 16 * v);
     }
     const float *xp = xr + ox * pixelStride;
     ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
@@ -177,43 +187,83 @@ ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelSt
 
 template <int VECTORS, int N>
 ASTRO_AVX512 ASTRO_INLINE void kernelGradientTaps(int taps, const float *xr, long pixelStride, const float *dyRow,
-                                                  const float *maskRow, long outW, long outC, __mmask16 last,
-                                                  float *dw) {
+                                                  long outW, long outC, __mmask16 last, float *dw) {
   if (taps == N)
-    kernelGradientBlock<N, VECTORS>(xr, pixelStride, dyRow, maskRow, outW, outC, last, dw);
+    kernelGradientBlock<N, VECTORS>(xr, pixelStride, dyRow, outW, outC, last, dw);
   else if constexpr (N > 1)
-    kernelGradientTaps<VECTORS, N - 1>(taps, xr, pixelStride, dyRow, maskRow, outW, outC, last, dw);
+    kernelGradientTaps<VECTORS, N - 1>(taps, xr, pixelStride, dyRow, outW, outC, last, dw);
 }
 
 template <int VECTORS>
-ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow,
-                                         const float *maskRow, float *dwRow, long co) {
+ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow, float *dwRow,
+                                         long co) {
   constexpr int block = maxPixels(VECTORS);
   __mmask16 last = astroTailMask(s.out_c - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
   for (long t0 = 0; t0 < taps; t0 += block) {
     int n = int(taps - t0 < block ? taps - t0 : block);
-    kernelGradientTaps<VECTORS, block>(n, xr + t0, pixelStride, dyRow + co, maskRow ? maskRow + co : nullptr, s.out_w,
-                                       s.out_c, last, dwRow + t0 * s.out_c + co);
+    kernelGradientTaps<VECTORS, block>(n, xr + t0, pixelStride, dyRow + co, s.out_w, s.out_c, last,
+                                       dwRow + t0 * s.out_c + co);
   }
 }
 
-ASTRO_AVX512 void biasGradientRow(const float *dyRow, const float *maskRow, long outW, long outC, float *db) {
+ASTRO_AVX512 void biasGradientRow(const float *dyRow, long outW, long outC, float *db) {
   for (long co = 0; co < outC; co += 16) {
     __mmask16 m = astroTailMask(outC - co);
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     long ox = 0;
     for (; ox + 1 < outW; ox += 2) {
-      long i = ox * outC + co, j = i + outC;
-      a0 = _mm512_add_ps(a0, astroMaskedGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
-      a1 = _mm512_add_ps(a1, astroMaskedGradient(dyRow + j, maskRow ? maskRow + j : nullptr, m));
+      a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, dyRow + ox * outC + co));
+      a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps(m, dyRow + (ox + 1) * outC + co));
     }
-    if (ox < outW) {
-      long i = ox * outC + co;
-      a0 = _mm512_add_ps(a0, astroMaskedGradient(dyRow + i, maskRow ? maskRow + i : nullptr, m));
-    }
+    if (ox < outW) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(m, dyRow + ox * outC + co));
     _mm512_mask_storeu_ps(db + co, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, db + co), _mm512_add_ps(a0, a1)));
   }
+}
+
+/// One output row of the forward convolution from its prepared input rows.
+ASTRO_AVX512 void forwardRow(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
+                             const float *w, const float *bias, bool relu, float *yRow) {
+  for (long co = 0; co < s.out_c;) {
+    int vectors = vectorsPerBlock(s.out_c - co);
+    switch (vectors) {
+      case 1: forwardChannels<1>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+      case 2: forwardChannels<2>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+      case 3: forwardChannels<3>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+      default: forwardChannels<4>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+    }
+    co += 16 * vectors;
+  }
+}
+
+/// dw (and db, if not null) += the contribution of one output row's (already masked) gradient.
+ASTRO_AVX512 void kernelGradientRow(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
+                                    const float *dyRow, float *dw, float *db) {
+  long taps = s.k_w * s.in_c;
+  for (long ky = kyBegin; ky < kyEnd; ky++) {
+    float *dwRow = dw + ky * taps * s.out_c;
+    for (long co = 0; co < s.out_c;) {
+      int vectors = vectorsPerBlock(s.out_c - co);
+      switch (vectors) {
+        case 1: kernelGradientChannels<1>(s, rows[ky], dyRow, dwRow, co); break;
+        case 2: kernelGradientChannels<2>(s, rows[ky], dyRow, dwRow, co); break;
+        case 3: kernelGradientChannels<3>(s, rows[ky], dyRow, dwRow, co); break;
+        default: kernelGradientChannels<4>(s, rows[ky], dyRow, dwRow, co); break;
+      }
+      co += 16 * vectors;
+    }
+  }
+  if (db) biasGradientRow(dyRow, s.out_w, s.out_c, db);
+}
+
+/// The stride-1 input gradient as a convolution: dy padded by k - 1 - pad, the kernel flipped in space with
+/// its channel axes swapped (done by the caller), producing in_h × in_w × in_c.
+astro_conv_shape transposedShape(const astro_conv_shape &s) {
+  astro_conv_shape t = s;
+  t.in_h = s.out_h; t.in_w = s.out_w; t.in_c = s.out_c;
+  t.pad_top = s.k_h - 1 - s.pad_top; t.pad_left = s.k_w - 1 - s.pad_left;
+  t.out_h = s.in_h; t.out_w = s.in_w; t.out_c = s.in_c;
+  return t;
 }
 
 }  // namespace
@@ -226,26 +276,19 @@ int astro_conv_direct_supported(const astro_conv_shape *s) {
          s->out_w > 0 && s->out_c > 0;
 }
 
-size_t astro_conv_scratch_floats(const astro_conv_shape *s) { return size_t(s->k_h * paddedWidth(*s) * s->in_c); }
+size_t astro_conv_scratch_floats(const astro_conv_shape *s) {
+  return size_t(s->k_h * paddedWidth(*s) * s->in_c + s->out_w * s->out_c);
+}
 
 ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *x_mask, const float *w,
                                           const float *bias, int relu, float *y, long rowBegin, long rowEnd,
                                           float *scratch) {
   const float *rows[kMaxKernelHeight];
+  RowSlots slots;
   for (long row = rowBegin; row < rowEnd; row++) {
     long kyBegin, kyEnd;
-    prepareRows(*s, x, x_mask, row, scratch, rows, kyBegin, kyEnd);
-    float *yRow = y + row * s->out_w * s->out_c;
-    for (long co = 0; co < s->out_c;) {
-      int vectors = vectorsPerBlock(s->out_c - co);
-      switch (vectors) {
-        case 1: forwardChannels<1>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-        case 2: forwardChannels<2>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-        case 3: forwardChannels<3>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-        default: forwardChannels<4>(*s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-      }
-      co += 16 * vectors;
-    }
+    prepareRows(*s, x, x_mask, row, scratch, slots, rows, kyBegin, kyEnd);
+    forwardRow(*s, rows, kyBegin, kyEnd, w, bias, relu != 0, y + row * s->out_w * s->out_c);
   }
 }
 
@@ -253,26 +296,59 @@ ASTRO_AVX512 void astro_conv_kernel_gradient_rows(const astro_conv_shape *s, con
                                                   const float *dy_mask, float *dw, float *db, long rowBegin,
                                                   long rowEnd, float *scratch) {
   const float *rows[kMaxKernelHeight];
-  long taps = s->k_w * s->in_c;
+  RowSlots slots;
+  // A masked dy row is made once (in scratch after the input rows) and read by every (ky, tap block) pass.
+  float *maskedRow = scratch + s->k_h * paddedWidth(*s) * s->in_c;
   for (long row = rowBegin; row < rowEnd; row++) {
     long kyBegin, kyEnd;
-    prepareRows(*s, x, nullptr, row, scratch, rows, kyBegin, kyEnd);
+    prepareRows(*s, x, nullptr, row, scratch, slots, rows, kyBegin, kyEnd);
     const float *dyRow = dy + row * s->out_w * s->out_c;
-    const float *maskRow = dy_mask ? dy_mask + row * s->out_w * s->out_c : nullptr;
-    for (long ky = kyBegin; ky < kyEnd; ky++) {
-      float *dwRow = dw + ky * taps * s->out_c;
-      for (long co = 0; co < s->out_c;) {
-        int vectors = vectorsPerBlock(s->out_c - co);
-        switch (vectors) {
-          case 1: kernelGradientChannels<1>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
-          case 2: kernelGradientChannels<2>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
-          case 3: kernelGradientChannels<3>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
-          default: kernelGradientChannels<4>(*s, rows[ky], dyRow, maskRow, dwRow, co); break;
-        }
-        co += 16 * vectors;
-      }
+    if (dy_mask) {
+      copyMasked(maskedRow, dyRow, dy_mask + row * s->out_w * s->out_c, s->out_w * s->out_c);
+      dyRow = maskedRow;
     }
-    if (db) biasGradientRow(dyRow, maskRow, s->out_w, s->out_c, db);
+    kernelGradientRow(*s, rows, kyBegin, kyEnd, dyRow, dw, db);
+  }
+}
+
+int astro_conv_fused_backward_supported(const astro_conv_shape *s) {
+  // Padding after the data, implied by the output size; the transposed convolution pads by k - 1 - pad.
+  long padBottom = s->out_h - 1 + s->k_h - s->in_h - s->pad_top;
+  long padRight = s->out_w - 1 + s->k_w - s->in_w - s->pad_left;
+  return astro_conv_direct_supported(s) && s->stride_h == 1 && s->stride_w == 1 && s->pad_top < s->k_h &&
+         s->pad_left < s->k_w && padBottom >= 0 && padBottom < s->k_h && padRight >= 0 && padRight < s->k_w;
+}
+
+size_t astro_conv_fused_backward_scratch_floats(const astro_conv_shape *s) {
+  astro_conv_shape t = transposedShape(*s);
+  return size_t(s->k_h * paddedWidth(*s) * s->in_c + t.k_h * paddedWidth(t) * t.in_c);
+}
+
+ASTRO_AVX512 void astro_conv_fused_backward_samples(const astro_conv_shape *s, const float *x, const float *dy,
+                                                    const float *dy_mask, const float *w_transposed, float *dw,
+                                                    float *db, float *dx, long sampleBegin, long sampleEnd,
+                                                    float *scratch) {
+  astro_conv_shape t = transposedShape(*s);
+  float *xScratch = scratch, *dyScratch = scratch + s->k_h * paddedWidth(*s) * s->in_c;
+  RowSlots xSlots, dySlots;
+  const float *rows[kMaxKernelHeight];
+  long kyBegin, kyEnd;
+  // dx row iy reads dy rows up to iy + pad_top: it is written as soon as that row has been masked into the
+  // ring, while the ring still holds the k_h rows it needs.
+  auto inputGradientRow = [&](long n, long iy) {
+    long row = n * t.out_h + iy;
+    prepareRows(t, dy, dy_mask, row, dyScratch, dySlots, rows, kyBegin, kyEnd);
+    forwardRow(t, rows, kyBegin, kyEnd, w_transposed, nullptr, false, dx + row * t.out_w * t.out_c);
+  };
+  for (long n = sampleBegin; n < sampleEnd; n++) {
+    for (long oy = 0; oy < s->out_h; oy++) {
+      if (oy - s->pad_top >= 0) inputGradientRow(n, oy - s->pad_top);
+      // The masked dy row oy, as the transposed convolution's prepared input row (zero columns on the left).
+      const float *dyRow = preparedRow(t, dy, dy_mask, n, oy, dyScratch, dySlots) + t.pad_left * t.in_c;
+      prepareRows(*s, x, nullptr, n * s->out_h + oy, xScratch, xSlots, rows, kyBegin, kyEnd);
+      kernelGradientRow(*s, rows, kyBegin, kyEnd, dyRow, dw, db);
+    }
+    for (long iy = s->out_h - s->pad_top < 0 ? 0 : s->out_h - s->pad_top; iy < s->in_h; iy++) inputGradientRow(n, iy);
   }
 }
 

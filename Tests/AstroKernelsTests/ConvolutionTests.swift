@@ -97,6 +97,30 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
+  func testCombinedBackwardMatchesNaive() {
+    // `Convolution.backward` with both gradients: the fused one-pass kernel for stride-1 shapes on the
+    // AVX-512 route (split by samples, so 3 workers leave some with none), separate passes otherwise.
+    forEachRouteAndWorkerCount { workers in
+      for (index, c) in ConvCase.all.enumerated() {
+        let g = c.geometry, f = c.filters
+        let x = randomArray(g.batch * g.inputSampleSize, seed: UInt64(10 * index + 11))
+        let dy = randomArray(g.outputRows * f, seed: UInt64(10 * index + 12))
+        let k = randomArray(g.patchSize * f, seed: UInt64(10 * index + 13))
+        let dk0 = randomArray(g.patchSize * f + f, seed: UInt64(10 * index + 14))
+        var dkdb = dk0
+        var dx = [Float](repeating: .nan, count: g.batch * g.inputSampleSize)
+        dkdb.withUnsafeMutableBufferPointer { grads in
+          Convolution.backward(
+            g, input: x, outputGradient: dy, outputMask: nil, kernel: k, filters: f, kernelGradient: grads.baseAddress!,
+            biasGradient: grads.baseAddress! + g.patchSize * f, inputGradient: &dx)
+        }
+        let (nk, nb) = naiveBackwardKernel(g, x, dy, filters: f)
+        assertAllClose(dkdb, zip(dk0, nk + nb).map { Double($0) + $1 }, atol: 1e-4, rtol: 1e-4, "dKernel \(c) workers \(workers)")
+        assertAllClose(dx, naiveBackwardInput(g, dy, k, filters: f), atol: 1e-4, rtol: 1e-4, "dInput \(c) workers \(workers)")
+      }
+    }
+  }
+
   func testBackwardInputIsAdjointOfForward() {
     // ⟨conv(x), dy⟩ = ⟨x, convᵀ(dy)⟩ (no bias, no relu), in Double.
     withConvolutionRoutes { route in

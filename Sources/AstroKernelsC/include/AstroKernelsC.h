@@ -26,7 +26,8 @@ int astro_avx512_supported(void);
 /// 1 when the direct kernels handle this shape (kernel height at most 16, positive sizes).
 int astro_conv_direct_supported(const astro_conv_shape *shape);
 
-/// Floats of scratch one call below needs (zero-padded copies of the input rows a window touches).
+/// Floats of scratch one call below needs (zero-padded copies of the input rows a window touches, and one
+/// masked output-gradient row).
 size_t astro_conv_scratch_floats(const astro_conv_shape *shape);
 
 /// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis:
@@ -41,6 +42,21 @@ void astro_conv_forward_rows(const astro_conv_shape *shape, const float *x, cons
 void astro_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy,
                                      const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
                                      float *scratch);
+
+/// 1 when astro_conv_fused_backward_samples handles this shape: stride 1, padding on each side below the
+/// kernel size (so the input gradient is a convolution of dy), and the direct kernels support it.
+int astro_conv_fused_backward_supported(const astro_conv_shape *shape);
+
+/// Floats of scratch one astro_conv_fused_backward_samples call needs.
+size_t astro_conv_fused_backward_scratch_floats(const astro_conv_shape *shape);
+
+/// Both gradients of samples [sample_begin, sample_end) in one pass over dy: dw and db (db may be NULL)
+/// accumulate as in astro_conv_kernel_gradient_rows, dx is written. w_transposed is the kernel flipped in
+/// space with its channel axes swapped, [k_h, k_w, out_c, in_c]. With dy_mask, dy counts only where the mask
+/// is positive. Each dy row is read and masked once, for both gradients.
+void astro_conv_fused_backward_samples(const astro_conv_shape *shape, const float *x, const float *dy,
+                                       const float *dy_mask, const float *w_transposed, float *dw, float *db,
+                                       float *dx, long sample_begin, long sample_end, float *scratch);
 
 /// 1 when the max-pooling kernels handle this window (at most 256 elements, so an arg-max fits a byte).
 /// The shape's out_c is unused: pooling keeps in_c channels.
