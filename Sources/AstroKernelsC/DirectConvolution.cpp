@@ -141,6 +141,62 @@ ASTRO_AVX512 ASTRO_INLINE void forwardFullBlock(const float *const *rows, long k
 #undef ASTRO_FORWARD_BLOCK
 }
 
+/// forwardBlock for 3-wide windows at stride 1, input-stationary: each input value is broadcast once and
+/// feeds the (up to) three output pixels whose windows hold it, with the three kx weight vectors kept in
+/// registers. forwardBlock broadcasts once per FMA, which makes 16-channel outputs (VGG6's conv2 and the input
+/// gradients of 16-channel layers) bound by loads; here a block takes PIXELS + 2 broadcasts per 3·PIXELS FMAs.
+/// IN_C, when not 0, is the channel count (the pixel stride) known at compile time.
+template <int PIXELS, int VECTORS, int IN_C = 0>
+ASTRO_AVX512 ASTRO_INLINE void forwardBlock3Wide(const float *const *rows, long kyBegin, long kyEnd, long column,
+                                                 long runtimeInC, const float *w, long outC, __mmask16 last,
+                                                 const float *bias, bool relu, float *out) {
+  constexpr int KW = 3;
+  const long inC = IN_C ? IN_C : runtimeInC;
+  __m512 acc[PIXELS * VECTORS];
+  ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+    __m512 b = bias ? _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, bias + 16 * v) : _mm512_setzero_ps();
+    ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) acc[p * VECTORS + v] = b;
+  }
+  for (long ky = kyBegin; ky < kyEnd; ky++) {
+    const float *xr = rows[ky] + column;
+    const float *wr = w + ky * KW * inC * outC;
+    for (long ci = 0; ci < inC; ci++) {
+      __m512 wv[KW * VECTORS];
+      ASTRO_UNROLL for (int kx = 0; kx < KW; kx++)
+        ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
+          wv[kx * VECTORS + v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, wr + (kx * inC + ci) * outC + 16 * v);
+      ASTRO_UNROLL for (int ix = 0; ix < PIXELS + KW - 1; ix++) {
+        __m512 xv = _mm512_set1_ps(xr[ix * inC + ci]);
+        ASTRO_UNROLL for (int kx = 0; kx < KW; kx++) {
+          const int p = ix - kx;
+          if (p >= 0 && p < PIXELS)
+            ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
+              acc[p * VECTORS + v] = _mm512_fmadd_ps(xv, wv[kx * VECTORS + v], acc[p * VECTORS + v]);
+        }
+      }
+    }
+  }
+  ASTRO_UNROLL for (int p = 0; p < PIXELS; p++)
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+      __m512 r = acc[p * VECTORS + v];
+      if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());
+      _mm512_mask_storeu_ps(out + p * outC + 16 * v, v == VECTORS - 1 ? last : 0xFFFF, r);
+    }
+}
+
+/// forwardBlock3Wide with the channel count as a compile-time constant for the common counts.
+template <int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void forwardFullBlock3Wide(const float *const *rows, long kyBegin, long kyEnd, long column,
+                                                     long inC, const float *w, long outC, __mmask16 last,
+                                                     const float *bias, bool relu, float *out) {
+  constexpr int block = maxPixels(VECTORS);
+  switch (inC) {
+    case 16: forwardBlock3Wide<block, VECTORS, 16>(rows, kyBegin, kyEnd, column, inC, w, outC, last, bias, relu, out); break;
+    case 32: forwardBlock3Wide<block, VECTORS, 32>(rows, kyBegin, kyEnd, column, inC, w, outC, last, bias, relu, out); break;
+    default: forwardBlock3Wide<block, VECTORS>(rows, kyBegin, kyEnd, column, inC, w, outC, last, bias, relu, out); break;
+  }
+}
+
 template <int VECTORS>
 ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
                                   const float *w, const float *bias, bool relu, float *yRow, long co) {
@@ -149,6 +205,12 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
   const float *b = bias ? bias + co : nullptr;
   long ox = 0;
+  if constexpr (VECTORS <= 2) {
+    if (s.k_w == 3 && s.stride_w == 1)
+      for (; ox + block <= s.out_w; ox += block)
+        forwardFullBlock3Wide<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, s.in_c, w + co, s.out_c, last, b, relu,
+                                       yRow + ox * s.out_c + co);
+  }
   for (; ox + block <= s.out_w; ox += block)
     forwardFullBlock<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps, w + co, s.out_c, last, b, relu,
                               yRow + ox * s.out_c + co);

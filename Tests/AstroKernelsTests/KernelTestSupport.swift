@@ -106,6 +106,9 @@ struct ConvCase: CustomStringConvertible {
     ConvCase(batch: 1, height: 6, width: 27, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 33),
     ConvCase(batch: 2, height: 7, width: 13, channels: 8, kernel: (3, 3), strides: (2, 2), padding: .same, filters: 70),
     ConvCase(batch: 2, height: 3, width: 26, channels: 20, kernel: (1, 1), strides: (1, 1), padding: .valid, filters: 64),
+    // Full blocks of the input-stationary 3-wide kernel: 24 pixels × 16 channels, 12 pixels × 32 channels.
+    ConvCase(batch: 2, height: 4, width: 30, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 16),
+    ConvCase(batch: 2, height: 4, width: 15, channels: 32, kernel: (3, 3), strides: (1, 1), padding: .same, filters: 32),
   ]
 }
 
