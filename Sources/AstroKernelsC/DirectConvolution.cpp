@@ -76,6 +76,26 @@ ASTRO_AVX512 void prepareRows(const astro_conv_shape &s, const float *x, const f
 
 // MARK: forward
 
+/// Every pixel's accumulators start at the bias (or zero).
+template <int PIXELS, int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void startWithBias(__m512 *acc, const float *bias, __mmask16 last) {
+  ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+    __m512 b = bias ? _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, bias + 16 * v) : _mm512_setzero_ps();
+    ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) acc[p * VECTORS + v] = b;
+  }
+}
+
+/// Writes a block's accumulators (through a ReLU when asked) to PIXELS consecutive output pixels.
+template <int PIXELS, int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void storeOutputs(const __m512 *acc, bool relu, long outC, __mmask16 last, float *out) {
+  ASTRO_UNROLL for (int p = 0; p < PIXELS; p++)
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
+      __m512 r = acc[p * VECTORS + v];
+      if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());
+      _mm512_mask_storeu_ps(out + p * outC + 16 * v, v == VECTORS - 1 ? last : 0xFFFF, r);
+    }
+}
+
 /// PIXELS consecutive output pixels × VECTORS channel vectors, accumulated over every (ky, kx, ci).
 /// For a fixed ky the (kx, ci) taps of one window are contiguous in a row: tap t = kx*in_c + ci.
 /// STRIDE, when not 0, is the pixel stride known at compile time: every broadcast is then a constant offset
@@ -86,10 +106,7 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBeg
                                             const float *bias, bool relu, float *out) {
   const long pixelStride = STRIDE ? STRIDE : runtimeStride;
   __m512 acc[PIXELS * VECTORS];
-  ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-    __m512 b = bias ? _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, bias + 16 * v) : _mm512_setzero_ps();
-    ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) acc[p * VECTORS + v] = b;
-  }
+  startWithBias<PIXELS, VECTORS>(acc, bias, last);
   for (long ky = kyBegin; ky < kyEnd; ky++) {
     const float *xr = rows[ky] + column;
     const float *wr = w + ky * taps * outC;
@@ -103,12 +120,7 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBeg
       }
     }
   }
-  ASTRO_UNROLL for (int p = 0; p < PIXELS; p++)
-    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-      __m512 r = acc[p * VECTORS + v];
-      if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());
-      _mm512_mask_storeu_ps(out + p * outC + 16 * v, v == VECTORS - 1 ? last : 0xFFFF, r);
-    }
+  storeOutputs<PIXELS, VECTORS>(acc, relu, outC, last, out);
 }
 
 /// Calls forwardBlock<pixels, VECTORS> for a runtime pixel count in 1...N.
@@ -153,10 +165,7 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock3Wide(const float *const *rows, long 
   constexpr int KW = 3;
   const long inC = IN_C ? IN_C : runtimeInC;
   __m512 acc[PIXELS * VECTORS];
-  ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-    __m512 b = bias ? _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, bias + 16 * v) : _mm512_setzero_ps();
-    ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) acc[p * VECTORS + v] = b;
-  }
+  startWithBias<PIXELS, VECTORS>(acc, bias, last);
   for (long ky = kyBegin; ky < kyEnd; ky++) {
     const float *xr = rows[ky] + column;
     const float *wr = w + ky * KW * inC * outC;
@@ -176,12 +185,7 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock3Wide(const float *const *rows, long 
       }
     }
   }
-  ASTRO_UNROLL for (int p = 0; p < PIXELS; p++)
-    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-      __m512 r = acc[p * VECTORS + v];
-      if (relu) r = _mm512_max_ps(r, _mm512_setzero_ps());
-      _mm512_mask_storeu_ps(out + p * outC + 16 * v, v == VECTORS - 1 ? last : 0xFFFF, r);
-    }
+  storeOutputs<PIXELS, VECTORS>(acc, relu, outC, last, out);
 }
 
 /// forwardBlock3Wide with the channel count as a compile-time constant for the common counts.
