@@ -40,18 +40,17 @@ struct RowSlots {
   }
 };
 
-/// Input row `iy` of sample n as the windows see it from column 0: the input itself, or a copy in scratch
-/// when the windows reach past the left or right edge (zero columns added) or when an input mask zeroes
-/// elements. A copy is made only if the slot does not hold that row already.
-ASTRO_AVX512 const float *preparedRow(const astro_conv_shape &s, const float *x, const float *mask, long n, long iy,
-                                      float *scratch, RowSlots &slots) {
+/// Whether the windows need prepared copies of input rows: they reach past the left or right edge (zero
+/// columns added), or an input mask zeroes elements.
+inline bool needsRowCopies(const astro_conv_shape &s, const float *mask) {
+  return s.pad_left > 0 || paddedWidth(s) > s.in_w || mask;
+}
+
+/// Writes input row `iy` of sample n as the windows see it from column 0: zero columns on either side, and
+/// masked elements zeroed when there is a mask.
+ASTRO_AVX512 void copyRow(const astro_conv_shape &s, const float *x, const float *mask, long n, long iy, float *dst) {
   long width = paddedWidth(s);
   long offset = (n * s.in_h + iy) * s.in_w * s.in_c;
-  if (!(s.pad_left > 0 || width > s.in_w || mask)) return x + offset;
-  long slot = iy % s.k_h, id = n * s.in_h + iy;
-  float *dst = scratch + slot * width * s.in_c;
-  if (slots.held[slot] == id) return dst;
-  slots.held[slot] = id;
   long left = s.pad_left < width ? s.pad_left : width;
   long inside = s.in_w < width - left ? s.in_w : width - left;
   memset(dst, 0, size_t(left * s.in_c) * sizeof(float));
@@ -60,6 +59,19 @@ ASTRO_AVX512 const float *preparedRow(const astro_conv_shape &s, const float *x,
   else
     memcpy(dst + left * s.in_c, x + offset, size_t(inside * s.in_c) * sizeof(float));
   memset(dst + (left + inside) * s.in_c, 0, size_t((width - left - inside) * s.in_c) * sizeof(float));
+}
+
+/// Input row `iy` of sample n as the windows see it from column 0: the input itself, or a copy in a scratch
+/// slot (made only if the slot does not hold that row already).
+ASTRO_AVX512 const float *preparedRow(const astro_conv_shape &s, const float *x, const float *mask, long n, long iy,
+                                      float *scratch, RowSlots &slots) {
+  if (!needsRowCopies(s, mask)) return x + (n * s.in_h + iy) * s.in_w * s.in_c;
+  long slot = iy % s.k_h, id = n * s.in_h + iy;
+  float *dst = scratch + slot * paddedWidth(s) * s.in_c;
+  if (slots.held[slot] != id) {
+    slots.held[slot] = id;
+    copyRow(s, x, mask, n, iy, dst);
+  }
   return dst;
 }
 
@@ -226,21 +238,26 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
 // MARK: kernel gradient
 
 
-/// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_ox x[ox*stride + t] · dy[ox], over one output row.
+/// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_i Σ_ox x_i[ox*stride + t] · dy_i[ox], over
+/// `count` output rows i (xs[i] and dys[i] already offset to the tap block and channel block).
 template <int TAPS, int VECTORS>
-ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelStride, const float *dyRow, long outW,
-                                                   long outC, __mmask16 last, float *dw) {
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *const *xs, const float *const *dys, long count,
+                                                   long xOffset, long dyOffset, long pixelStride, long outW, long outC,
+                                                   __mmask16 last, float *dw) {
   __m512 acc[TAPS * VECTORS];
   ASTRO_UNROLL for (int i = 0; i < TAPS * VECTORS; i++) acc[i] = _mm512_setzero_ps();
-  for (long ox = 0; ox < outW; ox++) {
-    __m512 g[VECTORS];
-    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-      g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dyRow + ox * outC + 16 * v);
-    }
-    const float *xp = xr + ox * pixelStride;
-    ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
-      __m512 xv = _mm512_set1_ps(xp[t]);
-      ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) acc[t * VECTORS + v] = _mm512_fmadd_ps(xv, g[v], acc[t * VECTORS + v]);
+  for (long i = 0; i < count; i++) {
+    const float *xr = xs[i] + xOffset, *dyRow = dys[i] + dyOffset;
+    for (long ox = 0; ox < outW; ox++) {
+      __m512 g[VECTORS];
+      ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
+        g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dyRow + ox * outC + 16 * v);
+      const float *xp = xr + ox * pixelStride;
+      ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
+        __m512 xv = _mm512_set1_ps(xp[t]);
+        ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
+          acc[t * VECTORS + v] = _mm512_fmadd_ps(xv, g[v], acc[t * VECTORS + v]);
+      }
     }
   }
   ASTRO_UNROLL for (int t = 0; t < TAPS; t++)
@@ -252,23 +269,24 @@ ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *xr, long pixelSt
 }
 
 template <int VECTORS, int N>
-ASTRO_AVX512 ASTRO_INLINE void kernelGradientTaps(int taps, const float *xr, long pixelStride, const float *dyRow,
-                                                  long outW, long outC, __mmask16 last, float *dw) {
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientTaps(int taps, const float *const *xs, const float *const *dys, long count,
+                                                  long xOffset, long dyOffset, long pixelStride, long outW, long outC,
+                                                  __mmask16 last, float *dw) {
   if (taps == N)
-    kernelGradientBlock<N, VECTORS>(xr, pixelStride, dyRow, outW, outC, last, dw);
+    kernelGradientBlock<N, VECTORS>(xs, dys, count, xOffset, dyOffset, pixelStride, outW, outC, last, dw);
   else if constexpr (N > 1)
-    kernelGradientTaps<VECTORS, N - 1>(taps, xr, pixelStride, dyRow, outW, outC, last, dw);
+    kernelGradientTaps<VECTORS, N - 1>(taps, xs, dys, count, xOffset, dyOffset, pixelStride, outW, outC, last, dw);
 }
 
 template <int VECTORS>
-ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *xr, const float *dyRow, float *dwRow,
-                                         long co) {
+ASTRO_AVX512 void kernelGradientChannels(const astro_conv_shape &s, const float *const *xs, const float *const *dys,
+                                         long count, float *dwRow, long co) {
   constexpr int block = maxPixels(VECTORS);
   __mmask16 last = astroTailMask(s.out_c - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
   for (long t0 = 0; t0 < taps; t0 += block) {
     int n = int(taps - t0 < block ? taps - t0 : block);
-    kernelGradientTaps<VECTORS, block>(n, xr + t0, pixelStride, dyRow + co, s.out_w, s.out_c, last,
+    kernelGradientTaps<VECTORS, block>(n, xs, dys, count, t0, co, pixelStride, s.out_w, s.out_c, last,
                                        dwRow + t0 * s.out_c + co);
   }
 }
@@ -302,23 +320,61 @@ ASTRO_AVX512 void forwardRow(const astro_conv_shape &s, const float *const *rows
   }
 }
 
-/// dw (and db, if not null) += the contribution of one output row's (already masked) gradient.
-ASTRO_AVX512 void kernelGradientRow(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
-                                    const float *dyRow, float *dw, float *db) {
+/// Output rows whose kernel-gradient contributions are summed in registers before dw is updated: dw is
+/// read and written once per group instead of once per row (ResNet50's last 3x3 kernels are 9.4 MB, their
+/// rows 5 pixels).
+constexpr long kMaxGroupRows = 64;
+constexpr long kGroupPixels = 256;
+/// Kernels up to this size stay in a core's L2 cache even when updated once per output row.
+constexpr long kSmallKernelBytes = 4 << 20;
+
+/// Rows per group for this shape: about kGroupPixels output pixels.
+inline long groupRows(const astro_conv_shape &s) {
+  long rows = (kGroupPixels + s.out_w - 1) / s.out_w;
+  return rows < kMaxGroupRows ? rows : kMaxGroupRows;
+}
+
+/// For each kernel row ky, the (input row, dy row) pairs of a group of output rows.
+struct RowPairs {
+  const float *xs[kMaxKernelHeight][kMaxGroupRows];
+  const float *dys[kMaxKernelHeight][kMaxGroupRows];
+  long count[kMaxKernelHeight] = {};
+
+  void add(const float *const *rows, long kyBegin, long kyEnd, const float *dyRow) {
+    for (long ky = kyBegin; ky < kyEnd; ky++) {
+      xs[ky][count[ky]] = rows[ky];
+      dys[ky][count[ky]++] = dyRow;
+    }
+  }
+};
+
+/// dw += the contributions of the pairs (dy rows already masked).
+ASTRO_AVX512 void kernelGradientPairs(const astro_conv_shape &s, const RowPairs &pairs, float *dw) {
   long taps = s.k_w * s.in_c;
-  for (long ky = kyBegin; ky < kyEnd; ky++) {
+  for (long ky = 0; ky < s.k_h; ky++) {
+    if (pairs.count[ky] == 0) continue;
     float *dwRow = dw + ky * taps * s.out_c;
     for (long co = 0; co < s.out_c;) {
       int vectors = vectorsPerBlock(s.out_c - co);
+      const float *const *xs = pairs.xs[ky], *const *dys = pairs.dys[ky];
+      long n = pairs.count[ky];
       switch (vectors) {
-        case 1: kernelGradientChannels<1>(s, rows[ky], dyRow, dwRow, co); break;
-        case 2: kernelGradientChannels<2>(s, rows[ky], dyRow, dwRow, co); break;
-        case 3: kernelGradientChannels<3>(s, rows[ky], dyRow, dwRow, co); break;
-        default: kernelGradientChannels<4>(s, rows[ky], dyRow, dwRow, co); break;
+        case 1: kernelGradientChannels<1>(s, xs, dys, n, dwRow, co); break;
+        case 2: kernelGradientChannels<2>(s, xs, dys, n, dwRow, co); break;
+        case 3: kernelGradientChannels<3>(s, xs, dys, n, dwRow, co); break;
+        default: kernelGradientChannels<4>(s, xs, dys, n, dwRow, co); break;
       }
       co += 16 * vectors;
     }
   }
+}
+
+/// dw (and db, if not null) += the contribution of one output row's (already masked) gradient.
+ASTRO_AVX512 void kernelGradientRow(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
+                                    const float *dyRow, float *dw, float *db) {
+  RowPairs pairs;
+  pairs.add(rows, kyBegin, kyEnd, dyRow);
+  kernelGradientPairs(s, pairs, dw);
   if (db) biasGradientRow(dyRow, s.out_w, s.out_c, db);
 }
 
@@ -343,7 +399,9 @@ int astro_conv_direct_supported(const astro_conv_shape *s) {
 }
 
 size_t astro_conv_scratch_floats(const astro_conv_shape *s) {
-  return size_t(s->k_h * paddedWidth(*s) * s->in_c + s->out_w * s->out_c);
+  // Forward: k_h prepared rows. Kernel gradient: the prepared rows and masked dy rows of a group.
+  long group = groupRows(*s);
+  return size_t(group * s->k_h * paddedWidth(*s) * s->in_c + group * s->out_w * s->out_c);
 }
 
 ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *x_mask, const float *w,
@@ -361,19 +419,44 @@ ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float
 ASTRO_AVX512 void astro_conv_kernel_gradient_rows(const astro_conv_shape *s, const float *x, const float *dy,
                                                   const float *dy_mask, float *dw, float *db, long rowBegin,
                                                   long rowEnd, float *scratch) {
-  const float *rows[kMaxKernelHeight];
-  RowSlots slots;
-  // A masked dy row is made once (in scratch after the input rows) and read by every (ky, tap block) pass.
-  float *maskedRow = scratch + s->k_h * paddedWidth(*s) * s->in_c;
-  for (long row = rowBegin; row < rowEnd; row++) {
-    long kyBegin, kyEnd;
-    prepareRows(*s, x, nullptr, row, scratch, slots, rows, kyBegin, kyEnd);
-    const float *dyRow = dy + row * s->out_w * s->out_c;
-    if (dy_mask) {
-      copyMasked(maskedRow, dyRow, dy_mask + row * s->out_w * s->out_c, s->out_w * s->out_c);
-      dyRow = maskedRow;
+  long group = groupRows(*s), width = paddedWidth(*s);
+  bool copies = needsRowCopies(*s, nullptr);
+  // Scratch: up to group * k_h prepared input rows (each distinct (sample, row) copied once per group), then
+  // the group's masked dy rows.
+  float *maskedRows = scratch + group * s->k_h * width * s->in_c;
+  long held[kMaxGroupRows * kMaxKernelHeight];
+  for (long g0 = rowBegin; g0 < rowEnd; g0 += group) {
+    long g1 = g0 + group < rowEnd ? g0 + group : rowEnd, used = 0;
+    RowPairs pairs;
+    for (long row = g0; row < g1; row++) {
+      long n = row / s->out_h, iy0 = (row % s->out_h) * s->stride_h - s->pad_top;
+      long kyBegin = iy0 < 0 ? -iy0 : 0, kyEnd = s->in_h - iy0 < s->k_h ? s->in_h - iy0 : s->k_h;
+      const float *rows[kMaxKernelHeight];
+      for (long ky = kyBegin; ky < kyEnd; ky++) {
+        long id = n * s->in_h + iy0 + ky;
+        if (!copies) {
+          rows[ky] = x + id * s->in_w * s->in_c;
+          continue;
+        }
+        long slot = 0;
+        while (slot < used && held[slot] != id) slot++;
+        float *dst = scratch + slot * width * s->in_c;
+        if (slot == used) {
+          held[used++] = id;
+          copyRow(*s, x, nullptr, n, iy0 + ky, dst);
+        }
+        rows[ky] = dst;
+      }
+      const float *dyRow = dy + row * s->out_w * s->out_c;
+      if (dy_mask) {
+        float *masked = maskedRows + (row - g0) * s->out_w * s->out_c;
+        copyMasked(masked, dyRow, dy_mask + row * s->out_w * s->out_c, s->out_w * s->out_c);
+        dyRow = masked;
+      }
+      if (db) biasGradientRow(dyRow, s->out_w, s->out_c, db);
+      pairs.add(rows, kyBegin, kyEnd, dyRow);
     }
-    kernelGradientRow(*s, rows, kyBegin, kyEnd, dyRow, dw, db);
+    kernelGradientPairs(*s, pairs, dw);
   }
 }
 
@@ -381,8 +464,13 @@ int astro_conv_fused_backward_supported(const astro_conv_shape *s) {
   // Padding after the data, implied by the output size; the transposed convolution pads by k - 1 - pad.
   long padBottom = s->out_h - 1 + s->k_h - s->in_h - s->pad_top;
   long padRight = s->out_w - 1 + s->k_w - s->in_w - s->pad_left;
+  // The fused pass updates dw once per output row: with short rows and a large kernel, the grouped kernel
+  // gradient of astro_conv_kernel_gradient_rows (dw once per ~256 pixels) is the better route.
+  long kernelBytes = s->k_h * s->k_w * s->in_c * s->out_c * long(sizeof(float));
+  bool rowsAmortizeKernel = s->out_w >= kGroupPixels / 8 || kernelBytes <= kSmallKernelBytes;
   return astro_conv_direct_supported(s) && s->stride_h == 1 && s->stride_w == 1 && s->pad_top < s->k_h &&
-         s->pad_left < s->k_w && padBottom >= 0 && padBottom < s->k_h && padRight >= 0 && padRight < s->k_w;
+         s->pad_left < s->k_w && padBottom >= 0 && padBottom < s->k_h && padRight >= 0 && padRight < s->k_w &&
+         rowsAmortizeKernel;
 }
 
 size_t astro_conv_fused_backward_scratch_floats(const astro_conv_shape *s) {
