@@ -16,6 +16,9 @@ final class KerasWeightsTests: XCTestCase {
 
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
 
+  /// braai's d6_m7 as bundled in the repository (always present, unlike `../shared`).
+  let bundledD6M7 = SharedData.packageRoot.appendingPathComponent("Datasets/braai/d6_m7.h5").path
+
   func testBraaiFullModelAndWeightsOnlyFilesAgree() throws {
     let full = try VGG6.make(seed: 1), weightsOnly = try VGG6.make(seed: 2)
     try full.loadKerasWeights(from: SharedData.path("data/braai/d6_m7.h5"))
@@ -100,7 +103,7 @@ final class KerasWeightsTests: XCTestCase {
   func testMismatchedShapeNamesTheLayerAndChangesNothing() throws {
     let model = try VGG6.make(inputShape: [144, 144, 1])
     let before = model.weights.map(\.values)
-    XCTAssertThrowsError(try model.loadKerasWeights(from: SharedData.path("data/braai/d6_m7.h5"))) { error in
+    XCTAssertThrowsError(try model.loadKerasWeights(from: bundledD6M7)) { error in
       XCTAssertTrue("\(error)".contains("conv1"), "\(error)")
       XCTAssertTrue("\(error)".contains("d6_m7.h5"), "\(error)")
     }
@@ -109,7 +112,7 @@ final class KerasWeightsTests: XCTestCase {
 
   func testWrongArchitectureSaysWhatIsMissing() throws {
     let model = try ResNet.resnet18(inputShape: [63, 63, 3])
-    XCTAssertThrowsError(try model.loadKerasWeights(from: SharedData.path("data/braai/d6_m7.h5"))) { error in
+    XCTAssertThrowsError(try model.loadKerasWeights(from: bundledD6M7)) { error in
       XCTAssertTrue("\(error)".contains("layers with weights"), "\(error)")
     }
   }
