@@ -144,6 +144,15 @@ public enum Convolution {
       }
       return
     }
+    if kh == 1, kw == 1, g.strideH > 1 || g.strideW > 1, g.padTop == 0, g.padLeft == 0,
+      let pointwise = WindowGeometry(
+        batch: g.batch, inHeight: g.outHeight, inWidth: g.outWidth, channels: filters, kernelHeight: 1, kernelWidth: 1,
+        strideH: 1, strideW: 1, padding: .valid),
+      DirectConvolution.handles(pointwise, filters: c)
+    {
+      stridedPointwiseBackwardInput(g, pointwise, outputGradient: dy, outputMask: outputMask, kernel: kernel, filters: filters, inputGradient: dx)
+      return
+    }
     let k = g.patchSize
     let perSample = g.outputRowsPerSample
     // Workers own whole samples, so their scatters never overlap.
@@ -165,6 +174,34 @@ public enum Convolution {
             b: kernel, ldb: filters, c: cols, ldc: k)
           Im2Col.scatterAdd(g, cols: cols, rows: rows, into: dx)
           start = rows.upperBound
+        }
+      }
+    }
+  }
+
+  /// The input gradient of a strided 1×1 convolution (ResNet's downsampling shortcuts and first 1×1 of a
+  /// stage): `dy · kernelᵀ` as a pointwise convolution on the direct kernels, its pixels placed at every
+  /// stride-th input position and zeros between. The col2im route ran this as an OpenBLAS sgemm, whose
+  /// kernels for this CPU are generic SSE3 ones on Sapphire Rapids.
+  static func stridedPointwiseBackwardInput(
+    _ g: WindowGeometry, _ pointwise: WindowGeometry, outputGradient dy: UnsafePointer<Float>,
+    outputMask: UnsafePointer<Float>?, kernel: UnsafePointer<Float>, filters: Int, inputGradient dx: UnsafeMutablePointer<Float>
+  ) {
+    let c = g.channels, pixels = g.outputRows
+    BufferPool.shared.withScratch(c * filters + pixels * c) { scratch in
+      let transposed = scratch, gathered = scratch + c * filters
+      transposeKernel(g, kernel, filters: filters, into: transposed)
+      forward(pointwise, input: dy, inputMask: outputMask, kernel: transposed, filters: c, bias: nil, relu: false, output: gathered)
+      Parallel.forEachChunk(g.batch * g.inHeight) { _, inputRows in
+        for row in inputRows {
+          let n = row / g.inHeight, iy = row % g.inHeight
+          let dxRow = dx + row * g.inWidth * c
+          dxRow.update(repeating: 0, count: g.inWidth * c)
+          guard iy % g.strideH == 0, iy / g.strideH < g.outHeight else { continue }
+          let source = gathered + (n * g.outHeight + iy / g.strideH) * g.outWidth * c
+          for ox in 0..<g.outWidth where ox * g.strideW < g.inWidth {
+            (dxRow + ox * g.strideW * c).update(from: source + ox * c, count: c)
+          }
         }
       }
     }

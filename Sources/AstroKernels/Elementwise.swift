@@ -32,6 +32,38 @@ public enum Elementwise {
     }
   }
 
+  /// The elementwise binary operations of the autodiff core that run on whole activations.
+  public enum BinaryOperation: Sendable {
+    case add, subtract, multiply
+    /// `max(a + b, 0)`: a residual connection and its ReLU.
+    case addThenRelu
+    /// `b > 0 ? a : 0`: a gradient masked by a ReLU's output.
+    case keepWherePositive
+  }
+
+  /// `out[i] = a[i] ∘ b[i]`, in parallel over large arrays. Each operation has its own loop: a closure called
+  /// per element (as a generic `zip` would) is not vectorised, and made ResNet50's residual additions 5x slower.
+  public static func combine(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ operation: BinaryOperation,
+    into out: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    forEachSlice(count) { range in
+      let n = range.count, a = a + range.lowerBound, b = b + range.lowerBound, out = out + range.lowerBound
+      switch operation {
+      case .add: for i in 0..<n { out[i] = a[i] + b[i] }
+      case .subtract: for i in 0..<n { out[i] = a[i] - b[i] }
+      case .multiply: for i in 0..<n { out[i] = a[i] * b[i] }
+      case .addThenRelu: for i in 0..<n { out[i] = max(a[i] + b[i], 0) }
+      case .keepWherePositive:
+        for i in 0..<n {
+          // Both loads before the select, so it compiles to a vector blend instead of a branch.
+          let v = a[i], keep = b[i] > 0
+          out[i] = keep ? v : 0
+        }
+      }
+    }
+  }
+
   /// Runs `body` over disjoint slices of `0..<count`, in parallel when the array is large.
   @inline(__always)
   public static func forEachSlice(_ count: Int, _ body: (Range<Int>) -> Void) {

@@ -8,6 +8,10 @@ public enum Normalization {
     _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<Float>,
     variance: UnsafeMutablePointer<Float>
   ) {
+    if AVX512.enabled {
+      avx512MeanAndVariance(x, rows: rows, channels: c, mean: mean, variance: variance)
+      return
+    }
     let sums = columnSums(rows: rows, channels: c) { r, ch, block in
       for e in 0..<c { block[e] += x[r * c + e] }
       _ = ch
@@ -97,6 +101,44 @@ public enum Normalization {
           for e in 0..<c { dx[o + e] = a[e] * masked(dy, outputMask, o + e) + b[e] * x[o + e] + d[e] }
         }
       }
+    }
+  }
+
+  /// `meanAndVariance` in one AVX-512 pass: each worker's (mean, squared deviations) over its rows, merged in
+  /// Double with Chan et al.'s pairwise update.
+  static func avx512MeanAndVariance(
+    _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<Float>,
+    variance: UnsafeMutablePointer<Float>
+  ) {
+    let workers = Parallel.workerCount
+    // Per worker: its row count, then c means and c squared-deviation sums.
+    var partials = [Double](repeating: 0, count: (2 * c + 1) * workers)
+    partials.withUnsafeMutableBufferPointer { buffer in
+      let base = buffer.baseAddress!
+      Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 14) / max(c, 1))) { w, range in
+        let part = base + w * (2 * c + 1)
+        part[0] = Double(range.count)
+        BufferPool.shared.withScratch(3 * c) { block in
+          astro_bn_moments(x, c, range.lowerBound, range.upperBound, block, part + 1, part + 1 + c)
+        }
+      }
+    }
+    var count = 0.0
+    var means = [Double](repeating: 0, count: c), m2 = [Double](repeating: 0, count: c)
+    for w in 0..<workers {
+      let part = w * (2 * c + 1), n = partials[part]
+      guard n > 0 else { continue }
+      let total = count + n
+      for ch in 0..<c {
+        let delta = partials[part + 1 + ch] - means[ch]
+        means[ch] += delta * n / total
+        m2[ch] += partials[part + 1 + c + ch] + delta * delta * count * n / total
+      }
+      count = total
+    }
+    for ch in 0..<c {
+      mean[ch] = Float(means[ch])
+      variance[ch] = Float(m2[ch] / max(count, 1))
     }
   }
 

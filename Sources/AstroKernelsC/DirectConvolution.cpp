@@ -114,18 +114,18 @@ ASTRO_AVX512 ASTRO_INLINE void storeOutputs(const __m512 *acc, bool relu, long o
 /// from one pointer, where a run-time stride needs a register per pixel (and spills with 24 pixels).
 template <int PIXELS, int VECTORS, int STRIDE = 0>
 ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBegin, long kyEnd, long column,
-                                            long runtimeStride, long taps, const float *w, long outC, __mmask16 last,
+                                            long runtimeStride, long taps, const float *w, long wStride, long outC, __mmask16 last,
                                             const float *bias, bool relu, float *out) {
   const long pixelStride = STRIDE ? STRIDE : runtimeStride;
   __m512 acc[PIXELS * VECTORS];
   startWithBias<PIXELS, VECTORS>(acc, bias, last);
   for (long ky = kyBegin; ky < kyEnd; ky++) {
     const float *xr = rows[ky] + column;
-    const float *wr = w + ky * taps * outC;
+    const float *wr = w + ky * taps * wStride;
     for (long t = 0; t < taps; t++) {
       __m512 wv[VECTORS];
       ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
-        wv[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, wr + t * outC + 16 * v);
+        wv[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, wr + t * wStride + 16 * v);
       ASTRO_UNROLL for (int p = 0; p < PIXELS; p++) {
         __m512 xv = _mm512_set1_ps(xr[p * pixelStride + t]);
         ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) acc[p * VECTORS + v] = _mm512_fmadd_ps(xv, wv[v], acc[p * VECTORS + v]);
@@ -138,22 +138,22 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock(const float *const *rows, long kyBeg
 /// Calls forwardBlock<pixels, VECTORS> for a runtime pixel count in 1...N.
 template <int VECTORS, int N>
 ASTRO_AVX512 ASTRO_INLINE void forwardPixels(int pixels, const float *const *rows, long kyBegin, long kyEnd, long column,
-                                             long pixelStride, long taps, const float *w, long outC, __mmask16 last,
+                                             long pixelStride, long taps, const float *w, long wStride, long outC, __mmask16 last,
                                              const float *bias, bool relu, float *out) {
   if (pixels == N)
-    forwardBlock<N, VECTORS>(rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out);
+    forwardBlock<N, VECTORS>(rows, kyBegin, kyEnd, column, pixelStride, taps, w, wStride, outC, last, bias, relu, out);
   else if constexpr (N > 1)
-    forwardPixels<VECTORS, N - 1>(pixels, rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out);
+    forwardPixels<VECTORS, N - 1>(pixels, rows, kyBegin, kyEnd, column, pixelStride, taps, w, wStride, outC, last, bias, relu, out);
 }
 
 /// A full block of pixels, with the pixel stride as a compile-time constant for the common channel counts.
 template <int VECTORS>
 ASTRO_AVX512 ASTRO_INLINE void forwardFullBlock(const float *const *rows, long kyBegin, long kyEnd, long column,
-                                                long pixelStride, long taps, const float *w, long outC,
+                                                long pixelStride, long taps, const float *w, long wStride, long outC,
                                                 __mmask16 last, const float *bias, bool relu, float *out) {
   constexpr int block = maxPixels(VECTORS);
 #define ASTRO_FORWARD_BLOCK(STRIDE) \
-  forwardBlock<block, VECTORS, STRIDE>(rows, kyBegin, kyEnd, column, pixelStride, taps, w, outC, last, bias, relu, out)
+  forwardBlock<block, VECTORS, STRIDE>(rows, kyBegin, kyEnd, column, pixelStride, taps, w, wStride, outC, last, bias, relu, out)
   switch (pixelStride) {
     case 1: ASTRO_FORWARD_BLOCK(1); break;
     case 3: ASTRO_FORWARD_BLOCK(3); break;
@@ -172,7 +172,7 @@ ASTRO_AVX512 ASTRO_INLINE void forwardFullBlock(const float *const *rows, long k
 /// IN_C, when not 0, is the channel count (the pixel stride) known at compile time.
 template <int PIXELS, int VECTORS, int IN_C = 0>
 ASTRO_AVX512 ASTRO_INLINE void forwardBlock3Wide(const float *const *rows, long kyBegin, long kyEnd, long column,
-                                                 long runtimeInC, const float *w, long outC, __mmask16 last,
+                                                 long runtimeInC, const float *w, long wStride, long outC, __mmask16 last,
                                                  const float *bias, bool relu, float *out) {
   constexpr int KW = 3;
   const long inC = IN_C ? IN_C : runtimeInC;
@@ -180,12 +180,12 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock3Wide(const float *const *rows, long 
   startWithBias<PIXELS, VECTORS>(acc, bias, last);
   for (long ky = kyBegin; ky < kyEnd; ky++) {
     const float *xr = rows[ky] + column;
-    const float *wr = w + ky * KW * inC * outC;
+    const float *wr = w + ky * KW * inC * wStride;
     for (long ci = 0; ci < inC; ci++) {
       __m512 wv[KW * VECTORS];
       ASTRO_UNROLL for (int kx = 0; kx < KW; kx++)
         ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
-          wv[kx * VECTORS + v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, wr + (kx * inC + ci) * outC + 16 * v);
+          wv[kx * VECTORS + v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, wr + (kx * inC + ci) * wStride + 16 * v);
       ASTRO_UNROLL for (int ix = 0; ix < PIXELS + KW - 1; ix++) {
         __m512 xv = _mm512_set1_ps(xr[ix * inC + ci]);
         ASTRO_UNROLL for (int kx = 0; kx < KW; kx++) {
@@ -203,36 +203,44 @@ ASTRO_AVX512 ASTRO_INLINE void forwardBlock3Wide(const float *const *rows, long 
 /// forwardBlock3Wide with the channel count as a compile-time constant for the common counts.
 template <int VECTORS>
 ASTRO_AVX512 ASTRO_INLINE void forwardFullBlock3Wide(const float *const *rows, long kyBegin, long kyEnd, long column,
-                                                     long inC, const float *w, long outC, __mmask16 last,
+                                                     long inC, const float *w, long wStride, long outC, __mmask16 last,
                                                      const float *bias, bool relu, float *out) {
   constexpr int block = maxPixels(VECTORS);
   switch (inC) {
-    case 16: forwardBlock3Wide<block, VECTORS, 16>(rows, kyBegin, kyEnd, column, inC, w, outC, last, bias, relu, out); break;
-    case 32: forwardBlock3Wide<block, VECTORS, 32>(rows, kyBegin, kyEnd, column, inC, w, outC, last, bias, relu, out); break;
-    default: forwardBlock3Wide<block, VECTORS>(rows, kyBegin, kyEnd, column, inC, w, outC, last, bias, relu, out); break;
+    case 16: forwardBlock3Wide<block, VECTORS, 16>(rows, kyBegin, kyEnd, column, inC, w, wStride, outC, last, bias, relu, out); break;
+    case 32: forwardBlock3Wide<block, VECTORS, 32>(rows, kyBegin, kyEnd, column, inC, w, wStride, outC, last, bias, relu, out); break;
+    default: forwardBlock3Wide<block, VECTORS>(rows, kyBegin, kyEnd, column, inC, w, wStride, outC, last, bias, relu, out); break;
   }
 }
 
+/// The weights of output channels [first, first + width): the whole HWIO kernel (first 0, stride out_c), or a
+/// packed slice of it (stride = the slice's width, so its taps lie contiguous).
+struct KernelSlice {
+  const float *w;
+  long stride, first;
+};
+
+/// Output channels [co, co + 16·VECTORS) ∩ [co, coEnd) of one output row.
 template <int VECTORS>
 ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
-                                  const float *w, const float *bias, bool relu, float *yRow, long co) {
+                                  KernelSlice k, const float *bias, bool relu, float *yRow, long co, long coEnd) {
   constexpr int block = maxPixels(VECTORS);
-  __mmask16 last = astroTailMask(s.out_c - co - 16 * (VECTORS - 1));
+  __mmask16 last = astroTailMask(coEnd - co - 16 * (VECTORS - 1));
   long taps = s.k_w * s.in_c, pixelStride = s.stride_w * s.in_c;
-  const float *b = bias ? bias + co : nullptr;
+  const float *b = bias ? bias + co : nullptr, *w = k.w + (co - k.first);
   long ox = 0;
   if constexpr (VECTORS <= 2) {
     if (s.k_w == 3 && s.stride_w == 1)
       for (; ox + block <= s.out_w; ox += block)
-        forwardFullBlock3Wide<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, s.in_c, w + co, s.out_c, last, b, relu,
-                                       yRow + ox * s.out_c + co);
+        forwardFullBlock3Wide<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, s.in_c, w, k.stride, s.out_c, last, b,
+                                       relu, yRow + ox * s.out_c + co);
   }
   for (; ox + block <= s.out_w; ox += block)
-    forwardFullBlock<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps, w + co, s.out_c, last, b, relu,
-                              yRow + ox * s.out_c + co);
+    forwardFullBlock<VECTORS>(rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps, w, k.stride, s.out_c, last, b,
+                              relu, yRow + ox * s.out_c + co);
   if (ox < s.out_w)
     forwardPixels<VECTORS, block - 1>(int(s.out_w - ox), rows, kyBegin, kyEnd, ox * pixelStride, pixelStride, taps,
-                                      w + co, s.out_c, last, b, relu, yRow + ox * s.out_c + co);
+                                      w, k.stride, s.out_c, last, b, relu, yRow + ox * s.out_c + co);
 }
 
 // MARK: kernel gradient
@@ -305,19 +313,33 @@ ASTRO_AVX512 void biasGradientRow(const float *dyRow, long outW, long outC, floa
   }
 }
 
-/// One output row of the forward convolution from its prepared input rows.
+/// Output channels [coBegin, coEnd) of one output row of the forward convolution from its prepared input rows.
 ASTRO_AVX512 void forwardRow(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
-                             const float *w, const float *bias, bool relu, float *yRow) {
-  for (long co = 0; co < s.out_c;) {
-    int vectors = vectorsPerBlock(s.out_c - co);
+                             KernelSlice k, const float *bias, bool relu, float *yRow, long coBegin, long coEnd) {
+  for (long co = coBegin; co < coEnd;) {
+    int vectors = vectorsPerBlock(coEnd - co);
     switch (vectors) {
-      case 1: forwardChannels<1>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-      case 2: forwardChannels<2>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-      case 3: forwardChannels<3>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
-      default: forwardChannels<4>(s, rows, kyBegin, kyEnd, w, bias, relu, yRow, co); break;
+      case 1: forwardChannels<1>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
+      case 2: forwardChannels<2>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
+      case 3: forwardChannels<3>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
+      default: forwardChannels<4>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
     }
     co += 16 * vectors;
   }
+}
+
+/// All output channels of one output row, weights read from the whole kernel.
+ASTRO_AVX512 void forwardRow(const astro_conv_shape &s, const float *const *rows, long kyBegin, long kyEnd,
+                             const float *w, const float *bias, bool relu, float *yRow) {
+  forwardRow(s, rows, kyBegin, kyEnd, KernelSlice{w, s.out_c, 0}, bias, relu, yRow, 0, s.out_c);
+}
+
+/// Copies the weights of output channels [first, first + width) into `packed`, [k_h·k_w·in_c][width].
+ASTRO_AVX512 KernelSlice packKernelSlice(const astro_conv_shape &s, const float *w, long first, long width,
+                                         float *packed) {
+  long taps = s.k_h * s.k_w * s.in_c;
+  for (long t = 0; t < taps; t++) memcpy(packed + t * width, w + t * s.out_c + first, size_t(width) * sizeof(float));
+  return KernelSlice{packed, width, first};
 }
 
 /// Output rows whose kernel-gradient contributions are summed in registers before dw is updated: dw is
@@ -325,8 +347,18 @@ ASTRO_AVX512 void forwardRow(const astro_conv_shape &s, const float *const *rows
 /// rows 5 pixels).
 constexpr long kMaxGroupRows = 64;
 constexpr long kGroupPixels = 256;
-/// Kernels up to this size stay in a core's L2 cache even when updated once per output row.
-constexpr long kSmallKernelBytes = 4 << 20;
+/// Kernels up to this size stay in a core's L2 cache when read or updated once per output row. Above it, the
+/// forward pass runs in slices of kSliceChannels output channels (at most 1.2 MB a slice in ResNet50), and the
+/// kernel gradient is summed over groups of rows. The kernel's own layout matters here, not only its size:
+/// its taps lie out_c floats apart (1-2 KB in ResNet50's late stages), so they fall into a fraction of the
+/// cache sets and a 2.4 MB kernel thrashed a 2 MB L2 (measured on Sapphire Rapids).
+constexpr long kSmallKernelBytes = 1 << 20;
+constexpr long kSliceChannels = 64;
+
+inline long kernelBytes(const astro_conv_shape &s) { return s.k_h * s.k_w * s.in_c * s.out_c * long(sizeof(float)); }
+
+/// Floats of the forward pass's prepared input rows (one slot per kernel row).
+inline long rowScratchFloats(const astro_conv_shape &s) { return s.k_h * paddedWidth(s) * s.in_c; }
 
 /// Rows per group for this shape: about kGroupPixels output pixels.
 inline long groupRows(const astro_conv_shape &s) {
@@ -399,9 +431,12 @@ int astro_conv_direct_supported(const astro_conv_shape *s) {
 }
 
 size_t astro_conv_scratch_floats(const astro_conv_shape *s) {
-  // Forward: k_h prepared rows. Kernel gradient: the prepared rows and masked dy rows of a group.
+  // Forward: k_h prepared rows, then a packed kernel slice for large kernels. Kernel gradient: the prepared
+  // rows and masked dy rows of a group.
   long group = groupRows(*s);
-  return size_t(group * s->k_h * paddedWidth(*s) * s->in_c + group * s->out_w * s->out_c);
+  long forward = rowScratchFloats(*s) + (kernelBytes(*s) > kSmallKernelBytes ? s->k_h * s->k_w * s->in_c * kSliceChannels : 0);
+  long gradient = group * s->k_h * paddedWidth(*s) * s->in_c + group * s->out_w * s->out_c;
+  return size_t(forward > gradient ? forward : gradient);
 }
 
 ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *x_mask, const float *w,
@@ -409,10 +444,22 @@ ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float
                                           float *scratch) {
   const float *rows[kMaxKernelHeight];
   RowSlots slots;
-  for (long row = rowBegin; row < rowEnd; row++) {
-    long kyBegin, kyEnd;
-    prepareRows(*s, x, x_mask, row, scratch, slots, rows, kyBegin, kyEnd);
-    forwardRow(*s, rows, kyBegin, kyEnd, w, bias, relu != 0, y + row * s->out_w * s->out_c);
+  // A kernel that does not stay in L2 is applied one slice of output channels at a time, each slice passing
+  // over all the rows: with row after row, ResNet50's stage-5 3x3 kernel (9.4 MB) was read from L3 once per
+  // 5-pixel row, and the layer ran at a third of the FMA rate.
+  // The slice is packed so that its taps lie contiguous: read with the kernel's own stride (out_c floats,
+  // 2 KB for 512 channels), a slice's rows fall into a few cache sets and evict each other.
+  bool sliced = kernelBytes(*s) > kSmallKernelBytes;
+  long width = sliced ? kSliceChannels : s->out_c;
+  for (long co = 0; co < s->out_c; co += width) {
+    long coEnd = co + width < s->out_c ? co + width : s->out_c;
+    KernelSlice k = sliced ? packKernelSlice(*s, w, co, coEnd - co, scratch + rowScratchFloats(*s))
+                           : KernelSlice{w, s->out_c, 0};
+    for (long row = rowBegin; row < rowEnd; row++) {
+      long kyBegin, kyEnd;
+      prepareRows(*s, x, x_mask, row, scratch, slots, rows, kyBegin, kyEnd);
+      forwardRow(*s, rows, kyBegin, kyEnd, k, bias, relu != 0, y + row * s->out_w * s->out_c, co, coEnd);
+    }
   }
 }
 
@@ -466,8 +513,7 @@ int astro_conv_fused_backward_supported(const astro_conv_shape *s) {
   long padRight = s->out_w - 1 + s->k_w - s->in_w - s->pad_left;
   // The fused pass updates dw once per output row: with short rows and a large kernel, the grouped kernel
   // gradient of astro_conv_kernel_gradient_rows (dw once per ~256 pixels) is the better route.
-  long kernelBytes = s->k_h * s->k_w * s->in_c * s->out_c * long(sizeof(float));
-  bool rowsAmortizeKernel = s->out_w >= kGroupPixels / 8 || kernelBytes <= kSmallKernelBytes;
+  bool rowsAmortizeKernel = s->out_w >= kGroupPixels / 8 || kernelBytes(*s) <= kSmallKernelBytes;
   return astro_conv_direct_supported(s) && s->stride_h == 1 && s->stride_w == 1 && s->pad_top < s->k_h &&
          s->pad_left < s->k_w && padBottom >= 0 && padBottom < s->k_h && padRight >= 0 && padRight < s->k_w &&
          rowsAmortizeKernel;

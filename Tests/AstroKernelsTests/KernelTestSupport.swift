@@ -109,6 +109,12 @@ struct ConvCase: CustomStringConvertible {
     // Full blocks of the input-stationary 3-wide kernel: 24 pixels × 16 channels, 12 pixels × 32 channels.
     ConvCase(batch: 2, height: 4, width: 30, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 16),
     ConvCase(batch: 2, height: 4, width: 15, channels: 32, kernel: (3, 3), strides: (1, 1), padding: .same, filters: 32),
+    // Kernels over 1 MB (ResNet50's late stages): the forward pass runs in packed 64-channel slices (the last
+    // one narrower: 208 = 3·64 + 16, 216 = 3·64 + 24), the kernel gradient in groups of rows, not fused with
+    // the input gradient.
+    ConvCase(batch: 2, height: 3, width: 4, channels: 144, kernel: (3, 3), strides: (1, 1), padding: .same, filters: 208),
+    ConvCase(batch: 2, height: 5, width: 5, channels: 144, kernel: (3, 3), strides: (2, 2), padding: .same, filters: 216),
+    ConvCase(batch: 2, height: 3, width: 3, channels: 520, kernel: (1, 1), strides: (1, 1), padding: .valid, filters: 520),
   ]
 }
 

@@ -40,13 +40,30 @@ final class NormalizationKernelTests: XCTestCase {
     for r in 0..<rows {
       for ch in 0..<c { x[r * c + ch] = offsets[ch] + scales[ch] * Float(2 * rng.unit() - 1) * 1.7320508 }
     }
-    withWorkerCounts([2, 3]) { workers in
-      let (mean, variance) = meanAndVariance(x, channels: c)
-      let (rm, rv) = reference(x, channels: c)
-      for ch in 0..<c {
-        // Mean within a couple of Float ulps of the offset; variance to 1e-4 relative.
-        XCTAssertEqual(Double(mean[ch]), rm[ch], accuracy: 4 * Double(abs(offsets[ch]).ulp) + 1e-6, "mean \(ch), \(workers) workers")
-        XCTAssertEqual(Double(variance[ch]), rv[ch], accuracy: 1e-4 * rv[ch], "variance \(ch), \(workers) workers")
+    let (rm, rv) = reference(x, channels: c)
+    withAVX512Routes { avx512 in
+      withWorkerCounts([2, 3]) { workers in
+        let (mean, variance) = meanAndVariance(x, channels: c)
+        for ch in 0..<c {
+          // Mean within a couple of Float ulps of the offset; variance to 1e-4 relative.
+          let label = "channel \(ch), \(workers) workers, AVX-512 \(avx512)"
+          XCTAssertEqual(Double(mean[ch]), rm[ch], accuracy: 4 * Double(abs(offsets[ch]).ulp) + 1e-6, "mean, \(label)")
+          XCTAssertEqual(Double(variance[ch]), rv[ch], accuracy: 1e-4 * rv[ch], "variance, \(label)")
+        }
+      }
+    }
+  }
+
+  func testMeanAndVarianceOverManyChannelsMatchReference() {
+    // 70 channels (a masked tail of 6 lanes) and 3,001 rows: several row blocks per worker on the AVX-512 route.
+    let rows = 3_001, c = 70
+    let x = randomArray(rows * c, seed: 7, low: -3, high: 5)
+    let (rm, rv) = reference(x, channels: c)
+    withAVX512Routes { avx512 in
+      withWorkerCounts([1, 2, 3]) { workers in
+        let (mean, variance) = meanAndVariance(x, channels: c)
+        assertAllClose(mean, rm, atol: 1e-5, rtol: 1e-5, "mean, \(workers) workers, AVX-512 \(avx512)")
+        assertAllClose(variance, rv, atol: 1e-5, rtol: 1e-5, "variance, \(workers) workers, AVX-512 \(avx512)")
       }
     }
   }

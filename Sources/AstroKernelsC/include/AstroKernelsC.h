@@ -79,6 +79,12 @@ void astro_maxpool_backward(const astro_conv_shape *shape, const unsigned char *
 void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
                            unsigned threshold, float scale, int use_avx512);
 
+/// Batch-norm statistics of rows [row_begin, row_end) of x [rows × channels]: writes each channel's mean and
+/// sum of squared deviations (m2) over those rows, blocks of rows merged in Double. block is scratch of
+/// 3·channels floats.
+void astro_bn_moments(const float *x, long channels, long row_begin, long row_end, float *block, double *mean,
+                      double *m2);
+
 /// Batch-norm training backward, rows [row_begin, row_end) of x, dy [rows × channels]: adds Σ dy to
 /// sums[0..<channels] and Σ dy·(x - mean) to sums[channels..<2·channels] (dy counted only where mask > 0 when
 /// mask is not NULL). block is scratch of 2·channels floats.

@@ -75,7 +75,7 @@ extension Tensor {
         } else {
           // Moving statistics are constants here: dx = dy * gamma * invStd (dy masked by a fused ReLU).
           let zero = Tensor(repeating: 0, shape: [c])
-          let gy = relu ? g.zipped(saved) { dy, y in y > 0 ? dy : 0 } : g
+          let gy = relu ? g.keptWherePositive(saved) : g
           Normalization.scaleShift(
             gy.storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: zero.storage.pointer,
             output: dx!.storage.pointer)

@@ -17,6 +17,6 @@ extension Tensor {
     Elementwise.dropout(
       storage.pointer, output: out.storage.pointer, mask: mask.storage.pointer, count: count, key: generator.next(),
       keepProbability: keep)
-    return .result(out, of: "dropout", inputs: [self]) { g, _ in [g.zipped(mask, *)] }
+    return .result(out, of: "dropout", inputs: [self]) { g, _ in [g.combined(mask, .multiply)] }
   }
 }

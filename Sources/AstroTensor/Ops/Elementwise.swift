@@ -22,10 +22,20 @@ extension Tensor {
     return out
   }
 
+  /// `self ∘ other` elementwise (same count) into a new tensor, with a vectorised loop per operation.
+  func combined(_ other: Tensor, _ operation: Elementwise.BinaryOperation) -> Tensor {
+    let out = Tensor(uninitializedShape: shape)
+    Elementwise.combine(storage.pointer, other.storage.pointer, operation, into: out.storage.pointer, count: count)
+    return out
+  }
+
+  /// This gradient where `output` (a ReLU's output) is positive, 0 elsewhere: a ReLU's backward.
+  func keptWherePositive(_ output: Tensor) -> Tensor { combined(output, .keepWherePositive) }
+
   /// `self + other` (same shape). Residual connections (ResNet's Add) use this.
   public func adding(_ other: Tensor) throws -> Tensor {
     guard other.shape == shape else { throw TensorError.shapeMismatch(op: "add", lhs: shape, rhs: other.shape) }
-    let out = zipped(other, +)
+    let out = combined(other, .add)
     return .result(out, of: "add", inputs: [self, other]) { g, _ in [g, g] }
   }
 
@@ -33,10 +43,10 @@ extension Tensor {
   /// saved output and hands the same gradient to both inputs.
   public func addingThenRelu(_ other: Tensor) throws -> Tensor {
     guard other.shape == shape else { throw TensorError.shapeMismatch(op: "addingThenRelu", lhs: shape, rhs: other.shape) }
-    let out = zipped(other) { max($0 + $1, 0) }
+    let out = combined(other, .addThenRelu)
     let saved = out.detached()
     return .result(out, of: "addingThenRelu", inputs: [self, other]) { g, _ in
-      let masked = g.zipped(saved) { dy, y in y > 0 ? dy : 0 }
+      let masked = g.keptWherePositive(saved)
       return [masked, masked]
     }
   }
@@ -44,7 +54,7 @@ extension Tensor {
   /// `self - other` (same shape).
   public func subtracting(_ other: Tensor) throws -> Tensor {
     guard other.shape == shape else { throw TensorError.shapeMismatch(op: "subtract", lhs: shape, rhs: other.shape) }
-    let out = zipped(other, -)
+    let out = combined(other, .subtract)
     return .result(out, of: "subtract", inputs: [self, other]) { g, needs in
       [g, needs[1] ? g.mapped { -$0 } : nil]
     }
@@ -53,10 +63,10 @@ extension Tensor {
   /// `self * other` elementwise (same shape).
   public func multiplying(_ other: Tensor) throws -> Tensor {
     guard other.shape == shape else { throw TensorError.shapeMismatch(op: "multiply", lhs: shape, rhs: other.shape) }
-    let out = zipped(other, *)
+    let out = combined(other, .multiply)
     let a = self.detached(), b = other.detached()
     return .result(out, of: "multiply", inputs: [self, other]) { g, needs in
-      [needs[0] ? g.zipped(b, *) : nil, needs[1] ? g.zipped(a, *) : nil]
+      [needs[0] ? g.combined(b, .multiply) : nil, needs[1] ? g.combined(a, .multiply) : nil]
     }
   }
 
@@ -71,7 +81,7 @@ extension Tensor {
     let out = mapped { max($0, 0) }
     let saved = out.detached()
     return .result(out, of: "relu", inputs: [self]) { g, _ in
-      [g.zipped(saved) { dy, y in y > 0 ? dy : 0 }]
+      [g.keptWherePositive(saved)]
     }
   }
 
@@ -97,7 +107,7 @@ extension Tensor {
   public func exp() -> Tensor {
     let out = mapped { Foundation.exp($0) }
     let saved = out.detached()
-    return .result(out, of: "exp", inputs: [self]) { g, _ in [g.zipped(saved, *)] }
+    return .result(out, of: "exp", inputs: [self]) { g, _ in [g.combined(saved, .multiply)] }
   }
 
   /// Natural logarithm.

@@ -24,7 +24,7 @@ extension Tensor {
     let x = detached(), w = weight.detached(), saved = out.detached()
     let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
     return .result(out, of: "dense", inputs: inputs) { g, needs in
-      let gy = relu ? g.zipped(saved) { dy, y in y > 0 ? dy : 0 } : g
+      let gy = relu ? g.keptWherePositive(saved) : g
       var dx: Tensor?, dw: Tensor?, db: Tensor?
       if needs[0] {
         dx = Tensor(uninitializedShape: [m, k])
