@@ -25,11 +25,16 @@ public enum BLAS {
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
-  /// `C = A·B` split over workers by rows of C (falls back to one call when small).
+  /// `C = A·B` split over workers by rows of C (falls back to one call when small). Where the direct AVX-512
+  /// kernels run it (`DirectMatmul`), they do, with `beta` 0.
   public static func parallelMatmul(
     m: Int, n: Int, k: Int, a: UnsafePointer<Float>, transA: Bool = false, b: UnsafePointer<Float>,
     transB: Bool = false, beta: Float = 0, c: UnsafeMutablePointer<Float>
   ) {
+    if beta == 0, k > 0, !(transA && transB), DirectMatmul.handles(m: m, n: n, transA: transA) {
+      DirectMatmul.multiply(m: m, n: n, k: k, a: a, transA: transA, b: b, transB: transB, c: c)
+      return
+    }
     let lda = transA ? m : k
     let ldb = transB ? k : n
     let flopsPerRow = 2 * n * k

@@ -507,6 +507,30 @@ ASTRO_AVX512 void astro_conv_kernel_gradient_rows(const astro_conv_shape *s, con
   }
 }
 
+ASTRO_AVX512 void astro_matmul_transposed_a(const float *a, const float *b, long rows, long m, long n, long columnBegin,
+                                            long columnEnd, float *c) {
+  for (long t = columnBegin; t < columnEnd; t++) memset(c + t * n, 0, size_t(n) * sizeof(float));
+  // The kernel gradient of a 1×1 convolution over `rows` pixels with m input and n output channels, over the
+  // taps [columnBegin, columnEnd) only.
+  const float *xs[1] = {a}, *dys[1] = {b};
+  for (long co = 0; co < n;) {
+    int vectors = vectorsPerBlock(n - co);
+    __mmask16 last = astroTailMask(n - co - 16 * (vectors - 1));
+    int block = vectors == 1 ? maxPixels(1) : vectors == 2 ? maxPixels(2) : vectors == 3 ? maxPixels(3) : maxPixels(4);
+    for (long t0 = columnBegin; t0 < columnEnd; t0 += block) {
+      int taps = int(columnEnd - t0 < block ? columnEnd - t0 : block);
+      float *dw = c + t0 * n + co;
+      switch (vectors) {
+        case 1: kernelGradientTaps<1, maxPixels(1)>(taps, xs, dys, 1, t0, co, m, rows, n, last, dw); break;
+        case 2: kernelGradientTaps<2, maxPixels(2)>(taps, xs, dys, 1, t0, co, m, rows, n, last, dw); break;
+        case 3: kernelGradientTaps<3, maxPixels(3)>(taps, xs, dys, 1, t0, co, m, rows, n, last, dw); break;
+        default: kernelGradientTaps<4, maxPixels(4)>(taps, xs, dys, 1, t0, co, m, rows, n, last, dw); break;
+      }
+    }
+    co += 16 * vectors;
+  }
+}
+
 int astro_conv_fused_backward_supported(const astro_conv_shape *s) {
   // Padding after the data, implied by the output size; the transposed convolution pads by k - 1 - pad.
   long padBottom = s->out_h - 1 + s->k_h - s->in_h - s->pad_top;

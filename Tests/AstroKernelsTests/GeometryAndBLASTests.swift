@@ -69,8 +69,11 @@ final class BLASTests: XCTestCase {
   }
 
   func testParallelMatmulAllTransposes() {
-    withWorkerCounts([1, 2, 3]) { workers in
-      for (m, n, k) in [(1, 1, 1), (5, 3, 4), (130, 17, 33), (257, 9, 70)] {
+    // On the AVX-512 route, products with n ≥ 16, beta 0, not both transposed and, without transA, m ≥ 64
+    // run on the direct convolution kernels (`DirectMatmul`); 993 × 272 is a kernel over 1 MB, run in packed
+    // slices.
+    withAVX512Routes { _ in withWorkerCounts([1, 2, 3]) { workers in
+      for (m, n, k) in [(1, 1, 1), (5, 3, 4), (130, 17, 33), (257, 9, 70), (64, 272, 993)] {
         for transA in [false, true] {
           for transB in [false, true] {
             let a = randomArray(m * k, seed: UInt64(m + k)), b = randomArray(k * n, seed: UInt64(n + 7 * k))
@@ -87,19 +90,20 @@ final class BLASTests: XCTestCase {
                 }
               }
               let expected = zip(naive(a, b, m: m, n: n, k: k, transA: transA, transB: transB), c0).map { $0 + Double(beta * $1) }
-              assertAllClose(c, expected, atol: 1e-4, rtol: 1e-4, "m\(m) n\(n) k\(k) tA \(transA) tB \(transB) beta \(beta) w\(workers)")
+              assertAllClose(c, expected, atol: 1e-4, rtol: 1e-4, "m\(m) n\(n) k\(k) tA \(transA) tB \(transB) beta \(beta) w\(workers) AVX-512 \(AVX512.enabled)")
             }
           }
         }
       }
-    }
+    } }
   }
 
   func testParallelMatmulSplitOverWorkers() {
-    // 2·n·k = 200,000 flops per row: at least 10 rows per worker, so 31 rows go to 3 (or 2) workers, in each
-    // transpose combination (transA offsets the rows of A by columns of the stored matrix).
-    withWorkerCounts([2, 3]) { workers in
-      let (m, n, k) = (31, 200, 500)
+    // 2·n·k = 200,000 flops per row: at least 10 rows per worker, so 70 rows go to 3 (or 2) workers, in each
+    // transpose combination (transA offsets the rows of A by columns of the stored matrix); on the AVX-512
+    // route `DirectMatmul` splits them (at least 16 rows per worker).
+    withAVX512Routes { _ in withWorkerCounts([2, 3]) { workers in
+      let (m, n, k) = (70, 200, 500)
       let a = randomArray(m * k, seed: 11), b = randomArray(k * n, seed: 12)
       for transA in [false, true] {
         for transB in [false, true] {
@@ -114,10 +118,10 @@ final class BLASTests: XCTestCase {
             }
           }
           let expected = naive(a, b, m: m, n: n, k: k, transA: transA, transB: transB)
-          assertAllClose(c, expected, atol: 1e-3, rtol: 1e-4, "split m\(m) tA \(transA) tB \(transB) w\(workers)")
+          assertAllClose(c, expected, atol: 1e-3, rtol: 1e-4, "split m\(m) tA \(transA) tB \(transB) w\(workers) AVX-512 \(AVX512.enabled)")
         }
       }
-    }
+    } }
   }
 
   func testSgemmWithEmptyInnerDimension() {

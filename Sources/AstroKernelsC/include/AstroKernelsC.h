@@ -43,6 +43,11 @@ void astro_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float 
                                      const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
                                      float *scratch);
 
+/// c[columnBegin..<columnEnd, 0..<n] = (aᵀ·b) rows for a [rows × m] and b [rows × n], row-major (c is m × n):
+/// a Dense layer's weight gradient, split over workers by rows of c.
+void astro_matmul_transposed_a(const float *a, const float *b, long rows, long m, long n, long column_begin,
+                               long column_end, float *c);
+
 /// 1 when astro_conv_fused_backward_samples handles this shape: stride 1, padding on each side below the
 /// kernel size (so the input gradient is a convolution of dy), and the direct kernels support it.
 int astro_conv_fused_backward_supported(const astro_conv_shape *shape);
