@@ -246,28 +246,41 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
 // MARK: kernel gradient
 
 
+/// Independent accumulator sets a kernel-gradient block cycles through, pixel by pixel: a block of few taps
+/// (DeepStreaks' first layer has 3 per kernel row) would otherwise wait on each FMA's latency.
+constexpr int accumulatorSets(int accumulators) { return accumulators >= 8 ? 1 : accumulators >= 4 ? 2 : 4; }
+
+/// acc[t][v] += x[t] · dy[v]: one pixel's contribution to a kernel-gradient block's accumulators.
+template <int TAPS, int VECTORS>
+ASTRO_AVX512 ASTRO_INLINE void kernelGradientPixel(__m512 *acc, const float *x, const float *dy, __mmask16 last) {
+  __m512 g[VECTORS];
+  ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dy + 16 * v);
+  ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
+    __m512 xv = _mm512_set1_ps(x[t]);
+    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) acc[t * VECTORS + v] = _mm512_fmadd_ps(xv, g[v], acc[t * VECTORS + v]);
+  }
+}
+
 /// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_i Σ_ox x_i[ox*stride + t] · dy_i[ox], over
 /// `count` output rows i (xs[i] and dys[i] already offset to the tap block and channel block).
+
 template <int TAPS, int VECTORS>
 ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *const *xs, const float *const *dys, long count,
                                                    long xOffset, long dyOffset, long pixelStride, long outW, long outC,
                                                    __mmask16 last, float *dw) {
-  __m512 acc[TAPS * VECTORS];
-  ASTRO_UNROLL for (int i = 0; i < TAPS * VECTORS; i++) acc[i] = _mm512_setzero_ps();
+  constexpr int N = TAPS * VECTORS, SETS = accumulatorSets(N);
+  __m512 acc[SETS * N];
+  ASTRO_UNROLL for (int i = 0; i < SETS * N; i++) acc[i] = _mm512_setzero_ps();
   for (long i = 0; i < count; i++) {
     const float *xr = xs[i] + xOffset, *dyRow = dys[i] + dyOffset;
-    for (long ox = 0; ox < outW; ox++) {
-      __m512 g[VECTORS];
-      ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
-        g[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? last : 0xFFFF, dyRow + ox * outC + 16 * v);
-      const float *xp = xr + ox * pixelStride;
-      ASTRO_UNROLL for (int t = 0; t < TAPS; t++) {
-        __m512 xv = _mm512_set1_ps(xp[t]);
-        ASTRO_UNROLL for (int v = 0; v < VECTORS; v++)
-          acc[t * VECTORS + v] = _mm512_fmadd_ps(xv, g[v], acc[t * VECTORS + v]);
-      }
-    }
+    long ox = 0;
+    for (; ox + SETS <= outW; ox += SETS)
+      ASTRO_UNROLL for (int set = 0; set < SETS; set++)
+        kernelGradientPixel<TAPS, VECTORS>(acc + set * N, xr + (ox + set) * pixelStride, dyRow + (ox + set) * outC, last);
+    for (; ox < outW; ox++) kernelGradientPixel<TAPS, VECTORS>(acc, xr + ox * pixelStride, dyRow + ox * outC, last);
   }
+  ASTRO_UNROLL for (int set = 1; set < SETS; set++)
+    ASTRO_UNROLL for (int i = 0; i < N; i++) acc[i] = _mm512_add_ps(acc[i], acc[set * N + i]);
   ASTRO_UNROLL for (int t = 0; t < TAPS; t++)
     ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
       __mmask16 m = v == VECTORS - 1 ? last : 0xFFFF;

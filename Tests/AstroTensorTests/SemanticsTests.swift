@@ -501,6 +501,18 @@ final class SemanticsTests: XCTestCase {
     XCTAssertThrowsError(try x.zeroPadded(top: -1, bottom: 0, left: 0, right: 0))
   }
 
+  func testIsFiniteFindsEveryNonFiniteValue() throws {
+    let finite: [Float] = [0, -0.0, 1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude]
+    XCTAssertTrue(TestTensors.make([6], finite).isFinite)
+    for bad: Float in [.nan, .infinity, -.infinity, .signalingNaN] {
+      for position in [0, 17, 99] {
+        var values = [Float](repeating: 1, count: 100)
+        values[position] = bad
+        XCTAssertFalse(TestTensors.make([100], values).isFinite, "\(bad) at \(position)")
+      }
+    }
+  }
+
   func testReductions() throws {
     let x = TestTensors.make([2, 3], [1, 2, 3, 4, 5, 6])
     XCTAssertEqual(x.sum().scalarValue, 21)
