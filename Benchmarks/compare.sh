@@ -56,10 +56,14 @@ for line in open(sys.argv[1]):
         model = f[0].split("_")[2]
         prefix = "ds-vgg6" if model == "vgg6" else model
         keras.setdefault(prefix + "-train", []).append(float(f[3])); keras.setdefault(prefix + "-infer", []).append(float(f[5]))
-print(f"| workload | ours samples/s | Keras samples/s | ours/Keras | ours peak RSS MB |")
-print(f"|---|---:|---:|---:|---:|")
+# Ratios per round pair each of our runs with the peer's run of the same round (they ran minutes apart);
+# their spread shows how much the shared machine moved during the run.
+print(f"| workload | ours samples/s | Keras samples/s | ours/Keras | per-round ratios | ours peak RSS MB |")
+print(f"|---|---:|---:|---:|---|---:|")
 for w in ours:
     o = statistics.median(ours[w]); k = statistics.median(keras[w]) if w in keras else None
-    ratio = f"{o / k:.2f}x" if k else "n/a"
-    print(f"| {w} | {o:,.1f} | {k:,.1f} | {ratio} | {max(rss[w]):,.0f} |" if k else f"| {w} | {o:,.1f} | n/a | n/a | {max(rss[w]):,.0f} |")
+    if not k:
+        print(f"| {w} | {o:,.1f} | n/a | n/a | | {max(rss[w]):,.0f} |"); continue
+    rounds = ", ".join(f"{a / b:.2f}" for a, b in zip(ours[w], keras[w]))
+    print(f"| {w} | {o:,.1f} | {k:,.1f} | {o / k:.2f}x | {rounds} | {max(rss[w]):,.0f} |")
 PY

@@ -241,8 +241,7 @@ public enum Convolution {
     for i in 0..<kh {
       for j in 0..<kw {
         let src = kernel + ((kh - 1 - i) * kw + (kw - 1 - j)) * c * filters
-        let dst = transposed + (i * kw + j) * filters * c
-        for ch in 0..<c { for f in 0..<filters { dst[f * c + ch] = src[ch * filters + f] } }
+        Elementwise.transpose(src, rows: c, columns: filters, into: transposed + (i * kw + j) * filters * c)
       }
     }
   }

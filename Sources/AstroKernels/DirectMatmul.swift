@@ -42,7 +42,7 @@ enum DirectMatmul {
     }
     // B stored [n × k]: transpose it once into a [k × n] kernel.
     BufferPool.shared.withScratch(k * n) { kernel in
-      transpose(b, rows: n, columns: k, into: kernel)
+      Elementwise.transpose(b, rows: n, columns: k, into: kernel)
       forward(m: m, n: n, k: k, a: a, b: kernel, c: c)
     }
   }
@@ -53,18 +53,6 @@ enum DirectMatmul {
       var s = rowShape(pixels: rows.count, inChannels: k, outChannels: n)
       BufferPool.shared.withScratch(astro_conv_scratch_floats(&s)) { scratch in
         astro_conv_forward_rows(&s, a + rows.lowerBound * k, nil, b, nil, 0, c + rows.lowerBound * n, 0, 1, scratch)
-      }
-    }
-  }
-
-  /// `out[columns × rows] = matrixᵀ`, in 16×16 tiles so both sides stay in cache.
-  static func transpose(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
-    let tile = 16
-    for r0 in stride(from: 0, to: rows, by: tile) {
-      for c0 in stride(from: 0, to: columns, by: tile) {
-        for r in r0..<min(r0 + tile, rows) {
-          for col in c0..<min(c0 + tile, columns) { out[col * rows + r] = matrix[r * columns + col] }
-        }
       }
     }
   }
