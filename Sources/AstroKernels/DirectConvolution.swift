@@ -20,19 +20,28 @@ enum DirectConvolution {
     return astro_conv_direct_supported(&s) != 0
   }
 
-  /// With `inputMask`, input elements where the mask is not positive count as 0.
+  /// With `inputMask`, input elements where the mask is not positive count as 0. With `kernelIsPacked`,
+  /// `kernel` is `packKernel`'s copy.
   static func forward(
-    _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>?, kernel: UnsafePointer<Float>, filters: Int,
-    bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
+    _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>?, kernel: UnsafePointer<Float>,
+    kernelIsPacked: Bool = false, filters: Int, bias: UnsafePointer<Float>?, relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
     var s = shape(g, filters: filters)
     let scratch = astro_conv_scratch_floats(&s)
     Parallel.forEachChunk(g.batch * g.outHeight) { _, rows in
       BufferPool.shared.withScratch(scratch) { buffer in
         astro_conv_forward_rows(
-          &s, x, inputMask, kernel, bias, relu ? 1 : 0, y, rows.lowerBound, rows.upperBound, buffer)
+          &s, x, inputMask, kernel, kernelIsPacked ? 1 : 0, bias, relu ? 1 : 0, y, rows.lowerBound, rows.upperBound,
+          buffer)
       }
     }
+  }
+
+  /// The shape of a kernel alone (packing depends on nothing else).
+  static func kernelShape(height: Int, width: Int, channels: Int, filters: Int) -> astro_conv_shape {
+    astro_conv_shape(
+      batch: 1, in_h: height, in_w: width, in_c: channels, k_h: height, k_w: width, stride_h: 1, stride_w: 1,
+      pad_top: 0, pad_left: 0, out_h: 1, out_w: 1, out_c: filters)
   }
 
   /// `dKernel += Σ x·dy`, `dBias += Σ dy` (dy counted only where `outputMask` is positive, when given); each

@@ -52,7 +52,7 @@ enum DirectMatmul {
     Parallel.forEachChunk(m, minimumPerWorker: 16) { _, rows in
       var s = rowShape(pixels: rows.count, inChannels: k, outChannels: n)
       BufferPool.shared.withScratch(astro_conv_scratch_floats(&s)) { scratch in
-        astro_conv_forward_rows(&s, a + rows.lowerBound * k, nil, b, nil, 0, c + rows.lowerBound * n, 0, 1, scratch)
+        astro_conv_forward_rows(&s, a + rows.lowerBound * k, nil, b, 0, nil, 0, c + rows.lowerBound * n, 0, 1, scratch)
       }
     }
   }

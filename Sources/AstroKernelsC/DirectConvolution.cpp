@@ -452,9 +452,19 @@ size_t astro_conv_scratch_floats(const astro_conv_shape *s) {
   return size_t(forward > gradient ? forward : gradient);
 }
 
+size_t astro_conv_packed_kernel_floats(const astro_conv_shape *s) {
+  return kernelBytes(*s) > kSmallKernelBytes ? size_t(s->k_h * s->k_w * s->in_c * s->out_c) : 0;
+}
+
+ASTRO_AVX512 void astro_conv_pack_kernel(const astro_conv_shape *s, const float *w, float *packed) {
+  long taps = s->k_h * s->k_w * s->in_c;
+  for (long co = 0; co < s->out_c; co += kSliceChannels)
+    packKernelSlice(*s, w, co, co + kSliceChannels < s->out_c ? kSliceChannels : s->out_c - co, packed + taps * co);
+}
+
 ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float *x, const float *x_mask, const float *w,
-                                          const float *bias, int relu, float *y, long rowBegin, long rowEnd,
-                                          float *scratch) {
+                                          int w_packed, const float *bias, int relu, float *y, long rowBegin,
+                                          long rowEnd, float *scratch) {
   const float *rows[kMaxKernelHeight];
   RowSlots slots;
   // A kernel that does not stay in L2 is applied one slice of output channels at a time, each slice passing
@@ -466,8 +476,10 @@ ASTRO_AVX512 void astro_conv_forward_rows(const astro_conv_shape *s, const float
   long width = sliced ? kSliceChannels : s->out_c;
   for (long co = 0; co < s->out_c; co += width) {
     long coEnd = co + width < s->out_c ? co + width : s->out_c;
-    KernelSlice k = sliced ? packKernelSlice(*s, w, co, coEnd - co, scratch + rowScratchFloats(*s))
-                           : KernelSlice{w, s->out_c, 0};
+    long taps = s->k_h * s->k_w * s->in_c;
+    KernelSlice k = !sliced ? KernelSlice{w, s->out_c, 0}
+                    : w_packed ? KernelSlice{w + taps * co, coEnd - co, co}
+                               : packKernelSlice(*s, w, co, coEnd - co, scratch + rowScratchFloats(*s));
     for (long row = rowBegin; row < rowEnd; row++) {
       long kyBegin, kyEnd;
       prepareRows(*s, x, x_mask, row, scratch, slots, rows, kyBegin, kyEnd);

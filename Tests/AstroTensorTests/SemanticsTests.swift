@@ -501,6 +501,34 @@ final class SemanticsTests: XCTestCase {
     XCTAssertThrowsError(try x.zeroPadded(top: -1, bottom: 0, left: 0, right: 0))
   }
 
+  func testPreparedKernelConvolutionEqualsPlainConvolution() throws {
+    // A 3×3×144×216 kernel is over 1 MB: the AVX-512 route reads its packed copy in 64-channel slices (the last
+    // one 24 wide). Prepared on each route, and on the AVX-512 route then run on the portable one.
+    let x = TestTensors.uniform([2, 5, 4, 144], seed: 31)
+    let k = TestTensors.uniform([3, 3, 144, 216], low: -0.1, high: 0.1, seed: 32)
+    let b = TestTensors.uniform([216], seed: 33)
+    let saved = AVX512.enabled
+    defer { AVX512.enabled = saved }
+    for (prepareOn, runOn) in [(true, true), (false, false), (true, false)] {
+      AVX512.enabled = prepareOn
+      let prepared = PreparedConvolutionKernel(k)
+      AVX512.enabled = runOn
+      for (strides, padding) in [((1, 1), Padding.same), ((2, 2), Padding.valid)] {
+        let plain = try withoutGradients { try x.conv2D(kernel: k, bias: b, strides: strides, padding: padding, relu: true) }
+        let fast = try withoutGradients {
+          try x.conv2D(prepared: prepared, bias: b, strides: strides, padding: padding, relu: true)
+        }
+        XCTAssertEqual(fast.shape, plain.shape)
+        assertClose(fast.values, plain.values, atol: 1e-5, rtol: 1e-5, "prepared with AVX-512 \(prepareOn), run with \(runOn), \(padding)")
+      }
+    }
+    // It records no graph, so it refuses inputs that need gradients.
+    let trainable = TestTensors.uniform([2, 5, 4, 144], seed: 34)
+    trainable.requiresGradient = true
+    XCTAssertThrowsError(
+      try trainable.conv2D(prepared: PreparedConvolutionKernel(k), bias: b, strides: (1, 1), padding: .same, relu: false))
+  }
+
   func testIsFiniteFindsEveryNonFiniteValue() throws {
     let finite: [Float] = [0, -0.0, 1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude]
     XCTAssertTrue(TestTensors.make([6], finite).isFinite)

@@ -30,11 +30,22 @@ int astro_conv_direct_supported(const astro_conv_shape *shape);
 /// masked output-gradient row).
 size_t astro_conv_scratch_floats(const astro_conv_shape *shape);
 
+/// Floats of the packed copy of this shape's kernel that astro_conv_forward_rows reads with w_packed (kernels
+/// over 1 MB run in slices of 64 output channels, each slice's taps contiguous), or 0 when the kernel is read
+/// as it is. Only the kernel's dimensions matter.
+size_t astro_conv_packed_kernel_floats(const astro_conv_shape *shape);
+
+/// Writes the packed copy of the HWIO kernel w (astro_conv_packed_kernel_floats(shape) floats).
+void astro_conv_pack_kernel(const astro_conv_shape *shape, const float *w, float *packed);
+
 /// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis:
 /// y = conv(x, w) + bias, then max(y, 0) when relu is nonzero. bias may be NULL. With x_mask (shaped like x),
 /// elements of x where the mask is not positive count as 0 (a fused ReLU's backward, for input gradients).
+/// With w_packed, w is astro_conv_pack_kernel's copy (for a kernel that has one); otherwise each call packs
+/// the slices it needs into scratch.
 void astro_conv_forward_rows(const astro_conv_shape *shape, const float *x, const float *x_mask, const float *w,
-                             const float *bias, int relu, float *y, long row_begin, long row_end, float *scratch);
+                             int w_packed, const float *bias, int relu, float *y, long row_begin, long row_end,
+                             float *scratch);
 
 /// Accumulates the kernel gradient dw[k_h, k_w, in_c, out_c] += Σ x·dy and, when db is not NULL,
 /// db[out_c] += Σ dy, over output rows [row_begin, row_end). With dy_mask (shaped like dy), dy counts only

@@ -11,13 +11,14 @@ import Foundation
 ///   backward passes mask the gradient inside the same kernels.
 /// A rewrite applies only when each intermediate result has no other reader.
 extension Model {
-  /// Folded (kernel, bias) per convolution node, computed once per `predict` call and shared by the
-  /// threads that run its micro-batches.
+  /// Folded (kernel, bias) per convolution node, computed (and the kernel prepared for the AVX-512 route)
+  /// once per `predict` call and shared by the threads that run its micro-batches.
   final class FoldCache: @unchecked Sendable {
-    private var folded: [Int: (kernel: Tensor, bias: Tensor)] = [:]
+    typealias Folded = (kernel: PreparedConvolutionKernel, bias: Tensor)
+    private var folded: [Int: Folded] = [:]
     private let lock = NSLock()
 
-    func value(_ k: Int, orMake make: () throws -> (kernel: Tensor, bias: Tensor)) rethrows -> (kernel: Tensor, bias: Tensor) {
+    func value(_ k: Int, orMake make: () throws -> Folded) rethrows -> Folded {
       lock.lock()
       defer { lock.unlock() }
       if let cached = folded[k] { return cached }
@@ -45,7 +46,7 @@ extension Model {
       let relu = isReLU(k + 2)
       let folded = try cache.value(k) { try fold(conv, bn) }
       let x = values[node.inputs[0]]!
-      let y = try x.conv2D(kernel: folded.kernel, bias: folded.bias, strides: conv.strides, padding: conv.padding, relu: relu)
+      let y = try x.conv2D(prepared: folded.kernel, bias: folded.bias, strides: conv.strides, padding: conv.padding, relu: relu)
       let covered = relu ? 3 : 2
       values[k + covered] = y
       return covered
@@ -67,7 +68,7 @@ extension Model {
     }
   }
 
-  private func fold(_ conv: Conv2D, _ bn: BatchNormalization) throws -> (kernel: Tensor, bias: Tensor) {
+  private func fold(_ conv: Conv2D, _ bn: BatchNormalization) throws -> FoldCache.Folded {
     guard let kernel = conv.kernel, let (scale, shift) = bn.inferenceAffine() else {
       throw NNError.layer(conv.name, "used before build")
     }
@@ -76,7 +77,7 @@ extension Model {
     let w = kernel.storage.pointer, s = scale.storage.pointer, t = shift.storage.pointer
     for i in 0..<(kernel.count / f) { for o in 0..<f { k.storage.pointer[i * f + o] = w[i * f + o] * s[o] } }
     for o in 0..<f { b.storage.pointer[o] = (conv.bias?.storage.pointer[o] ?? 0) * s[o] + t[o] }
-    return (k, b)
+    return (PreparedConvolutionKernel(k), b)
   }
 }
 

@@ -7,22 +7,8 @@ extension Tensor {
   public func conv2D(
     kernel: Tensor, bias: Tensor? = nil, strides: (Int, Int) = (1, 1), padding: Padding = .valid, relu: Bool = false
   ) throws -> Tensor {
-    guard rank == 4 else { throw TensorError.invalidShape(op: "conv2D", shape: shape, expected: "[N, H, W, C]") }
-    guard kernel.rank == 4, kernel.shape[2] == shape[3] else {
-      throw TensorError.shapeMismatch(op: "conv2D", lhs: shape, rhs: kernel.shape)
-    }
+    let g = try convolutionGeometry(kernel: kernel, bias: bias, strides: strides, padding: padding)
     let filters = kernel.shape[3]
-    if let bias, bias.shape != [filters] {
-      throw TensorError.shapeMismatch(op: "conv2D bias", lhs: [filters], rhs: bias.shape)
-    }
-    guard
-      let g = WindowGeometry(
-        batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: kernel.shape[0],
-        kernelWidth: kernel.shape[1], strideH: strides.0, strideW: strides.1, padding: padding)
-    else {
-      throw TensorError.invalidArgument(
-        op: "conv2D", message: "kernel \(kernel.shape) with strides \(strides) and \(padding) padding does not fit input \(shape)")
-    }
     let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, filters])
     Convolution.forward(
       g, input: storage.pointer, kernel: kernel.storage.pointer, filters: filters, bias: bias?.storage.pointer,
@@ -44,5 +30,26 @@ extension Tensor {
         biasGradient: db?.storage.pointer, inputGradient: dx?.storage.pointer)
       return [dx, dk, db]
     }
+  }
+
+  /// The window geometry of a convolution of this input with `kernel`, after checking every shape.
+  func convolutionGeometry(kernel: Tensor, bias: Tensor?, strides: (Int, Int), padding: Padding) throws -> WindowGeometry {
+    guard rank == 4 else { throw TensorError.invalidShape(op: "conv2D", shape: shape, expected: "[N, H, W, C]") }
+    guard kernel.rank == 4, kernel.shape[2] == shape[3] else {
+      throw TensorError.shapeMismatch(op: "conv2D", lhs: shape, rhs: kernel.shape)
+    }
+    let filters = kernel.shape[3]
+    if let bias, bias.shape != [filters] {
+      throw TensorError.shapeMismatch(op: "conv2D bias", lhs: [filters], rhs: bias.shape)
+    }
+    guard
+      let g = WindowGeometry(
+        batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: kernel.shape[0],
+        kernelWidth: kernel.shape[1], strideH: strides.0, strideW: strides.1, padding: padding)
+    else {
+      throw TensorError.invalidArgument(
+        op: "conv2D", message: "kernel \(kernel.shape) with strides \(strides) and \(padding) padding does not fit input \(shape)")
+    }
+    return g
   }
 }

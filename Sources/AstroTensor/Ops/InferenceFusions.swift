@@ -24,5 +24,42 @@ extension Tensor {
     return out
   }
 
+  /// `conv2D` for inference with a kernel prepared once for many calls (`PreparedConvolutionKernel`).
+  public func conv2D(
+    prepared: PreparedConvolutionKernel, bias: Tensor?, strides: (Int, Int), padding: Padding, relu: Bool
+  ) throws -> Tensor {
+    let kernel = prepared.kernel
+    try requireInference("conv2D(prepared:)", [self, kernel] + (bias.map { [$0] } ?? []))
+    let g = try convolutionGeometry(kernel: kernel, bias: bias, strides: strides, padding: padding)
+    let out = Tensor(uninitializedShape: [g.batch, g.outHeight, g.outWidth, kernel.shape[3]])
+    Convolution.forward(
+      g, input: storage.pointer, kernel: kernel.storage.pointer, packedKernel: prepared.packed?.storage.pointer,
+      filters: kernel.shape[3], bias: bias?.storage.pointer, relu: relu, output: out.storage.pointer)
+    return out
+  }
+}
 
+/// An HWIO convolution kernel with the packed copy the AVX-512 route reads for kernels over 1 MB (ResNet50's
+/// late stages), made once: inference over many micro-batches would otherwise pack it in every call. The
+/// kernel must not change while this is in use.
+public struct PreparedConvolutionKernel: Sendable {
+  public let kernel: Tensor
+  let packed: Tensor?
+
+  public init(_ kernel: Tensor) {
+    self.kernel = kernel
+    guard kernel.rank == 4 else {
+      packed = nil
+      return
+    }
+    let (h, w, c, f) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let count = Convolution.packedKernelCount(height: h, width: w, channels: c, filters: f)
+    guard count > 0 else {
+      packed = nil
+      return
+    }
+    let copy = Tensor(uninitializedShape: [count])
+    Convolution.packKernel(kernel.storage.pointer, height: h, width: w, channels: c, filters: f, into: copy.storage.pointer)
+    packed = copy
+  }
 }
