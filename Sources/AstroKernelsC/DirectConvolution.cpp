@@ -245,7 +245,6 @@ ASTRO_AVX512 void forwardChannels(const astro_conv_shape &s, const float *const 
 
 // MARK: kernel gradient
 
-
 /// Independent accumulator sets a kernel-gradient block cycles through, pixel by pixel: a block of few taps
 /// (DeepStreaks' first layer has 3 per kernel row) would otherwise wait on each FMA's latency.
 constexpr int accumulatorSets(int accumulators) { return accumulators >= 8 ? 1 : accumulators >= 4 ? 2 : 4; }
@@ -263,7 +262,6 @@ ASTRO_AVX512 ASTRO_INLINE void kernelGradientPixel(__m512 *acc, const float *x, 
 
 /// dw[taps t0..<t0+TAPS of row ky][VECTORS channel vectors] += Σ_i Σ_ox x_i[ox*stride + t] · dy_i[ox], over
 /// `count` output rows i (xs[i] and dys[i] already offset to the tap block and channel block).
-
 template <int TAPS, int VECTORS>
 ASTRO_AVX512 ASTRO_INLINE void kernelGradientBlock(const float *const *xs, const float *const *dys, long count,
                                                    long xOffset, long dyOffset, long pixelStride, long outW, long outC,

@@ -47,6 +47,21 @@ final class PredictTests: XCTestCase {
       DenseNet.make(name: "d", inputShape: [32, 32, 1], blocks: [2, 2], growth: 8, stemFilters: 16), samples: 37)
   }
 
+  func testMicroBatchesClaimedByAnyNumberOfWorkers() throws {
+    // The cores claim micro-batches one at a time: every sample must be computed exactly once whatever the
+    // worker count (3 workers over 37 samples leave uneven claims), and repeated calls must agree bit for bit.
+    let saved = Parallel.workerCount
+    defer { Parallel.workerCount = saved }
+    let model = try ResNet.make(name: "r", inputShape: [16, 16, 3], stemFilters: 8, stages: [([8, 8, 16], 1, 1)])
+    var rng = SeededGenerator(seed: 4)
+    let x = Tensor.normal([37] + model.inputShape, standardDeviation: 0.5, generator: &rng)
+    for workers in [1, 2, 3] {
+      Parallel.workerCount = workers
+      try assertPredictEqualsForward(model, samples: 37)
+      XCTAssertEqual(try model.predict(x).values, try model.predict(x).values, "\(workers) workers")
+    }
+  }
+
   func testModelWithoutADenseHead() throws {
     let model = try ModelBuilder.sequential(
       name: "convs", inputShape: [12, 12, 2],

@@ -45,12 +45,17 @@ extension Model {
     let featureCount = nodes[cut].outputShape.reduce(1, *)
     let micro = microBatchSize
     let failure = FirstError()
-    // Each core takes an equal share of the samples and runs it in micro-batches of at most `micro`.
-    Parallel.forEachChunk(n) { _, share in
+    // The cores claim micro-batches of at most `micro` samples one at a time, so a core slowed by a neighbour
+    // on a shared host leaves its remaining micro-batches to the other (an equal share each made every batch
+    // wait for the slower core). Each sample's result does not depend on which core runs it.
+    // A multiple of the core count, so that on a quiet machine every core runs as many.
+    let workers = min(Parallel.workerCount, n)
+    let pieces = min(n, ((n + micro - 1) / micro + workers - 1) / workers * workers)
+    let claims = PieceCounter()
+    Parallel.forEachChunk(workers) { _, _ in
       var generator = SeededGenerator(seed: 0)
-      let pieces = (share.count + micro - 1) / micro
-      for piece in 0..<pieces where !failure.isSet {
-        let samples = (share.lowerBound + share.count * piece / pieces)..<(share.lowerBound + share.count * (piece + 1) / pieces)
+      while !failure.isSet, let piece = claims.next(below: pieces) {
+        let samples = (n * piece / pieces)..<(n * (piece + 1) / pieces)
         do {
           var values = [Tensor?](repeating: nil, count: nodes.count + 1)
           values[0] = input.batch(samples)
@@ -97,6 +102,20 @@ extension Model {
       return (Model.microBatchMinimumRows + pixels - 1) / pixels
     }.max() ?? 1
     return max(1, fitsCache, reusesWeights)
+  }
+}
+
+/// Hands out 0, 1, 2, ... to the threads running a `predict`, each number once.
+private final class PieceCounter: @unchecked Sendable {
+  private var next = 0
+  private let lock = NSLock()
+
+  func next(below limit: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard next < limit else { return nil }
+    next += 1
+    return next - 1
   }
 }
 
