@@ -106,7 +106,9 @@ struct ConvCase: CustomStringConvertible {
     ConvCase(batch: 1, height: 6, width: 27, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 33),
     ConvCase(batch: 2, height: 7, width: 13, channels: 8, kernel: (3, 3), strides: (2, 2), padding: .same, filters: 70),
     ConvCase(batch: 2, height: 3, width: 26, channels: 20, kernel: (1, 1), strides: (1, 1), padding: .valid, filters: 64),
-    // Full blocks of the input-stationary 3-wide kernel: 24 pixels × 16 channels, 12 pixels × 32 channels.
+    // The input-stationary 3-wide kernel: rows split into blocks of equal size (28 = 14 + 14, 15 = 7 + 8, and
+    // VGG6's conv2 row of 59 = 19 + 20 + 20), up to 24 pixels × 16 channels or 12 pixels × 32 channels.
+    ConvCase(batch: 2, height: 4, width: 61, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 16),
     ConvCase(batch: 2, height: 4, width: 30, channels: 16, kernel: (3, 3), strides: (1, 1), padding: .valid, filters: 16),
     ConvCase(batch: 2, height: 4, width: 15, channels: 32, kernel: (3, 3), strides: (1, 1), padding: .same, filters: 32),
     // Kernels over 1 MB (ResNet50's late stages): the forward pass runs in packed 64-channel slices (the last
