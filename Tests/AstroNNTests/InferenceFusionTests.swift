@@ -18,6 +18,22 @@ final class InferenceFusionTests: XCTestCase {
     for (a, b) in zip(fused, plain) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b)), file: file, line: line) }
   }
 
+  func testEveryResNetBatchNormIsFoldedIntoItsConvolution() throws {
+    // Keras' layer order puts a projection block's two convolutions before their two BNs; the execution
+    // order brings each BN next to its convolution, so predict folds all of them (none runs on its own).
+    let model = try ResNet.make(name: "r", inputShape: [16, 16, 1], stemFilters: 8, stages: [([8, 8, 16], 2, 1), ([8, 8, 16], 1, 2)])
+    XCTAssertEqual(model.layers.map(\.name).filter { $0.hasSuffix("_branch1") }.count, 4, "two projection blocks")
+    _ = Profiler.drain()
+    Profiler.isEnabled = true
+    defer { Profiler.isEnabled = false; _ = Profiler.drain() }
+    _ = try model.predict(Tensor(repeating: 0.5, shape: [2, 16, 16, 1]))
+    let labels = Profiler.drain().map(\.label)
+    let bnNames = model.layers.compactMap { $0 as? BatchNormalization }.map(\.name)
+    XCTAssertFalse(bnNames.isEmpty)
+    for name in bnNames { XCTAssertFalse(labels.contains("forward \(name)"), "\(name) ran unfolded: \(labels)") }
+    XCTAssertTrue(labels.contains { $0.hasPrefix("forward res2a_branch1 (+1 fused)") }, "\(labels)")
+  }
+
   func testResNetAndDenseNetBlocks() throws {
     try assertFusedEqualsPlain(
       ResNet.make(name: "r", inputShape: [32, 32, 3], stemFilters: 8, stages: [([8, 8, 16], 2, 1), ([8, 8, 16], 1, 2)]), [32, 32, 3])

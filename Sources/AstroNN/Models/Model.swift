@@ -29,11 +29,44 @@ public final class Model {
     self.name = name
     self.inputShape = inputShape
     self.layers = layers
+    let nodes = Model.fusionOrder(nodes, layers: layers)
     self.nodes = nodes
     var last = [Int](repeating: -1, count: nodes.count + 1)
     for (k, node) in nodes.enumerated() { for i in node.inputs { last[i] = k } }
     last[nodes.count] = nodes.count
     self.lastUse = last
+  }
+
+  /// The nodes in an execution order where each BatchNormalization or activation that is the only reader of
+  /// a value runs right after the node that produced it, so the rewrites of `runFused` (which look at
+  /// neighbours) find conv → BN → ReLU together. Keras lists a ResNet projection block's layers as
+  /// conv 2c, conv 1, BN 2c, BN 1, which left both of its BNs unfolded in inference. Only reads move earlier,
+  /// to just after what they read, so the order stays topological; the last node stays last, and the
+  /// layers (Keras' order, which weight files follow) are untouched.
+  static func fusionOrder(_ nodes: [Node], layers: [Layer]) -> [Node] {
+    var readers = [[Int]](repeating: [], count: nodes.count + 1)
+    for (k, node) in nodes.enumerated() { for i in node.inputs { readers[i].append(k) } }
+    func movable(_ j: Int, reading value: Int) -> Bool {
+      let layer = layers[nodes[j].layer]
+      return j < nodes.count - 1 && nodes[j].inputs == [value] && (layer is BatchNormalization || layer is ActivationLayer)
+    }
+    var order: [Int] = [], placed = [Bool](repeating: false, count: nodes.count)
+    for k in nodes.indices where !placed[k] {
+      var current = k
+      placed[current] = true
+      order.append(current)
+      while readers[current + 1].count == 1, let j = readers[current + 1].first, !placed[j], movable(j, reading: current + 1) {
+        placed[j] = true
+        order.append(j)
+        current = j
+      }
+    }
+    // Value k + 1 is node k's output: renumber the inputs for the new positions (value 0, the input, stays).
+    var valueIndex = [Int](repeating: 0, count: nodes.count + 1)
+    for (position, k) in order.enumerated() { valueIndex[k + 1] = position + 1 }
+    return order.map { k in
+      Node(layer: nodes[k].layer, inputs: nodes[k].inputs.map { valueIndex[$0] }, outputShape: nodes[k].outputShape)
+    }
   }
 
   /// Per-sample output shape.
