@@ -99,7 +99,7 @@ let optimizer = Adam(learningRate: 3e-4)
 func pass(_ count: Int) throws {
   for first in stride(from: 0, to: count, by: batch) {
     let range = first..<min(first + batch, count)
-    let x = data.batch(range)
+    let x = try data.batch(range)
     if workload.training {
       try model.trainStep(x, labels: labels.batch(range), optimizer: optimizer, generator: &rng)
     } else {

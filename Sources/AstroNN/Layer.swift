@@ -1,36 +1,113 @@
 import AstroTensor
 
-/// A layer of a model, with Keras' semantics and names.
+/// A layer of a model, with Keras' semantics and names. Subclass it to write your own.
 ///
-/// Layers are configured at initialisation and create their weights in `build`, when the input shape is
-/// known (as Keras' `build(input_shape)`). Shapes here are per sample: NHWC without the batch dimension.
-public protocol Layer: AnyObject {
+/// A layer is configured at initialisation and creates its weights in `build`, when the input shapes are
+/// known (as Keras' `build(input_shape)`), with `addWeight`: the only way weights come to exist, so the
+/// model, its optimizer and weight files always see all of them. Shapes here are per sample (no batch
+/// dimension). A layer is built once; applying a built layer again shares its weights, and only when asked
+/// (`ModelBuilder.apply(_:_:sharingWeights:)`), never re-initialising them.
+///
+/// ```swift
+/// final class ChannelScale: Layer {
+///   var scale: Tensor!
+///   override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+///     scale = try addWeight("scale", shape: [inputShapes[0].last!], initializer: .ones, generator: &generator)
+///     return inputShapes[0]
+///   }
+///   override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+///     try inputs[0] * scale    // broadcasts over the last axis
+///   }
+/// }
+/// ```
+open class Layer {
   /// The layer's name; weight files map weights by it (`conv1`, `res2a_branch2a`, ...).
-  var name: String { get set }
-  /// Keras' class name (`Conv2D`, `BatchNormalization`, ...), used in summaries and automatic names.
-  var kerasClassName: String { get }
-  /// All weights in Keras' file order (trainable first as Keras lists them, e.g. gamma, beta, moving_mean,
-  /// moving_variance). Empty before `build`.
-  var weights: [Tensor] { get }
-  /// Keras' names for `weights` (`kernel`, `bias`, `gamma`, ...).
-  var weightNames: [String] { get }
-  /// The weights an optimizer updates.
-  var trainableWeights: [Tensor] { get }
-  /// Creates the weights for the given per-sample input shapes and returns the per-sample output shape.
-  func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int]
-  /// Applies the layer to a batch.
-  func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor
-}
+  public var name: String
+  /// Whether training updates this layer's weights (Keras' `trainable`). A frozen layer keeps its weights, and
+  /// a frozen `BatchNormalization` normalises with its moving statistics, as in Keras.
+  public var trainable = true
+  /// The weights `addWeight` created, in creation order (Keras' file order: kernel, bias; gamma, beta,
+  /// moving_mean, moving_variance).
+  public private(set) var declaredWeights: [(name: String, tensor: Tensor, trainable: Bool)] = []
+  /// The per-sample input shapes the layer was built for; nil before `build`.
+  public internal(set) var builtInputShapes: [[Int]]?
+  /// The per-sample output shape `build` returned; nil before `build`.
+  public internal(set) var builtOutputShape: [Int]?
 
-extension Layer {
-  public var weights: [Tensor] { [] }
-  public var weightNames: [String] { [] }
-  public var trainableWeights: [Tensor] { [] }
+  public init(name: String = "") { self.name = name }
+
+  /// Keras' class name (`Conv2D`, `BatchNormalization`, ...), used in summaries, automatic names and model
+  /// files. Defaults to the Swift class name.
+  open var kerasClassName: String { String(describing: type(of: self)) }
+
+  /// Creates the weights for the given per-sample input shapes (with `addWeight`) and returns the per-sample
+  /// output shape. Called once, by the model builder. The default passes one input's shape through.
+  open func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try expectInputs(inputShapes)
+    return inputShapes[0]
+  }
+
+  /// Applies the layer to a batch. Differentiable when written with tensor ops (or ops made with
+  /// `Tensor.result`).
+  open func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    throw NNError.layer(name, "\(kerasClassName) does not implement forward(_:context:)")
+  }
+
+  /// Layers whose weights belong to this one (a nested model's layers). Empty for plain layers.
+  open var sublayers: [Layer] { [] }
+
+  /// Creates a weight in `build`. Trainable weights get gradients (unless the layer is frozen); others (moving
+  /// statistics) are updated by the layer itself.
+  public final func addWeight(
+    _ name: String, shape: [Int], initializer: Initializer, trainable: Bool = true, generator: inout SeededGenerator
+  ) throws -> Tensor {
+    guard !declaredWeights.contains(where: { $0.name == name }) else {
+      throw NNError.layer(self.name, "weight '\(name)' is declared twice")
+    }
+    guard shape.allSatisfy({ $0 > 0 }) else { throw NNError.layer(self.name, "weight '\(name)' of shape \(shape)") }
+    let tensor = initializer.make(shape, generator: &generator, trainable: trainable)
+    declaredWeights.append((name, tensor, trainable))
+    return tensor
+  }
+
+  /// Whether `build` has run.
+  public var isBuilt: Bool { builtOutputShape != nil }
+
+  /// All weights (trainable and not) in Keras order, this layer's then its sublayers'.
+  public var weights: [Tensor] { declaredWeights.map(\.tensor) + sublayers.flatMap(\.weights) }
+  /// Keras' names for `weights` (`kernel`, `bias`, `gamma`, ...); a sublayer's are prefixed with its name.
+  public var weightNames: [String] {
+    declaredWeights.map(\.name) + sublayers.flatMap { layer in layer.weightNames.map { "\(layer.name)/\($0)" } }
+  }
+  /// The weights an optimizer updates: none when the layer is frozen.
+  public var trainableWeights: [Tensor] {
+    guard trainable else { return [] }
+    return declaredWeights.filter(\.trainable).map(\.tensor) + sublayers.flatMap(\.trainableWeights)
+  }
+  /// Weights that training does not update by gradient (moving statistics, frozen weights).
+  public var nonTrainableWeights: [Tensor] {
+    let trained = Set(trainableWeights.map(ObjectIdentifier.init))
+    return weights.filter { !trained.contains(ObjectIdentifier($0)) }
+  }
   /// Number of scalars in all weights (trainable and not), as Keras' `count_params`.
   public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
 
+  /// Builds the layer unless it is built; a built layer must be given the shapes it was built for.
+  func buildOnce(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    if let built = builtInputShapes, let output = builtOutputShape {
+      guard built == inputShapes else {
+        throw NNError.layer(name, "built for inputs \(built), applied to \(inputShapes)")
+      }
+      return output
+    }
+    let output = try build(inputShapes: inputShapes, generator: &generator)
+    builtInputShapes = inputShapes
+    builtOutputShape = output
+    return output
+  }
+
   /// Checks the number and rank of inputs, naming the layer when they do not fit.
-  func expectInputs(_ shapes: [[Int]], count: Int? = 1, rank: Int? = nil) throws {
+  public func expectInputs(_ shapes: [[Int]], count: Int? = 1, rank: Int? = nil) throws {
     if let count, shapes.count != count {
       throw NNError.layer(name, "expects \(count) input(s), got \(shapes.count)")
     }

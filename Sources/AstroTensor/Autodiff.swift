@@ -1,16 +1,24 @@
-/// Whether operations record the graph for differentiation. Off inside `withoutGradients`.
+/// Whether operations record the graph for differentiation, for the calling thread (or task).
 ///
-/// One process-wide switch: graph building happens on the thread that runs the model.
+/// Recording is scoped to the caller: `withoutGradients` on one thread (inference, optimizer updates) never
+/// turns recording off for a training step running on another. The value is task-local, so it also follows
+/// a Swift concurrency task into its child tasks; outside any task it is bound per thread.
 public enum GradientMode {
-  nonisolated(unsafe) public static var isEnabled = true
+  @TaskLocal static var recording = true
+
+  /// Whether operations on the calling thread or task record the graph now.
+  public static var isEnabled: Bool { recording }
 }
 
-/// Runs `body` without recording operations (inference, optimizer updates).
+/// Runs `body` without recording operations (inference, optimizer updates), on the calling thread only.
 public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
-  let saved = GradientMode.isEnabled
-  GradientMode.isEnabled = false
-  defer { GradientMode.isEnabled = saved }
-  return try body()
+  try GradientMode.$recording.withValue(false, operation: body)
+}
+
+/// Runs `body` with recording on, on the calling thread only (inside `withoutGradients`, for a step that must
+/// be differentiated, such as a gradient check).
+public func withGradients<R>(_ body: () throws -> R) rethrows -> R {
+  try GradientMode.$recording.withValue(true, operation: body)
 }
 
 /// One recorded operation: its inputs and the function mapping the output's gradient to theirs.
@@ -37,7 +45,18 @@ public final class GradientNode {
       throw TensorError.gradient(message: "the graph through '\(operation)' was already used by backward()")
     }
     let needs = inputs.map(\.needsGradient)
-    return try Profiler.measure("backward \(scope ?? operation)") { try backwardFunction(gradient, needs) }
+    let gradients = try Profiler.measure("backward \(scope ?? operation)") { try backwardFunction(gradient, needs) }
+    // Ops written outside the library go through here too: a wrong count or shape is the op's bug, named.
+    guard gradients.count == inputs.count else {
+      throw TensorError.gradient(message: "'\(operation)' returned \(gradients.count) gradients for \(inputs.count) inputs")
+    }
+    for (i, (input, g)) in zip(inputs, gradients).enumerated() where needs[i] {
+      if let g, g.shape != input.shape {
+        throw TensorError.gradient(
+          message: "'\(operation)' returned a gradient of shape \(g.shape) for input #\(i) of shape \(input.shape)")
+      }
+    }
+    return gradients
   }
 
   /// Drops saved buffers once the gradient has passed through (frees activations during backward).
@@ -62,9 +81,33 @@ public final class GradientNode {
 }
 
 extension Tensor {
-  /// Wraps an operation's result, recording `backward` when any input needs a gradient.
+  /// Makes `output` the result of a differentiable operation: records `backward` for `inputs` when gradient
+  /// recording is on and any input needs a gradient (otherwise `output` is returned as it is).
+  ///
+  /// This is how every built-in op is written, and how you add your own: compute the forward values into a
+  /// new tensor, then pass a closure that maps the output's gradient to one gradient per input (nil where
+  /// `needs[i]` is false, or for an input that gets none). Capture what the backward needs (detached copies
+  /// of inputs or outputs), never `output` itself. Check a new op with `GradientCheck.run`.
+  ///
+  /// ```swift
+  /// extension Tensor {
+  ///   func cubed() -> Tensor {
+  ///     let x = detached()
+  ///     let y = try! Tensor(shape: shape, values: values.map { $0 * $0 * $0 })
+  ///     return Tensor.result(y, of: "cube", inputs: [self]) { g, _ in
+  ///       [try Tensor(shape: x.shape, values: zip(g.values, x.values).map { $0 * 3 * $1 * $1 })]
+  ///     }
+  ///   }
+  /// }
+  /// ```
+  ///
+  /// - Parameters:
+  ///   - output: the forward result, a new tensor that no graph refers to yet.
+  ///   - operation: a name for errors and profiles.
+  ///   - inputs: the tensors `output` was computed from, in the order the backward returns gradients.
+  ///   - backward: `(outputGradient, needs) -> [inputGradient?]`, one entry per input, each of its input's shape.
   @inline(__always)
-  static func result(
+  public static func result(
     _ output: Tensor, of operation: String, inputs: [Tensor],
     backward: @escaping (_ outputGradient: Tensor, _ needs: [Bool]) throws -> [Tensor?]
   ) -> Tensor {

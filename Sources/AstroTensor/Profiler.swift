@@ -9,8 +9,14 @@ import Foundation
 /// times then add up to core time, not wall time).
 public enum Profiler {
   nonisolated(unsafe) public static var isEnabled = false
-  /// Label given to operations recorded now (set by `Model.forward` to the running layer's name).
-  nonisolated(unsafe) public static var scope: String?
+  /// Label given to operations recorded now on the calling thread (`Model.forward` runs each layer in
+  /// `withScope(layer.name)`).
+  @TaskLocal public static var scope: String?
+
+  /// Runs `body` with `scope` set to `label` on the calling thread.
+  public static func withScope<R>(_ label: String?, _ body: () throws -> R) rethrows -> R {
+    try $scope.withValue(label, operation: body)
+  }
   nonisolated(unsafe) private static var totals: [String: (seconds: Double, calls: Int)] = [:]
   nonisolated(unsafe) private static var order: [String] = []
   private static let lock = NSLock()

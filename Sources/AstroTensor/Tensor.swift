@@ -98,14 +98,6 @@ public final class Tensor: @unchecked Sendable {
     storage.pointer.update(from: other.storage.pointer, count: count)
   }
 
-  /// Rows `range` of the outermost axis, copied (a mini-batch). No graph is recorded.
-  public func batch(_ range: Range<Int>) -> Tensor {
-    let perRow = count / max(shape.first ?? 1, 1)
-    let out = Tensor(uninitializedShape: [range.count] + shape.dropFirst())
-    out.storage.pointer.update(from: storage.pointer + range.lowerBound * perRow, count: range.count * perRow)
-    return out
-  }
-
   /// Clears the accumulated gradient.
   public func zeroGradient() { gradient = nil }
 

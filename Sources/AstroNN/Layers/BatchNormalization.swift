@@ -5,8 +5,7 @@ import AstroTensor
 /// Weights in file order: gamma, beta (trainable), moving_mean, moving_variance (updated in training mode
 /// with Keras' momentum convention: `moving = moving * momentum + batch * (1 - momentum)`).
 public final class BatchNormalization: Layer {
-  public var name: String
-  public let kerasClassName = "BatchNormalization"
+  public override var kerasClassName: String { "BatchNormalization" }
   public let momentum: Float
   public let epsilon: Float
   public private(set) var gamma: Tensor?
@@ -16,24 +15,21 @@ public final class BatchNormalization: Layer {
 
   /// Keras defaults: momentum 0.99, epsilon 1e-3 (braai and DeepStreaks use momentum 0.2).
   public init(momentum: Float = 0.99, epsilon: Float = 1e-3, name: String = "") {
-    self.momentum = momentum; self.epsilon = epsilon; self.name = name
+    self.momentum = momentum; self.epsilon = epsilon
+    super.init(name: name)
   }
 
-  public var weights: [Tensor] { [gamma, beta, movingMean, movingVariance].compactMap { $0 } }
-  public var weightNames: [String] { ["gamma", "beta", "moving_mean", "moving_variance"] }
-  public var trainableWeights: [Tensor] { [gamma, beta].compactMap { $0 } }
-
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     guard let c = inputShapes[0].last else { throw NNError.layer(name, "needs a channel axis") }
-    gamma = Initializer.ones.make([c], generator: &generator, trainable: true)
-    beta = Initializer.zeros.make([c], generator: &generator, trainable: true)
-    movingMean = Initializer.zeros.make([c], generator: &generator, trainable: false)
-    movingVariance = Initializer.ones.make([c], generator: &generator, trainable: false)
+    gamma = try addWeight("gamma", shape: [c], initializer: .ones, generator: &generator)
+    beta = try addWeight("beta", shape: [c], initializer: .zeros, generator: &generator)
+    movingMean = try addWeight("moving_mean", shape: [c], initializer: .zeros, trainable: false, generator: &generator)
+    movingVariance = try addWeight("moving_variance", shape: [c], initializer: .ones, trainable: false, generator: &generator)
     return inputShapes[0]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try forward(inputs, context: context, relu: false)
   }
 
@@ -42,6 +38,6 @@ public final class BatchNormalization: Layer {
     guard let movingMean, let movingVariance else { throw NNError.layer(name, "used before build") }
     return try inputs[0].batchNormalized(
       gamma: gamma, beta: beta, movingMean: movingMean, movingVariance: movingVariance, epsilon: epsilon,
-      momentum: momentum, training: context.training, relu: relu)
+      momentum: momentum, training: context.training && trainable, relu: relu)
   }
 }

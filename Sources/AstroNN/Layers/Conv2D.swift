@@ -4,8 +4,7 @@ import AstroTensor
 /// Keras `Conv2D`: NHWC input, HWIO kernel `[kh, kw, in, filters]`, optional bias, activation.
 /// A ReLU activation is fused into the convolution (one pass, masked backward).
 public final class Conv2D: Layer {
-  public var name: String
-  public let kerasClassName = "Conv2D"
+  public override var kerasClassName: String { "Conv2D" }
   public let filters: Int
   public let kernelSize: (Int, Int)
   public let strides: (Int, Int)
@@ -20,14 +19,11 @@ public final class Conv2D: Layer {
     activation: Activation = .linear, useBias: Bool = true, name: String = ""
   ) {
     self.filters = filters; self.kernelSize = kernelSize; self.strides = strides; self.padding = padding
-    self.activation = activation; self.useBias = useBias; self.name = name
+    self.activation = activation; self.useBias = useBias
+    super.init(name: name)
   }
 
-  public var weights: [Tensor] { [kernel, bias].compactMap { $0 } }
-  public var weightNames: [String] { useBias ? ["kernel", "bias"] : ["kernel"] }
-  public var trainableWeights: [Tensor] { weights }
-
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 3)
     let (h, w, c) = (inputShapes[0][0], inputShapes[0][1], inputShapes[0][2])
     guard
@@ -37,12 +33,12 @@ public final class Conv2D: Layer {
     else {
       throw NNError.layer(name, "kernel \(kernelSize) with strides \(strides) does not fit input \(inputShapes[0])")
     }
-    kernel = Initializer.glorotUniform.make([kernelSize.0, kernelSize.1, c, filters], generator: &generator, trainable: true)
-    bias = useBias ? Initializer.zeros.make([filters], generator: &generator, trainable: true) : nil
+    kernel = try addWeight("kernel", shape: [kernelSize.0, kernelSize.1, c, filters], initializer: .glorotUniform, generator: &generator)
+    bias = useBias ? try addWeight("bias", shape: [filters], initializer: .zeros, generator: &generator) : nil
     return [g.outHeight, g.outWidth, filters]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     guard let kernel else { throw NNError.layer(name, "used before build") }
     let act = context.skipActivation ? .linear : activation
     let y = try inputs[0].conv2D(kernel: kernel, bias: bias, strides: strides, padding: padding, relu: act == .relu)
@@ -52,8 +48,7 @@ public final class Conv2D: Layer {
 
 /// Keras `Dense` on `[N, in]`: kernel `[in, units]`, optional bias, activation (ReLU fused).
 public final class Dense: Layer {
-  public var name: String
-  public let kerasClassName = "Dense"
+  public override var kerasClassName: String { "Dense" }
   public let units: Int
   public let activation: Activation
   public let useBias: Bool
@@ -61,21 +56,18 @@ public final class Dense: Layer {
   public private(set) var bias: Tensor?
 
   public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true, name: String = "") {
-    self.units = units; self.activation = activation; self.useBias = useBias; self.name = name
+    self.units = units; self.activation = activation; self.useBias = useBias
+    super.init(name: name)
   }
 
-  public var weights: [Tensor] { [kernel, bias].compactMap { $0 } }
-  public var weightNames: [String] { useBias ? ["kernel", "bias"] : ["kernel"] }
-  public var trainableWeights: [Tensor] { weights }
-
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 1)
-    kernel = Initializer.glorotUniform.make([inputShapes[0][0], units], generator: &generator, trainable: true)
-    bias = useBias ? Initializer.zeros.make([units], generator: &generator, trainable: true) : nil
+    kernel = try addWeight("kernel", shape: [inputShapes[0][0], units], initializer: .glorotUniform, generator: &generator)
+    bias = useBias ? try addWeight("bias", shape: [units], initializer: .zeros, generator: &generator) : nil
     return [units]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     guard let kernel else { throw NNError.layer(name, "used before build") }
     let act = context.skipActivation ? .linear : activation
     let y = try inputs[0].linear(weight: kernel, bias: bias, relu: act == .relu)

@@ -4,15 +4,14 @@ import AstroTensor
 /// A window pooling layer: Keras `MaxPooling2D` or `AveragePooling2D` (strides default to the pool size,
 /// `valid` padding).
 public class Pooling2D: Layer {
-  public var name: String
-  public var kerasClassName: String { "Pooling2D" }
   public let poolSize: (Int, Int), strides: (Int, Int), padding: Padding
 
   public init(_ poolSize: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String = "") {
-    self.poolSize = poolSize; self.strides = strides ?? poolSize; self.padding = padding; self.name = name
+    self.poolSize = poolSize; self.strides = strides ?? poolSize; self.padding = padding
+    super.init(name: name)
   }
 
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 3)
     let s = inputShapes[0]
     guard
@@ -21,10 +20,6 @@ public class Pooling2D: Layer {
         strideH: strides.0, strideW: strides.1, padding: padding)
     else { throw NNError.layer(name, "pool \(poolSize) with strides \(strides) does not fit input \(s)") }
     return [g.outHeight, g.outWidth, s[2]]
-  }
-
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
-    fatalError("Pooling2D is abstract: use MaxPooling2D or AveragePooling2D")
   }
 }
 
@@ -46,16 +41,14 @@ public final class AveragePooling2D: Pooling2D {
 
 /// Keras `GlobalAveragePooling2D`: `[H, W, C] -> [C]`.
 public final class GlobalAveragePooling2D: Layer {
-  public var name: String
-  public let kerasClassName = "GlobalAveragePooling2D"
-  public init(name: String = "") { self.name = name }
+  public override var kerasClassName: String { "GlobalAveragePooling2D" }
 
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 3)
     return [inputShapes[0][2]]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try inputs[0].globalAveragePool2D()
   }
 }

@@ -2,59 +2,60 @@ import AstroTensor
 
 /// Keras `Dropout`: inverted dropout in training, identity in inference.
 public final class Dropout: Layer {
-  public var name: String
-  public let kerasClassName = "Dropout"
+  public override var kerasClassName: String { "Dropout" }
   public let rate: Float
 
-  public init(_ rate: Float, name: String = "") { self.rate = rate; self.name = name }
+  public init(_ rate: Float, name: String = "") {
+    self.rate = rate
+    super.init(name: name)
+  }
 
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     guard rate >= 0 && rate < 1 else { throw NNError.layer(name, "dropout rate \(rate) outside [0, 1)") }
     return inputShapes[0]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     context.training ? try inputs[0].dropout(rate: rate, generator: &context.generator) : inputs[0]
   }
 }
 
 /// Keras `Flatten`: `[H, W, C] -> [H*W*C]` in row-major order.
 public final class Flatten: Layer {
-  public var name: String
-  public let kerasClassName = "Flatten"
-  public init(name: String = "") { self.name = name }
-
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override var kerasClassName: String { "Flatten" }
+  
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     return [inputShapes[0].reduce(1, *)]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor { try inputs[0].flattened() }
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor { try inputs[0].flattened() }
 }
 
 /// Keras `Activation` as a layer of its own (ResNet and DenseNet use these after BatchNormalization).
 public final class ActivationLayer: Layer {
-  public var name: String
-  public let kerasClassName = "Activation"
+  public override var kerasClassName: String { "Activation" }
   public let activation: Activation
 
-  public init(_ activation: Activation, name: String = "") { self.activation = activation; self.name = name }
+  public init(_ activation: Activation, name: String = "") {
+    self.activation = activation
+    super.init(name: name)
+  }
 
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     return inputShapes[0]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     context.skipActivation ? inputs[0] : try activation.apply(inputs[0])
   }
 }
 
 /// Keras `ZeroPadding2D`: zero rows top/bottom and columns left/right.
 public final class ZeroPadding2D: Layer {
-  public var name: String
-  public let kerasClassName = "ZeroPadding2D"
+  public override var kerasClassName: String { "ZeroPadding2D" }
   public let top: Int, bottom: Int, left: Int, right: Int
 
   /// Symmetric padding: `rows` top and bottom, `columns` left and right.
@@ -63,27 +64,26 @@ public final class ZeroPadding2D: Layer {
   }
 
   public init(top: Int, bottom: Int, left: Int, right: Int, name: String = "") {
-    self.top = top; self.bottom = bottom; self.left = left; self.right = right; self.name = name
+    self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    super.init(name: name)
   }
 
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 3)
     let s = inputShapes[0]
     return [s[0] + top + bottom, s[1] + left + right, s[2]]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try inputs[0].zeroPadded(top: top, bottom: bottom, left: left, right: right)
   }
 }
 
 /// Keras `Add`: the elementwise sum of same-shaped inputs (ResNet shortcuts).
 public final class Add: Layer {
-  public var name: String
-  public let kerasClassName = "Add"
-  public init(name: String = "") { self.name = name }
-
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+  public override var kerasClassName: String { "Add" }
+  
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, count: nil)
     guard inputShapes.count >= 2, inputShapes.allSatisfy({ $0 == inputShapes[0] }) else {
       throw NNError.layer(name, "Add needs two or more inputs of one shape, got \(inputShapes)")
@@ -91,28 +91,43 @@ public final class Add: Layer {
     return inputShapes[0]
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     var sum = inputs[0]
     for x in inputs.dropFirst() { sum = try sum.adding(x) }
     return sum
   }
 }
 
-/// Keras `Concatenate` along the channel axis (DenseNet).
+/// Keras `Concatenate` along `axis` (Keras counts the batch axis: the default -1 is the last axis, the
+/// channels of NHWC images in DenseNet, the features of `[N, F]` vectors in BTSbot).
 public final class Concatenate: Layer {
-  public var name: String
-  public let kerasClassName = "Concatenate"
-  public init(name: String = "") { self.name = name }
+  public override var kerasClassName: String { "Concatenate" }
+  public let axis: Int
 
-  public func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
-    try expectInputs(inputShapes, count: nil)
-    guard let first = inputShapes.first,
-      inputShapes.allSatisfy({ $0.count == first.count && $0.dropLast() == first.dropLast() })
-    else { throw NNError.layer(name, "Concatenate needs inputs equal but for the last axis, got \(inputShapes)") }
-    return Array(first.dropLast()) + [inputShapes.reduce(0) { $0 + ($1.last ?? 0) }]
+  public init(axis: Int = -1, name: String = "") {
+    self.axis = axis
+    super.init(name: name)
   }
 
-  public func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
-    try Tensor.concatenateLastAxis(inputs)
+  public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    try expectInputs(inputShapes, count: nil)
+    guard let first = inputShapes.first, inputShapes.allSatisfy({ $0.count == first.count }) else {
+      throw NNError.layer(name, "Concatenate needs inputs of one rank, got \(inputShapes)")
+    }
+    let a = axis < 0 ? axis + first.count : axis - 1
+    guard a >= 0 && a < first.count else {
+      throw NNError.layer(name, "axis \(axis) does not fit inputs of shape [N] + \(first)")
+    }
+    func others(_ s: [Int]) -> [Int] { s.enumerated().filter { $0.offset != a }.map(\.element) }
+    guard inputShapes.allSatisfy({ others($0) == others(first) }) else {
+      throw NNError.layer(name, "Concatenate needs inputs equal but for axis \(axis), got \(inputShapes)")
+    }
+    var output = first
+    output[a] = inputShapes.reduce(0) { $0 + $1[a] }
+    return output
+  }
+
+  public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
+    try Tensor.concatenate(inputs, axis: axis)
   }
 }

@@ -34,7 +34,8 @@ extension Model {
     let node = nodes[k]
     /// Node `j`'s layer when it is of `kind` and is the only reader of node `j - 1`'s output.
     func follower(_ j: Int, _ kind: Layer.Type) -> Layer? {
-      guard j < nodes.count, nodes[j].inputs == [j], lastUse[j] == j else { return nil }
+      let previous = inputCount + j - 1
+      guard j < nodes.count, nodes[j].inputs == [previous], lastUse[previous] == j else { return nil }
       let layer = layers[nodes[j].layer]
       return ObjectIdentifier(type(of: layer)) == ObjectIdentifier(kind) ? layer : nil
     }
@@ -48,20 +49,20 @@ extension Model {
       let x = values[node.inputs[0]]!
       let y = try x.conv2D(prepared: folded.kernel, bias: folded.bias, strides: conv.strides, padding: conv.padding, relu: relu)
       let covered = relu ? 3 : 2
-      values[k + covered] = y
+      values[inputCount + k + covered - 1] = y
       return covered
     case let bn as BatchNormalization:
       guard isReLU(k + 1) else { return 0 }
       let x = values[node.inputs[0]]!
       if inference, let (scale, shift) = bn.inferenceAffine() {
-        values[k + 2] = try x.channelAffine(scale: scale, shift: shift, relu: true)
+        values[inputCount + k + 1] = try x.channelAffine(scale: scale, shift: shift, relu: true)
       } else {
-        values[k + 2] = try bn.forward([x], context: context, relu: true)
+        values[inputCount + k + 1] = try bn.forward([x], context: context, relu: true)
       }
       return 2
     case is Add where node.inputs.count == 2:
       guard isReLU(k + 1) else { return 0 }
-      values[k + 2] = try values[node.inputs[0]]!.addingThenRelu(values[node.inputs[1]]!)
+      values[inputCount + k + 1] = try values[node.inputs[0]]!.addingThenRelu(values[node.inputs[1]]!)
       return 2
     default:
       return 0

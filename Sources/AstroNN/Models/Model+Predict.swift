@@ -20,29 +20,38 @@ extension Model {
   /// Weights up to this size stay in cache between micro-batches (all of VGG6's convolutions).
   static let microBatchSmallWeightBytes = 64 << 10
 
-  /// Inference on a batch (no dropout, moving statistics, no graph recorded).
+  /// Inference on a batch of a single-input, single-output model (no dropout, moving statistics, no graph
+  /// recorded).
   public func predict(_ input: Tensor, logits: Bool = false) throws -> Tensor {
-    try validate(input)
+    try requireSingleInputAndOutput("predict(_:)")
+    return try predict([input], logits: logits)[0]
+  }
+
+  /// Inference on one batch per input (in `inputNames` order); returns one batch per output (`outputNames`).
+  public func predict(_ inputs: [Tensor], logits: Bool = false) throws -> [Tensor] {
+    try validate(inputs)
     let cache = FoldCache()
-    let n = input.shape[0]
-    let output = Tensor(uninitializedShape: [n] + outputShape)
-    let perSample = outputShape.reduce(1, *)
+    let n = inputs[0].shape[0]
+    let outputs = outputShapes.map { Tensor(uninitializedShape: [n] + $0) }
     try withoutGradients {
       for first in stride(from: 0, to: n, by: Model.inferenceChunk) {
         let range = first..<min(first + Model.inferenceChunk, n)
-        let part = try predictChunk(input.batch(range), logits: logits, cache: cache)
-        (output.storage.pointer + first * perSample).update(from: part.storage.pointer, count: part.count)
+        let parts = try predictChunk(inputs.map { try $0.batch(range) }, logits: logits, cache: cache)
+        for (output, part) in zip(outputs, parts) {
+          (output.storage.pointer + first * (output.count / max(n, 1))).update(from: part.storage.pointer, count: part.count)
+        }
       }
     }
-    return output
+    return outputs
   }
 
-  /// One chunk: the spatial part per micro-batch on all cores, then the head on the gathered features.
-  private func predictChunk(_ input: Tensor, logits: Bool, cache: FoldCache) throws -> Tensor {
-    let n = input.shape[0]
-    let cut = spatialCut ?? (nodes.count - 1)
-    let features = Tensor(uninitializedShape: [n] + nodes[cut].outputShape)
-    let featureCount = nodes[cut].outputShape.reduce(1, *)
+  /// One chunk: the spatial part (or, without a spatial cut, the whole graph) per micro-batch on all cores,
+  /// then the head on the gathered features.
+  private func predictChunk(_ inputs: [Tensor], logits: Bool, cache: FoldCache) throws -> [Tensor] {
+    let n = inputs[0].shape[0]
+    let split = spatialCut.map { $0 + 1 } ?? nodes.count
+    let gatheredValues = split < nodes.count ? [inputCount + split - 1] : outputValues
+    let gathered = gatheredValues.map { Tensor(uninitializedShape: [n] + shape(ofValue: $0)) }
     let micro = microBatchSize
     let failure = FirstError()
     // The cores claim micro-batches of at most `micro` samples one at a time, so a core slowed by a neighbour
@@ -52,37 +61,41 @@ extension Model {
     let workers = min(Parallel.workerCount, n)
     let pieces = min(n, ((n + micro - 1) / micro + workers - 1) / workers * workers)
     let claims = PieceCounter()
-    Parallel.forEachChunk(workers) { _, _ in
-      var generator = SeededGenerator(seed: 0)
+    // Gradient recording is per thread: the workers are told too.
+    Parallel.forEachChunk(workers) { _, _ in withoutGradients {
       while !failure.isSet, let piece = claims.next(below: pieces) {
         let samples = (n * piece / pieces)..<(n * (piece + 1) / pieces)
         do {
-          var values = [Tensor?](repeating: nil, count: nodes.count + 1)
-          values[0] = input.batch(samples)
-          try run(0..<(cut + 1), values: &values, training: false, logits: logits, generator: &generator, foldCache: cache)
-          (features.storage.pointer + samples.lowerBound * featureCount)
-            .update(from: values[cut + 1]!.storage.pointer, count: samples.count * featureCount)
+          var values = [Tensor?](repeating: nil, count: nodes.count + inputCount)
+          for (i, x) in inputs.enumerated() { values[i] = try x.batch(samples) }
+          try run(0..<split, values: &values, logits: logits, context: ForwardContext(training: false), foldCache: cache)
+          for (v, target) in zip(gatheredValues, gathered) {
+            let perSample = target.count / max(n, 1)
+            (target.storage.pointer + samples.lowerBound * perSample)
+              .update(from: values[v]!.storage.pointer, count: samples.count * perSample)
+          }
         } catch {
           failure.record(error)
         }
       }
-    }
+    } }
     try failure.rethrow()
-    guard cut + 1 < nodes.count else { return features }
-    var values = [Tensor?](repeating: nil, count: nodes.count + 1)
-    values[cut + 1] = features
-    var generator = SeededGenerator(seed: 0)
-    try run((cut + 1)..<nodes.count, values: &values, training: false, logits: logits, generator: &generator, foldCache: cache)
-    return values[nodes.count]!
+    guard split < nodes.count else { return gathered }
+    var values = [Tensor?](repeating: nil, count: nodes.count + inputCount)
+    values[gatheredValues[0]] = gathered[0]
+    try run(split..<nodes.count, values: &values, logits: logits, context: ForwardContext(training: false), foldCache: cache)
+    return outputValues.map { values[$0]! }
   }
 
   /// The node that ends the spatial part: the first `Flatten` or `GlobalAveragePooling2D` whose output is
-  /// the only value read after it. nil when the model has none (then whole samples run per micro-batch).
+  /// the only value read after it (nothing after it reads an input or an earlier value). nil when the model
+  /// has none (then whole samples run per micro-batch).
   var spatialCut: Int? {
     nodes.indices.first { k in
       let layer = layers[nodes[k].layer]
-      guard layer is Flatten || layer is GlobalAveragePooling2D else { return false }
-      return nodes[(k + 1)...].allSatisfy { $0.inputs.allSatisfy { $0 >= k + 1 } }
+      guard layer is Flatten || layer is GlobalAveragePooling2D, k < nodes.count - 1 else { return false }
+      return nodes[(k + 1)...].allSatisfy { $0.inputs.allSatisfy { $0 >= inputCount + k } }
+        && outputValues.allSatisfy { $0 > inputCount + k }
     }
   }
 

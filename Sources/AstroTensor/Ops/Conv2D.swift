@@ -28,7 +28,7 @@ extension Tensor {
         g, input: x.storage.pointer, outputGradient: grad.storage.pointer, outputMask: mask,
         kernel: k.storage.pointer, filters: filters, kernelGradient: (dk ?? scratchKernel)?.storage.pointer,
         biasGradient: db?.storage.pointer, inputGradient: dx?.storage.pointer)
-      return [dx, dk, db]
+      return bias == nil ? [dx, dk] : [dx, dk, db]
     }
   }
 

@@ -32,9 +32,11 @@ extension Tensor {
   /// This gradient where `output` (a ReLU's output) is positive, 0 elsewhere: a ReLU's backward.
   func keptWherePositive(_ output: Tensor) -> Tensor { combined(output, .keepWherePositive) }
 
-  /// `self + other` (same shape). Residual connections (ResNet's Add) use this.
+  /// `self + other`, broadcasting as NumPy does. Residual connections (ResNet's Add) take the same-shape path.
   public func adding(_ other: Tensor) throws -> Tensor {
-    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "add", lhs: shape, rhs: other.shape) }
+    guard other.shape == shape else {
+      return try broadcasting(other, op: "add", sameShape: .add, +) { g, _, _, _ in [g, g] }
+    }
     let out = combined(other, .add)
     return .result(out, of: "add", inputs: [self, other]) { g, _ in [g, g] }
   }
@@ -51,23 +53,67 @@ extension Tensor {
     }
   }
 
-  /// `self - other` (same shape).
+  /// `self - other`, broadcasting.
   public func subtracting(_ other: Tensor) throws -> Tensor {
-    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "subtract", lhs: shape, rhs: other.shape) }
+    guard other.shape == shape else {
+      return try broadcasting(other, op: "subtract", sameShape: .subtract, -) { g, _, _, needs in
+        [g, needs[1] ? g.mapped { -$0 } : nil]
+      }
+    }
     let out = combined(other, .subtract)
     return .result(out, of: "subtract", inputs: [self, other]) { g, needs in
       [g, needs[1] ? g.mapped { -$0 } : nil]
     }
   }
 
-  /// `self * other` elementwise (same shape).
+  /// `self * other` elementwise, broadcasting.
   public func multiplying(_ other: Tensor) throws -> Tensor {
-    guard other.shape == shape else { throw TensorError.shapeMismatch(op: "multiply", lhs: shape, rhs: other.shape) }
+    guard other.shape == shape else {
+      return try broadcasting(other, op: "multiply", sameShape: .multiply, *) { g, a, b, needs in
+        [needs[0] ? g.combined(b, .multiply) : nil, needs[1] ? g.combined(a, .multiply) : nil]
+      }
+    }
     let out = combined(other, .multiply)
     let a = self.detached(), b = other.detached()
     return .result(out, of: "multiply", inputs: [self, other]) { g, needs in
       [needs[0] ? g.combined(b, .multiply) : nil, needs[1] ? g.combined(a, .multiply) : nil]
     }
+  }
+
+  /// `self / other` elementwise, broadcasting.
+  public func dividing(_ other: Tensor) throws -> Tensor {
+    try broadcasting(other, op: "divide", sameShape: nil, /) { g, a, b, needs in
+      [needs[0] ? g.zipped(b, /) : nil, needs[1] ? g.zipped(a.zipped(b) { x, y in -x / (y * y) }, *) : nil]
+    }
+  }
+
+  /// `self + value`.
+  public func adding(_ value: Float) -> Tensor {
+    let out = mapped { $0 + value }
+    return .result(out, of: "add scalar", inputs: [self]) { g, _ in [g] }
+  }
+
+  /// `self ** exponent` elementwise.
+  public func raised(to exponent: Float) -> Tensor {
+    let out = mapped { Foundation.pow($0, exponent) }
+    let x = detached()
+    return .result(out, of: "pow", inputs: [self]) { g, _ in
+      [g.zipped(x.mapped { exponent * Foundation.pow($0, exponent - 1) }, *)]
+    }
+  }
+
+  /// `√self` elementwise.
+  public func squareRoot() -> Tensor {
+    let out = mapped { $0.squareRoot() }
+    let saved = out.detached()
+    return .result(out, of: "sqrt", inputs: [self]) { g, _ in [g.zipped(saved) { dy, y in dy / (2 * y) }] }
+  }
+
+  /// `|self|` elementwise (gradient 0 at 0).
+  public func absolute() -> Tensor {
+    let out = mapped { Swift.abs($0) }
+    let x = detached()
+    return .result(out, of: "abs", inputs: [self]) { g, _ in [g.zipped(x) { dy, v in v > 0 ? dy : (v < 0 ? -dy : 0) }] }
   }
 
   /// `self * factor`.

@@ -28,17 +28,27 @@ extension Tensor {
 
   /// Concatenation along the last axis (channels for NHWC), as DenseNet's dense blocks do.
   public static func concatenateLastAxis(_ tensors: [Tensor]) throws -> Tensor {
+    try concatenate(tensors, axis: -1)
+  }
+
+  /// Concatenation along `axis` (negative counts from the end); every other axis must agree.
+  public static func concatenate(_ tensors: [Tensor], axis: Int) throws -> Tensor {
     guard let first = tensors.first, first.rank >= 1 else {
       throw TensorError.invalidArgument(op: "concatenate", message: "needs at least one tensor of rank >= 1")
     }
-    let outer = Array(first.shape.dropLast())
-    for t in tensors where Array(t.shape.dropLast()) != outer || t.rank != first.rank {
-      throw TensorError.shapeMismatch(op: "concatenate", lhs: first.shape, rhs: t.shape)
+    let a = try first.normalizedAxis(axis, op: "concatenate")
+    func others(_ shape: [Int]) -> [Int] { shape.enumerated().filter { $0.offset != a }.map(\.element) }
+    for t in tensors where t.rank != first.rank || others(t.shape) != others(first.shape) {
+      throw TensorError.shapeMismatch(op: "concatenate along axis \(a)", lhs: first.shape, rhs: t.shape)
     }
-    let widths = tensors.map { $0.shape.last! }
+    // Each tensor is `rows` blocks of `width` contiguous values; the output interleaves the blocks.
+    let inner = first.shape[(a + 1)...].reduce(1, *)
+    let widths = tensors.map { $0.shape[a] * inner }
     let total = widths.reduce(0, +)
-    let rows = outer.reduce(1, *)
-    let out = Tensor(uninitializedShape: outer + [total])
+    let rows = first.shape[..<a].reduce(1, *)
+    var outShape = first.shape
+    outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
+    let out = Tensor(uninitializedShape: outShape)
     let dst = out.storage.pointer
     var offset = 0
     for (t, w) in zip(tensors, widths) {
@@ -49,6 +59,7 @@ extension Tensor {
       }
       offset += w
     }
+    let shapes = tensors.map(\.shape)
     return .result(out, of: "concatenate", inputs: tensors) { g, needs in
       var grads: [Tensor?] = []
       var offset = 0
@@ -56,7 +67,7 @@ extension Tensor {
       for (i, w) in widths.enumerated() {
         defer { offset += w }
         guard needs[i] else { grads.append(nil); continue }
-        let part = Tensor(uninitializedShape: outer + [w])
+        let part = Tensor(uninitializedShape: shapes[i])
         let pp = part.storage.pointer
         let o = offset
         Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(w, 1))) { _, range in
@@ -66,6 +77,21 @@ extension Tensor {
       }
       return grads
     }
+  }
+
+  /// Tensors of one shape stacked along a new axis `axis` (0 ... rank; negative counts from the end).
+  public static func stack(_ tensors: [Tensor], axis: Int = 0) throws -> Tensor {
+    guard let first = tensors.first else {
+      throw TensorError.invalidArgument(op: "stack", message: "needs at least one tensor")
+    }
+    let a = axis < 0 ? axis + first.rank + 1 : axis
+    guard a >= 0 && a <= first.rank else {
+      throw TensorError.invalidArgument(op: "stack", message: "axis \(axis) out of range for shape \(first.shape)")
+    }
+    for t in tensors where t.shape != first.shape { throw TensorError.shapeMismatch(op: "stack", lhs: first.shape, rhs: t.shape) }
+    var expanded = first.shape
+    expanded.insert(1, at: a)
+    return try concatenate(tensors.map { try $0.reshaped(to: expanded) }, axis: a)
   }
 
   /// Zero rows/columns around NHWC images (Keras ZeroPadding2D).
