@@ -25,7 +25,13 @@ open class Layer {
   public var name: String
   /// Whether training updates this layer's weights (Keras' `trainable`). A frozen layer keeps its weights, and
   /// a frozen `BatchNormalization` normalises with its moving statistics, as in Keras.
-  public var trainable = true
+  public var trainable = true {
+    // Frozen weights record no gradient (none is computed for them); a container freezes its sublayers.
+    didSet {
+      for w in declaredWeights where w.trainable { w.tensor.requiresGradient = trainable }
+      for layer in sublayers { layer.trainable = trainable }
+    }
+  }
   /// The weights `addWeight` created, in creation order (Keras' file order: kernel, bias; gamma, beta,
   /// moving_mean, moving_variance).
   public private(set) var declaredWeights: [(name: String, tensor: Tensor, trainable: Bool)] = []
@@ -65,7 +71,7 @@ open class Layer {
       throw NNError.layer(self.name, "weight '\(name)' is declared twice")
     }
     guard shape.allSatisfy({ $0 > 0 }) else { throw NNError.layer(self.name, "weight '\(name)' of shape \(shape)") }
-    let tensor = initializer.make(shape, generator: &generator, trainable: trainable)
+    let tensor = initializer.make(shape, generator: &generator, trainable: trainable && self.trainable)
     declaredWeights.append((name, tensor, trainable))
     return tensor
   }

@@ -155,6 +155,21 @@ extension Tensor {
     }
   }
 
+  /// The leaves that need a gradient (parameters) this tensor's recorded graph reaches, each once, with the
+  /// operation that reads it and that operation's scope (the layer that ran it). Lets a model find a
+  /// parameter that a layer uses without having declared it.
+  public func parameterLeaves() -> [(tensor: Tensor, operation: String, scope: String?)] {
+    var found: [(Tensor, String, String?)] = []
+    var seen = Set<ObjectIdentifier>()
+    for tensor in topologicalOrder() {
+      guard let node = tensor.gradientNode else { continue }
+      for input in node.inputs where input.requiresGradient && input.gradientNode == nil {
+        if seen.insert(ObjectIdentifier(input)).inserted { found.append((input, node.operation, node.scope)) }
+      }
+    }
+    return found
+  }
+
   /// Tensors reachable through recorded nodes, inputs before the tensors computed from them.
   /// Iterative depth-first search: DenseNet graphs are too deep for recursion.
   func topologicalOrder() -> [Tensor] {

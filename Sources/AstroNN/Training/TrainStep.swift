@@ -31,6 +31,7 @@ extension Model {
     zeroGradients()
     let logits = try forward(x, training: true, logits: true, generator: &generator)
     let value = try loss(logits: logits, labels: labels, weights: sampleWeights)
+    try checkDeclaredParameters(value)
     try value.backward()
     for p in parameters {
       if let g = p.gradient, !g.isFinite {
@@ -39,5 +40,19 @@ extension Model {
     }
     try optimizer.step(parameters)
     return (value.scalarValue, logits.detached())
+  }
+}
+
+extension Model {
+  /// Throws when the loss depends on a tensor that needs a gradient but is no weight of this model: a layer
+  /// that made a parameter without `addWeight` would otherwise never be trained, silently.
+  func checkDeclaredParameters(_ loss: Tensor) throws {
+    let declared = Set(weights.map(ObjectIdentifier.init))
+    if let stray = loss.parameterLeaves().first(where: { !declared.contains(ObjectIdentifier($0.tensor)) }) {
+      let layer = stray.scope.map { "layer '\($0)'" } ?? "an operation"
+      throw NNError.model(
+        "\(name): \(layer) uses a tensor of shape \(stray.tensor.shape) that needs a gradient (in '\(stray.operation)') "
+          + "but is not one of the model's weights; create it with addWeight in the layer's build so it is trained and saved")
+    }
   }
 }
