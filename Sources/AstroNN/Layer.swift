@@ -59,6 +59,10 @@ open class Layer {
     throw NNError.layer(name, "\(kerasClassName) does not implement forward(_:context:)")
   }
 
+  /// The options a Keras model file stores for this layer (`get_config()`), besides its name. Override it in
+  /// a layer of your own so that `saveKeras` can write it; read it back with a factory given to `loadKeras`.
+  open func kerasConfig() -> [String: JSONValue] { [:] }
+
   /// Layers whose weights belong to this one (a nested model's layers). Empty for plain layers.
   open var sublayers: [Layer] { [] }
 

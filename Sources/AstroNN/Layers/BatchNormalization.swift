@@ -13,15 +13,23 @@ public final class BatchNormalization: Layer {
   public private(set) var movingMean: Tensor?
   public private(set) var movingVariance: Tensor?
 
-  /// Keras defaults: momentum 0.99, epsilon 1e-3 (braai and DeepStreaks use momentum 0.2).
-  public init(momentum: Float = 0.99, epsilon: Float = 1e-3, name: String = "") {
-    self.momentum = momentum; self.epsilon = epsilon
+  /// The normalised axis in Keras' count (the batch axis is 0): the last one, -1 or its index.
+  public let axis: Int
+
+  /// Keras defaults: momentum 0.99, epsilon 1e-3 (braai and DeepStreaks use momentum 0.2). Only the last
+  /// axis can be normalised (`axis` -1, or the last axis's index as Keras writes it: 3 for images, 1 for
+  /// feature vectors).
+  public init(momentum: Float = 0.99, epsilon: Float = 1e-3, axis: Int = -1, name: String = "") {
+    self.momentum = momentum; self.epsilon = epsilon; self.axis = axis
     super.init(name: name)
   }
 
   public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     guard let c = inputShapes[0].last else { throw NNError.layer(name, "needs a channel axis") }
+    guard axis == -1 || axis == inputShapes[0].count else {
+      throw NNError.layer(name, "axis \(axis) of inputs [N] + \(inputShapes[0]): only the last axis (-1) is supported")
+    }
     gamma = try addWeight("gamma", shape: [c], initializer: .ones, generator: &generator)
     beta = try addWeight("beta", shape: [c], initializer: .zeros, generator: &generator)
     movingMean = try addWeight("moving_mean", shape: [c], initializer: .zeros, trainable: false, generator: &generator)

@@ -21,6 +21,8 @@ public final class Model: Layer {
     /// Indices into the value list: `0..<inputCount` are the model inputs, `inputCount + k` is node `k`'s output.
     let inputs: [Int]
     let outputShape: [Int]
+    /// Position in the order the layers were applied (before `fusionOrder`): Keras' node numbering follows it.
+    let order: Int
   }
 
   let nodes: [Node]
@@ -79,7 +81,9 @@ public final class Model: Layer {
     var valueIndex = Array(0..<(nodes.count + inputCount))
     for (position, k) in order.enumerated() { valueIndex[inputCount + k] = inputCount + position }
     let reordered = order.map { k in
-      Node(layer: nodes[k].layer, inputs: nodes[k].inputs.map { valueIndex[$0] }, outputShape: nodes[k].outputShape)
+      Node(
+        layer: nodes[k].layer, inputs: nodes[k].inputs.map { valueIndex[$0] }, outputShape: nodes[k].outputShape,
+        order: nodes[k].order)
     }
     return (reordered, valueIndex)
   }

@@ -97,7 +97,7 @@ public final class ModelBuilder {
     } catch let error as TensorError {
       throw NNError.layer(layer.name, "\(error)")
     }
-    nodes.append(Model.Node(layer: index, inputs: inputs.map(\.index), outputShape: outputShape))
+    nodes.append(Model.Node(layer: index, inputs: inputs.map(\.index), outputShape: outputShape, order: nodes.count))
     return Symbol(index: self.inputs.count + nodes.count - 1, builder: id, shape: outputShape)
   }
 
@@ -135,7 +135,10 @@ public final class ModelBuilder {
         layerIndex[node.layer] = keptLayers.count
         keptLayers.append(layers[node.layer])
       }
-      keptNodes.append(Model.Node(layer: layerIndex[node.layer]!, inputs: node.inputs.map { valueIndex[$0] }, outputShape: node.outputShape))
+      keptNodes.append(
+        Model.Node(
+          layer: layerIndex[node.layer]!, inputs: node.inputs.map { valueIndex[$0] }, outputShape: node.outputShape,
+          order: keptNodes.count))
       valueIndex[inputCount + k] = inputCount + keptNodes.count - 1
     }
     // Keras' layer order: layers in the order they were added, which is the order kept here.

@@ -54,7 +54,8 @@ extension Model {
             + "file layer '\(fileLayer)' has \(paths.count)")
       }
       for (i, (weight, path)) in zip(layer.weights, paths).enumerated() {
-        let expected = layer.weightNames[i]
+        // A nested model's weights are named `inner_layer/kernel`: compare the variable part.
+        let expected = Model.variableName(layer.weightNames[i])
         let stored = Model.variableName(path)
         if Model.knownVariableNames.contains(stored) && stored != expected {
           throw fail("layer '\(layer.name)': weight \(i) is '\(expected)' but the file has '\(stored)' at \(path)")
@@ -91,7 +92,9 @@ extension Model {
     for layer in layers {
       let layerGroup = "\(base)/\(layer.name)"
       try file.createGroup(layerGroup)
-      let names = layer.weightNames.prefix(layer.weights.count).map { "\(layer.name)/\($0):0" }
+      // Keras 2 variable names are scoped by the layer that owns them (`conv1/kernel:0`); a nested
+      // model's weights carry their inner layer's name already.
+      let names = layer.weightNames.map { layer is Model ? "\($0):0" : "\(layer.name)/\($0):0" }
       try file.setStringAttribute("weight_names", of: layerGroup, values: Array(names))
       for (weight, name) in zip(layer.weights, names) {
         try file.writeFloats("\(layerGroup)/\(name)", shape: weight.shape, values: weight.values)

@@ -1,0 +1,98 @@
+/// One layer's entry of a Keras model config (`{"class_name": ..., "config": {...}}`), with typed accessors
+/// whose errors name the layer, its class and the option.
+///
+/// Keras 2 and Keras 3 write the same option names for the layers supported here; where the value formats
+/// differ (an integer or a pair, a dtype string or a `DTypePolicy` object) the accessors take both.
+public struct KerasLayerConfig: Sendable {
+  /// Keras' class name (`Conv2D`, `Dense`, ...).
+  public let className: String
+  /// The layer's name.
+  public let name: String
+  /// The `config` object.
+  public let options: [String: JSONValue]
+
+  public init(className: String, name: String, options: [String: JSONValue]) {
+    self.className = className; self.name = name; self.options = options
+  }
+
+  /// An error about this layer.
+  public func error(_ message: String) -> NNError { .layer(name, "\(className): \(message)") }
+
+  /// The value of `key` unless it is absent or null.
+  public func value(_ key: String) -> JSONValue? {
+    guard let v = options[key], !v.isNull else { return nil }
+    return v
+  }
+
+  public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+    guard let v = value(key) else {
+      if let fallback { return fallback }
+      throw error("option '\(key)' is missing")
+    }
+    guard let n = v.intValue else { throw error("option '\(key)' = \(v) is not an integer") }
+    return n
+  }
+
+  public func float(_ key: String, default fallback: Float? = nil) throws -> Float {
+    guard let v = value(key) else {
+      if let fallback { return fallback }
+      throw error("option '\(key)' is missing")
+    }
+    guard let n = v.doubleValue else { throw error("option '\(key)' = \(v) is not a number") }
+    return Float(n)
+  }
+
+  public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    guard let v = value(key) else { return fallback }
+    guard let b = v.boolValue else { throw error("option '\(key)' = \(v) is not true or false") }
+    return b
+  }
+
+  public func string(_ key: String, default fallback: String? = nil) throws -> String {
+    guard let v = value(key) else {
+      if let fallback { return fallback }
+      throw error("option '\(key)' is missing")
+    }
+    guard let s = v.stringValue else { throw error("option '\(key)' = \(v) is not a string") }
+    return s
+  }
+
+  /// A pair written as `[a, b]` or as one integer for both.
+  public func pair(_ key: String, default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
+    guard let v = value(key) else {
+      if let fallback { return fallback }
+      throw error("option '\(key)' is missing")
+    }
+    if let n = v.intValue { return (n, n) }
+    guard let list = v.arrayValue?.compactMap(\.intValue), list.count == 2, v.arrayValue?.count == 2 else {
+      throw error("option '\(key)' = \(v) is not an integer pair")
+    }
+    return (list[0], list[1])
+  }
+
+  /// Requires `key` to be absent, null, or one of `allowed` (as compact JSON, strings bare): an option this
+  /// library does not implement must never be dropped silently.
+  public func require(_ key: String, in allowed: [String]) throws {
+    guard let v = value(key) else { return }
+    guard allowed.contains(v.description) else {
+      throw error("option '\(key)' = \(v) is not supported; supported: \(allowed.joined(separator: ", "))")
+    }
+  }
+
+  /// The activation named by `key`.
+  public func activation(_ key: String = "activation") throws -> Activation {
+    let text = try string(key, default: "linear")
+    guard let activation = Activation(rawValue: text) else {
+      let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+      throw error("activation '\(text)' is not supported; supported: \(known)")
+    }
+    return activation
+  }
+
+  /// Refuses a dtype other than float32 (Keras 2 writes a string, Keras 3 a `DTypePolicy` object).
+  func requireFloat32() throws {
+    guard let v = value("dtype") else { return }
+    let dtype = v.stringValue ?? v["config"]?["name"]?.stringValue
+    guard dtype == "float32" else { throw error("dtype \(v) is not supported; only float32") }
+  }
+}
