@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "AstroNN", targets: ["AstroNN"]),
     .library(name: "AstroIO", targets: ["AstroIO"]),
     .library(name: "ZTFAlerts", targets: ["ZTFAlerts"]),
+    .executable(name: "astrolearn", targets: ["AstroLearnCLI"]),
     .executable(name: "train-demo", targets: ["TrainDemo"]),
     .executable(name: "bench", targets: ["Bench"]),
     .executable(name: "store-bench", targets: ["StoreBench"]),
@@ -80,6 +81,11 @@ let package = Package(
       dependencies: ["DeepStreaks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/DeepStreaksCLI"),
 
+    // astrolearn: summary and predict for any Keras model file.
+    .executableTarget(
+      name: "AstroLearnCLI",
+      dependencies: ["AstroNN", "AstroIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Examples/AstroLearnCLI"),
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
     .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
     .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),

@@ -4,21 +4,7 @@ import XCTest
 
 /// The `braai score` executable end to end (built by `swift build`, which `make test` runs first).
 final class BraaiCLITests: XCTestCase {
-  func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = try SharedData.builtProduct("braai")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    process.currentDirectoryURL = SharedData.packageRoot
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-  }
+  func run(_ arguments: [String]) throws -> ProductRun { try runProduct("braai", arguments) }
 
   func testScoreBundledFolderAsCSV() throws {
     let folder = SharedData.packageRoot.appendingPathComponent("Datasets/ztf-alerts").path

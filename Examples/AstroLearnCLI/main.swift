@@ -1,0 +1,141 @@
+// astrolearn: any Keras model file from the command line.
+//   swift run -c release astrolearn summary MODEL.h5
+//   swift run -c release astrolearn predict MODEL.h5 --input NAME=FILE.npy [--input ...] --out OUT.npy [--batch N] [--logits]
+import ArgumentParser
+import AstroIO
+import AstroNN
+import AstroTensor
+import Foundation
+
+struct AstroLearnCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "astrolearn", abstract: "Inspect and run Keras model files (.h5 with model_config).",
+    subcommands: [Summary.self, Predict.self])
+}
+
+struct Summary: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print a model's layers, shapes, parameters, inputs and outputs.")
+
+  @Argument(help: "A full Keras model file (.h5).")
+  var model: String
+
+  func run() throws {
+    let loaded = try Model.loadKeras(from: model)
+    print(loaded.summary())
+    for (name, shape) in zip(loaded.inputNames, loaded.inputShapes) { print("input  \(name): [N] + \(shape)") }
+    for (name, shape) in zip(loaded.outputNames, loaded.outputShapes) { print("output \(name): [N] + \(shape)") }
+  }
+}
+
+struct Predict: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a model on .npy arrays; write one float32 .npy per output.",
+    discussion: """
+      Each --input is NAME=FILE.npy, NAME being one of the model's inputs (`astrolearn summary` lists them); a \
+      model with one input also takes a bare FILE.npy. Arrays are converted to float32 and must hold [N] + the \
+      input's shape. With one output, --out is the file written; with several, --out is a folder that gets one \
+      NAME.npy per output.
+      """)
+
+  @Argument(help: "A full Keras model file (.h5).")
+  var model: String
+
+  @Option(name: .customLong("input"), help: "NAME=FILE.npy, once per model input.")
+  var inputs: [String] = []
+
+  @Option(help: "Output file (one output) or folder (several outputs).")
+  var out: String
+
+  @Option(help: "Samples per model batch.")
+  var batch: Int = 256
+
+  @Flag(help: "Write the outputs before their final activation (logits).")
+  var logits = false
+
+  func validate() throws {
+    guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+    guard !inputs.isEmpty else { throw ValidationError("give the model's inputs with --input NAME=FILE.npy") }
+  }
+
+  func run() throws {
+    let loaded = try Model.loadKeras(from: model)
+    let arrays = try readInputs(for: loaded)
+    let n = arrays[0].shape[0]
+    let outputs = loaded.outputShapes.map { Tensor(uninitializedShape: [n] + $0) }
+    var progress = ProgressBar(total: n)
+    for first in stride(from: 0, to: n, by: batch) {
+      let range = first..<min(first + batch, n)
+      let parts = try loaded.predict(arrays.map { try $0.batch(range) }, logits: logits)
+      for (output, part) in zip(outputs, parts) {
+        (output.storage.pointer + first * (output.count / max(n, 1))).update(from: part.storage.pointer, count: part.count)
+      }
+      progress.advance(to: range.upperBound)
+    }
+    progress.finish()
+    try write(outputs, names: loaded.outputNames)
+  }
+
+  /// One tensor per model input, in the model's order, each checked against the input's shape.
+  func readInputs(for model: Model) throws -> [Tensor] {
+    var byName: [String: String] = [:]
+    for argument in inputs {
+      if let eq = argument.firstIndex(of: "="), !argument[..<eq].isEmpty {
+        byName[String(argument[..<eq])] = String(argument[argument.index(after: eq)...])
+      } else if model.inputNames.count == 1 {
+        byName[model.inputNames[0]] = argument
+      } else {
+        throw ValidationError("--input \(argument): name the input (NAME=FILE.npy); the model's inputs are \(model.inputNames.joined(separator: ", "))")
+      }
+    }
+    if let unknown = byName.keys.sorted().first(where: { !model.inputNames.contains($0) }) {
+      throw ValidationError("--input \(unknown)=...: the model has no input '\(unknown)'; its inputs are \(model.inputNames.joined(separator: ", "))")
+    }
+    return try zip(model.inputNames, model.inputShapes).map { name, shape in
+      guard let path = byName[name] else { throw ValidationError("no --input \(name)=FILE.npy (the model's inputs are \(model.inputNames.joined(separator: ", ")))") }
+      let tensor = try Tensor.load(npy: path)
+      guard tensor.rank == shape.count + 1, Array(tensor.shape.dropFirst()) == shape else {
+        throw ValidationError("\(path): array of shape \(tensor.shape), input '\(name)' takes [N] + \(shape)")
+      }
+      return tensor
+    }
+  }
+
+  func write(_ outputs: [Tensor], names: [String]) throws {
+    if outputs.count == 1 {
+      try outputs[0].npyArray().write(to: out)
+      FileHandle.standardError.write(Data("astrolearn: wrote \(out) \(outputs[0].shape)\n".utf8))
+      return
+    }
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    for (output, name) in zip(outputs, names) {
+      let path = (out as NSString).appendingPathComponent("\(name).npy")
+      try output.npyArray().write(to: path)
+      FileHandle.standardError.write(Data("astrolearn: wrote \(path) \(output.shape)\n".utf8))
+    }
+  }
+}
+
+/// A progress bar on stderr when it is a terminal (samples done, rate, time left); nothing otherwise.
+struct ProgressBar {
+  let total: Int
+  let start = Date()
+  let isTerminal = isatty(STDERR_FILENO) == 1
+
+  mutating func advance(to done: Int) {
+    guard isTerminal else { return }
+    let elapsed = Date().timeIntervalSince(start), width = 30
+    let filled = width * done / max(total, 1)
+    let rate = Double(done) / max(elapsed, 1e-9)
+    let line = String(
+      format: "\r[%@%@] %d/%d  %.0f samples/s  ETA %.0fs ", String(repeating: "=", count: filled),
+      String(repeating: " ", count: width - filled), done, total, rate, Double(total - done) / max(rate, 1e-9))
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+
+  func finish() {
+    guard isTerminal else { return }
+    FileHandle.standardError.write(Data("\n".utf8))
+  }
+}
+
+AstroLearnCommand.main()
