@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
     c.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")
     let trainer = Trainer(model: network, optimizer: Adam(learningRate: lr), configuration: c)
     let history = try trainer.fit(set.subset(fitIndices), validation: set.subset(validationIndices), resume: resume)
-    let test = set.subset(testIndices)
+    let test = try set.subset(testIndices)
     let scores = try trainer.evaluate(test).scores
     try network.saveKerasWeights(to: (out as NSString).appendingPathComponent(model.fileName(family)))
     let report = try EvaluationReport(

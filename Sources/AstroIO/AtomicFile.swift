@@ -9,10 +9,10 @@ import Darwin
 
 /// Write-to-temporary-then-rename, so a crash or error mid-write never leaves a half-written
 /// weights file or array at the destination: readers see either the old file or the new one.
-enum AtomicFile {
+public enum AtomicFile {
   /// A failure in the temp/fsync/rename steps; callers wrap it in their own error type.
-  struct Failure: Error {
-    let message: String
+  public struct Failure: Error {
+    public let message: String
   }
 
   /// A fresh temporary path in the destination's folder (rename is only atomic within one
@@ -46,7 +46,7 @@ enum AtomicFile {
 
   /// Writes the concatenation of `parts` to `destination` atomically. On failure the temporary file is removed and any
   /// existing destination is untouched.
-  static func write(_ parts: [Data], to destination: String) throws {
+  public static func write(_ parts: [Data], to destination: String) throws {
     let temporary = temporaryPath(for: destination)
     do {
       // O_EXCL: never clobber a file that happens to share the temporary name.

@@ -67,9 +67,9 @@ public struct BraaiTrainingRun {
   public static func run(_ data: LabelledImages, options: BraaiTrainingOptions) throws -> BraaiTrainingRun {
     let (trainIndices, testIndices) = try DataSplit.trainTest(count: data.count, testFraction: options.testSplit, seed: options.seed)
     let (fitIndices, validationIndices) = DataSplit.validation(trainIndices, fraction: options.validationSplit)
-    let train = data.subset(trainIndices), test = data.subset(testIndices)
-    let fit = data.subset(fitIndices)
-    let validation = validationIndices.isEmpty ? nil : data.subset(validationIndices)
+    let train = try data.subset(trainIndices), test = try data.subset(testIndices)
+    let fit = try data.subset(fitIndices)
+    let validation = validationIndices.isEmpty ? nil : try data.subset(validationIndices)
     let model = try options.makeModel(inputShape: data.sampleShape)
     var configuration = TrainingConfiguration()
     configuration.epochs = options.epochs

@@ -63,7 +63,7 @@ public enum StreakData {
     guard family != .rb else { return all }
     let mask = try NpyArray.read(path: path(folder, "mask_slkd", stamp)).uint8s()
     guard mask.count == all.count else { throw NNError.model("\(path(folder, "mask_slkd", stamp)): \(mask.count) flags for \(all.count) images") }
-    return all.subset(mask.indices.filter { mask[$0] != 0 })
+    return try all.subset(mask.indices.filter { mask[$0] != 0 })
   }
 
   /// Labels of the joint rule: a candidate is a real, short streak worth keeping (rb, sl and kd all 1).

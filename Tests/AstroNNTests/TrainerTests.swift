@@ -19,7 +19,7 @@ final class TrainerTests: XCTestCase {
   func data() throws -> (train: LabelledImages, validation: LabelledImages) {
     let (x, y) = ToyData.blobsVersusHotPixels(count: 128, shape: [63, 63, 3], seed: 21)
     let all = try LabelledImages(images: x, labels: y)
-    return (all.subset(Array(32..<128)), all.subset(Array(0..<32)))
+    return try (all.subset(Array(32..<128)), all.subset(Array(0..<32)))
   }
 
   func configuration(epochs: Int, checkpoint: String? = nil) -> TrainingConfiguration {
@@ -145,7 +145,7 @@ final class TrainerTests: XCTestCase {
     var seen: Set<[Float]> = []
     var generator = SeededGenerator(seed: 3)
     for _ in 0..<64 {
-      let values = set.batch([0], flips: true, generator: &generator).images.values
+      let values = try set.batch([0], flips: true, generator: &generator).images.values
       XCTAssertTrue(orientations.contains(values), "\(values)")
       seen.insert(values)
     }

@@ -78,4 +78,35 @@ final class LossGradientTests: XCTestCase {
       try Tensor.categoricalCrossEntropy(logits: x[0], targets: t)
     }
   }
+
+  func testMultiLabelBinaryCrossEntropy() throws {
+    let z = TestTensors.uniform([4, 3], low: -4, high: 4, seed: 520)
+    let y = TestTensors.make([4, 3], [0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0])
+    let w = TestTensors.make([4], [1, 0.5, 2, 1])
+    checkGradients("multi-label BCE", inputs: [z], step: 1e-2, atol: 1e-4) { t in
+      try Tensor.binaryCrossEntropy(logits: t[0], labels: y, weights: w)
+    }
+    // Keras: the mean over the K outputs of each sample, then the weighted sum over samples / N.
+    let logits = TestTensors.make([2, 2], [0, 2, -1, 0]), labels = TestTensors.make([2, 2], [1, 0, 0, 1])
+    let l = { (z: Double, y: Double) in max(z, 0) - z * y + log1p(exp(-abs(z))) }
+    let expected = ((l(0, 1) + l(2, 0)) / 2 + (l(-1, 0) + l(0, 1)) / 2) / 2
+    XCTAssertEqual(Double(try Tensor.binaryCrossEntropy(logits: logits, labels: labels).scalarValue), expected, accuracy: 1e-6)
+  }
+
+  func testSparseCategoricalCrossEntropy() throws {
+    let z = TestTensors.uniform([4, 5], low: -3, high: 3, seed: 521)
+    let labels = TestTensors.make([4], [0, 4, 2, 2])
+    checkGradients("sparse CCE", inputs: [z], step: 1e-2, atol: 1e-4) { x in
+      try Tensor.sparseCategoricalCrossEntropy(logits: x[0], labels: labels, weights: TestTensors.make([4], [1, 2, 1, 0.5]))
+    }
+    // Equal to the categorical loss of the one-hot targets.
+    var oneHot = [Float](repeating: 0, count: 20)
+    for (i, c) in [0, 4, 2, 2].enumerated() { oneHot[i * 5 + c] = 1 }
+    XCTAssertEqual(
+      try Tensor.sparseCategoricalCrossEntropy(logits: z, labels: labels).scalarValue,
+      try Tensor.categoricalCrossEntropy(logits: z, targets: TestTensors.make([4, 5], oneHot)).scalarValue)
+    XCTAssertThrowsError(try Tensor.sparseCategoricalCrossEntropy(logits: z, labels: TestTensors.make([4], [0, 5, 1, 1]))) {
+      XCTAssertTrue("\($0)".contains("label 5.0 of sample 1 is not a class index in 0..<5"), "\($0)")
+    }
+  }
 }

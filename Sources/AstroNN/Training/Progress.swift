@@ -20,7 +20,7 @@ struct ProgressPrinter {
     self.isTerminal = style == .automatic && isatty(STDOUT_FILENO) == 1
   }
 
-  mutating func step(epoch: Int, epochs: Int, step: Int, steps: Int, samplesPerSecond: Double, loss: Double, accuracy: Double, elapsed: Double) {
+  mutating func step(epoch: Int, epochs: Int, step: Int, steps: Int, samplesPerSecond: Double, loss: Double, elapsed: Double) {
     guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.2 || step == steps else { return }
     lastDraw = Date()
     let width = 24
@@ -28,15 +28,22 @@ struct ProgressPrinter {
     let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
     let eta = step > 0 ? elapsed / Double(step) * Double(steps - step) : 0
     let line = String(
-      format: "\rEpoch %d/%d [%@] %d/%d  %.0f samples/s  loss %.4f  acc %.4f  ETA %.0fs ", epoch, epochs, bar, step, steps,
-      samplesPerSecond, loss, accuracy, eta)
+      format: "\rEpoch %d/%d [%@] %d/%d  %.0f samples/s  loss %.4f  ETA %.0fs ", epoch, epochs, bar, step, steps,
+      samplesPerSecond, loss, eta)
     FileHandle.standardOutput.write(Data(line.utf8))
   }
 
   func epochEnd(_ r: EpochRecord, epochs: Int) {
     guard style != .silent else { return }
-    var line = String(format: "Epoch %d/%d  loss %.4f  acc %.4f", r.epoch, epochs, r.loss, r.accuracy)
-    if let vl = r.validationLoss, let va = r.validationAccuracy { line += String(format: "  val_loss %.4f  val_acc %.4f", vl, va) }
+    // loss first, then the other logs in order, validation after training.
+    let keys = r.logs.keys.sorted { a, b in
+      let (va, vb) = (a.hasPrefix("val_"), b.hasPrefix("val_"))
+      if va != vb { return !va }
+      let (la, lb) = (a.hasSuffix("loss"), b.hasSuffix("loss"))
+      return la != lb ? la : a < b
+    }
+    var line = String(format: "Epoch %d/%d", r.epoch, epochs)
+    for key in keys { line += String(format: "  %@ %.4f", key, r.logs[key]!) }
     line += String(format: "  lr %.2g  %.1fs  %.0f samples/s", r.learningRate, r.seconds, r.samplesPerSecond)
     FileHandle.standardOutput.write(Data(((isTerminal ? "\r" : "") + line + (isTerminal ? "\u{1B}[K" : "") + "\n").utf8))
   }

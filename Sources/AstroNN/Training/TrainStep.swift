@@ -2,48 +2,121 @@ import AstroTensor
 
 /// Losses computed from the model's logits (its output layer's activation skipped), as Keras' losses
 /// with `sum_over_batch_size` reduction.
-public enum Loss: String, Sendable {
-  /// Sigmoid output, labels in [0, 1] of shape `[N]`.
+public enum Loss: String, Sendable, CaseIterable {
+  /// Sigmoid outputs: one per sample (binary, labels `[N]` in [0, 1]) or K independent ones (multi-label,
+  /// targets `[N, K]` of 0/1).
   case binaryCrossEntropy
-  /// Softmax output, targets `[N, K]` (one-hot or distributions).
+  /// Softmax output over K classes, targets `[N, K]` (one-hot or distributions).
   case categoricalCrossEntropy
+  /// Softmax output over K classes, integer class labels `[N]` (Keras' `sparse_categorical_crossentropy`).
+  case sparseCategoricalCrossEntropy
 
   public func callAsFunction(logits: Tensor, labels: Tensor, weights: Tensor? = nil) throws -> Tensor {
     switch self {
     case .binaryCrossEntropy: return try Tensor.binaryCrossEntropy(logits: logits, labels: labels, weights: weights)
-    case .categoricalCrossEntropy:
-      return try Tensor.categoricalCrossEntropy(logits: logits, targets: labels, weights: weights)
+    case .categoricalCrossEntropy: return try Tensor.categoricalCrossEntropy(logits: logits, targets: labels, weights: weights)
+    case .sparseCategoricalCrossEntropy:
+      return try Tensor.sparseCategoricalCrossEntropy(logits: logits, labels: labels, weights: weights)
+    }
+  }
+}
+
+/// Gradient clipping before the optimizer step, as Keras' optimizer options.
+public enum GradientClipping: Sendable, Equatable {
+  /// Each gradient element into `[-v, v]` (Keras `clipvalue`).
+  case value(Float)
+  /// Each weight's gradient scaled down to norm at most `n` (Keras `clipnorm`).
+  case norm(Float)
+  /// All gradients scaled together so that their joint norm is at most `n` (Keras `global_clipnorm`).
+  case globalNorm(Float)
+
+  func apply(to parameters: [Tensor]) {
+    let gradients = parameters.compactMap(\.gradient)
+    func norm(_ g: Tensor) -> Double {
+      let p = g.storage.pointer
+      return (0..<g.count).reduce(0.0) { $0 + Double(p[$1]) * Double(p[$1]) }
+    }
+    func scale(_ g: Tensor, _ factor: Float) {
+      let p = g.storage.pointer
+      for i in 0..<g.count { p[i] *= factor }
+    }
+    switch self {
+    case .value(let v):
+      for g in gradients {
+        let p = g.storage.pointer
+        for i in 0..<g.count { p[i] = min(max(p[i], -v), v) }
+      }
+    case .norm(let n):
+      for g in gradients {
+        let total = norm(g).squareRoot()
+        if total > Double(n) { scale(g, Float(Double(n) / total)) }
+      }
+    case .globalNorm(let n):
+      let total = gradients.reduce(0.0) { $0 + norm($1) }.squareRoot()
+      if total > Double(n) { for g in gradients { scale(g, Float(Double(n) / total)) } }
     }
   }
 }
 
 extension Model {
-  /// One training step on a batch: forward in training mode, loss from logits, backward, optimizer update.
+  /// One training step on a batch of a single-input, single-output model: forward in training mode, loss from
+  /// logits, backward, optimizer update.
   ///
   /// Returns the batch loss (before the update) and the logits. Throws, before changing any weight, when
   /// the loss or a gradient is not finite.
   @discardableResult
   public func trainStep(
     _ x: Tensor, labels: Tensor, sampleWeights: Tensor? = nil, loss: Loss = .binaryCrossEntropy,
-    optimizer: Optimizer, generator: inout SeededGenerator
+    optimizer: Optimizer, clipping: GradientClipping? = nil, generator: inout SeededGenerator
   ) throws -> (loss: Float, logits: Tensor) {
+    try requireSingleInputAndOutput("trainStep(_:labels:)")
+    let result = try trainStep(
+      [x], targets: [labels], sampleWeights: sampleWeights, losses: [loss], optimizer: optimizer, clipping: clipping,
+      generator: &generator)
+    return (result.loss, result.logits[0])
+  }
+
+  /// One training step on one batch per input and one target batch per output. The loss is
+  /// `Σ lossWeights[o] * losses[o](output o)` (Keras' `loss_weights`; 1 each by default).
+  ///
+  /// Returns the total loss, each output's loss (before the update) and each output's logits.
+  @discardableResult
+  public func trainStep(
+    _ inputs: [Tensor], targets: [Tensor], sampleWeights: Tensor? = nil, losses: [Loss], lossWeights: [Float]? = nil,
+    optimizer: Optimizer, clipping: GradientClipping? = nil, generator: inout SeededGenerator
+  ) throws -> (loss: Float, outputLosses: [Float], logits: [Tensor]) {
+    guard targets.count == outputValues.count, losses.count == outputValues.count else {
+      throw NNError.model(
+        "\(name): \(targets.count) target(s) and \(losses.count) loss(es) for \(outputValues.count) output(s) \(outputNames)")
+    }
+    if let lossWeights, lossWeights.count != losses.count {
+      throw NNError.model("\(name): \(lossWeights.count) loss weights for \(losses.count) outputs")
+    }
     let parameters = trainableWeights
     zeroGradients()
-    let logits = try forward(x, training: true, logits: true, generator: &generator)
-    let value = try loss(logits: logits, labels: labels, weights: sampleWeights)
-    try checkDeclaredParameters(value)
-    try value.backward()
+    let logits = try withGradients { try forward(inputs, training: true, logits: true, generator: &generator) }
+    var outputLosses: [Tensor] = []
+    for (o, output) in logits.enumerated() {
+      do {
+        outputLosses.append(try losses[o](logits: output, labels: targets[o], weights: sampleWeights))
+      } catch {
+        throw NNError.model("\(name): output '\(outputNames[o])': \(error)")
+      }
+    }
+    var total = outputLosses[0].scaled(by: lossWeights?[0] ?? 1)
+    for o in outputLosses.indices.dropFirst() { total = try total.adding(outputLosses[o].scaled(by: lossWeights?[o] ?? 1)) }
+    try checkDeclaredParameters(total)
+    try total.backward()
     for p in parameters {
       if let g = p.gradient, !g.isFinite {
         throw TensorError.nonFinite(op: "\(name) training step", message: "non-finite gradient for a weight of shape \(p.shape)")
       }
     }
+    clipping?.apply(to: parameters)
     try optimizer.step(parameters)
-    return (value.scalarValue, logits.detached())
+    return (total.scalarValue, outputLosses.map(\.scalarValue), logits.map { $0.detached() })
   }
-}
 
-extension Model {
   /// Throws when the loss depends on a tensor that needs a gradient but is no weight of this model: a layer
   /// that made a parameter without `addWeight` would otherwise never be trained, silently.
   func checkDeclaredParameters(_ loss: Tensor) throws {

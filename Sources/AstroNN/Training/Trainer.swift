@@ -1,7 +1,7 @@
 import AstroTensor
 import Foundation
 
-/// Settings of a training run (Keras' `fit` arguments and braai's options).
+/// Settings of a training run (Keras' `compile` and `fit` arguments, and braai's options).
 public struct TrainingConfiguration {
   public var epochs = 10
   public var batchSize = 32
@@ -9,47 +9,82 @@ public struct TrainingConfiguration {
   /// continues exactly as an uninterrupted one would.
   public var seed: UInt64 = 42
   public var shuffle = true
-  /// Random horizontal and vertical flips, probability 1/2 each (braai's augmentation).
+  /// Random horizontal and vertical flips of image inputs, probability 1/2 each (braai's augmentation).
   public var flips = false
-  /// Per-class loss weights `[w0, w1]` (see `LabelledImages.balancedClassWeights`).
+  /// The loss of every output (see `losses` for one per output).
+  public var loss: Loss = .binaryCrossEntropy
+  /// One loss per output, in `Model.outputNames` order; nil uses `loss` for all.
+  public var losses: [Loss]?
+  /// Weights of the outputs' losses in the total (Keras' `loss_weights`); nil weighs each 1.
+  public var lossWeights: [Float]?
+  /// Per-class loss weights, by class index (0/1 for binary labels, the class for categorical ones), applied
+  /// as sample weights to the training loss only. See `LabelledImages.balancedClassWeights`.
   public var classWeights: [Float]?
+  /// Metrics logged per epoch for every output, on the training batches and on the validation set.
+  public var metrics: [Metric] = [.accuracy]
+  public var gradientClipping: GradientClipping?
   /// Stop after this many epochs without improvement of the validation loss (training loss without
-  /// validation data); nil trains all epochs.
+  /// validation data); nil trains all epochs. Shorthand for an `EarlyStopping` callback.
   public var earlyStoppingPatience: Int?
   /// At the end, put back the weights of the best epoch (Keras' `restore_best_weights`).
   public var restoreBestWeights = false
   /// A Keras-layout `.h5` written atomically after every epoch, with optimizer and run state for resuming.
   public var checkpointPath: String?
-  public var loss: Loss = .binaryCrossEntropy
-  /// Learning rate for each epoch (1-based) from the base rate; nil keeps it constant.
+  /// Learning rate for each epoch (1-based) from the base rate; nil keeps it constant. Shorthand for a
+  /// `LearningRateSchedule(.epoch)` callback.
   public var learningRateSchedule: ((_ epoch: Int, _ baseRate: Float) -> Float)?
   public var progress: ProgressStyle = .automatic
 
   public init() {}
 }
 
-/// Loss, accuracy at 0.5 and the scores of an evaluation pass.
+/// Loss, metrics and outputs of an evaluation pass.
 public struct EvaluationResult {
+  /// The (unweighted) loss over the whole set.
   public let loss: Double
-  public let accuracy: Double
-  /// Sigmoid scores, one per sample, in order.
-  public let scores: [Float]
+  /// Keras-style logs: `loss`, the configured metrics, and per-output entries for several outputs.
+  public let logs: [String: Double]
+  /// Each output after its activation (sigmoid or softmax), `[N] + outputShape`.
+  public let outputs: [Tensor]
+
+  /// The first output's accuracy (NaN when not computed).
+  public var accuracy: Double { logs["accuracy"] ?? logs.first { $0.key.hasSuffix("_accuracy") }?.value ?? .nan }
+  /// The first output's values in order: one sigmoid score per sample for a binary model.
+  public var scores: [Float] { outputs[0].values }
 }
 
-/// Trains a model as Keras' `fit` does, with braai's options; see `TrainingConfiguration`.
+/// Trains a model as Keras' `fit` does: epochs of shuffled mini-batches, per-epoch metrics and validation,
+/// callbacks, checkpoints and exact resume. See `TrainingConfiguration`.
 public final class Trainer {
   public let model: Model
   public let optimizer: Optimizer
   public var configuration: TrainingConfiguration
+  /// Callbacks run after the built-in ones of the configuration (schedule, early stopping) and before the
+  /// resume checkpoint.
+  public var callbacks: [TrainingCallback]
   public internal(set) var history = TrainingHistory()
+  /// Set by a callback to end training after the current epoch.
+  public var stopTraining = false
+  /// The optimizer's learning rate when the trainer was made: what schedules scale.
+  public let baseLearningRate: Float
+  /// The best epoch's weights, kept by an `EarlyStopping` that restores them.
   var bestWeights: [[Float]]?
-  private let baseLearningRate: Float
 
-  public init(model: Model, optimizer: Optimizer, configuration: TrainingConfiguration = TrainingConfiguration()) {
+  public init(model: Model, optimizer: Optimizer, configuration: TrainingConfiguration = TrainingConfiguration(), callbacks: [TrainingCallback] = []) {
     self.model = model
     self.optimizer = optimizer
     self.configuration = configuration
+    self.callbacks = callbacks
     self.baseLearningRate = optimizer.learningRate
+  }
+
+  /// The loss of each output.
+  var losses: [Loss] { configuration.losses ?? Array(repeating: configuration.loss, count: model.outputNames.count) }
+
+  /// Trains on `train` (a single-input, single-output model's images and labels), validating on `validation`.
+  @discardableResult
+  public func fit(_ train: LabelledImages, validation: LabelledImages? = nil, resume: Bool = false) throws -> TrainingHistory {
+    try fit(train.dataset, validation: validation?.dataset, resume: resume)
   }
 
   /// Trains on `train`, validating on `validation` after each epoch.
@@ -58,98 +93,179 @@ public final class Trainer {
   /// history and early-stopping state) when that file exists. A failing step (non-finite loss or
   /// gradient, bad data) throws an error naming the epoch and step; the last checkpoint is left intact.
   @discardableResult
-  public func fit(_ train: LabelledImages, validation: LabelledImages? = nil, resume: Bool = false) throws -> TrainingHistory {
+  public func fit(_ train: Dataset, validation: Dataset? = nil, resume: Bool = false) throws -> TrainingHistory {
     let c = configuration
     guard c.batchSize > 0, c.epochs >= 0 else { throw NNError.model("fit: batch size and epochs must be positive") }
-    guard train.sampleShape == model.inputShape else {
-      throw NNError.model("fit: samples of shape \(train.sampleShape), model '\(model.name)' takes \(model.inputShape)")
-    }
-    if let validation, validation.sampleShape != model.inputShape {
-      throw NNError.model("fit: validation samples of shape \(validation.sampleShape), model takes \(model.inputShape)")
-    }
-    if let w = c.classWeights, w.count != 2 { throw NNError.model("fit: class weights need 2 values, got \(w.count)") }
+    try check(train, "training data")
+    if let validation { try check(validation, "validation data") }
     var printer = ProgressPrinter(style: c.progress)
     if resume, let path = c.checkpointPath, FileManager.default.fileExists(atPath: path) {
       try restore(from: path)
       printer.note("Resuming from \(path) after epoch \(history.epochs.count)")
     }
+    var all: [TrainingCallback] = []
+    if let schedule = c.learningRateSchedule { all.append(LearningRateSchedule(.epoch, schedule)) }
+    if c.earlyStoppingPatience != nil || c.restoreBestWeights {
+      all.append(EarlyStopping(patience: c.earlyStoppingPatience, restoreBestWeights: c.restoreBestWeights, maximize: false))
+    }
+    all += callbacks
+    if let path = c.checkpointPath { all.append(ResumeCheckpoint(path: path)) }
+    stopTraining = false
+    for callback in all { try callback.trainingWillBegin(self) }
+
     let steps = (train.count + c.batchSize - 1) / c.batchSize
     var epoch = history.epochs.count + 1
-    while epoch <= c.epochs && !history.stoppedEarly {
-      optimizer.learningRate = c.learningRateSchedule?(epoch, baseLearningRate) ?? optimizer.learningRate
+    while epoch <= c.epochs && !history.stoppedEarly && !stopTraining {
+      for callback in all { try callback.epochWillBegin(self, epoch: epoch) }
       var generator = SeededGenerator(seed: c.seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
       var order = Array(0..<train.count)
       if c.shuffle { order.shuffle(using: &generator) }
       let start = Date()
-      var lossSum = 0.0, correct = 0, seen = 0
+      var lossSum = 0.0, outputLossSums = [Double](repeating: 0, count: losses.count), seen = 0
+      var logits = [[Float]](repeating: [], count: losses.count), targets = [[Float]](repeating: [], count: losses.count)
       for step in 0..<steps {
+        let globalStep = (epoch - 1) * steps + step
+        for callback in all { try callback.batchWillBegin(self, epoch: epoch, step: step + 1, globalStep: globalStep) }
         let indices = order[(step * c.batchSize)..<min((step + 1) * c.batchSize, train.count)]
         let (x, y) = train.batch(indices, flips: c.flips, generator: &generator)
-        let weights = try c.classWeights.map { w in try Tensor(shape: [y.count], values: y.values.map { w[Int($0)] }) }
+        let result: (loss: Float, outputLosses: [Float], logits: [Tensor])
         do {
-          let result = try model.trainStep(x, labels: y, sampleWeights: weights, loss: c.loss, optimizer: optimizer, generator: &generator)
-          lossSum += Double(result.loss) * Double(y.count)
-          correct += zip(result.logits.values, y.values).filter { ($0 >= 0 ? 1 : 0) == $1 }.count
-          seen += y.count
+          result = try model.trainStep(
+            x, targets: y, sampleWeights: try classSampleWeights(y[0]), losses: losses, lossWeights: c.lossWeights,
+            optimizer: optimizer, clipping: c.gradientClipping, generator: &generator)
         } catch {
           let checkpoint = c.checkpointPath.map { "; the last checkpoint \($0) (epoch \(history.epochs.count)) is intact" } ?? ""
           throw NNError.model("epoch \(epoch) step \(step + 1): \(error)\(checkpoint)")
         }
+        lossSum += Double(result.loss) * Double(indices.count)
+        for o in losses.indices {
+          outputLossSums[o] += Double(result.outputLosses[o]) * Double(indices.count)
+          if !c.metrics.isEmpty {
+            logits[o] += result.logits[o].values
+            targets[o] += y[o].values
+          }
+        }
+        seen += indices.count
+        for callback in all {
+          try callback.batchDidEnd(self, epoch: epoch, step: step + 1, loss: Double(result.loss), meanLoss: lossSum / Double(seen))
+        }
         let elapsed = Date().timeIntervalSince(start)
         printer.step(
           epoch: epoch, epochs: c.epochs, step: step + 1, steps: steps, samplesPerSecond: Double(seen) / max(elapsed, 1e-9),
-          loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), elapsed: elapsed)
+          loss: lossSum / Double(seen), elapsed: elapsed)
       }
       let seconds = Date().timeIntervalSince(start)
-      let validationResult = try validation.map { try evaluate($0) }
+      var logs = self.logs(loss: lossSum / Double(max(seen, 1)), outputLosses: outputLossSums.map { $0 / Double(max(seen, 1)) },
+        logits: logits, targets: targets)
+      if let validation {
+        for (key, value) in try evaluate(validation).logs { logs["val_\(key)"] = value }
+      }
       let record = EpochRecord(
-        epoch: epoch, loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)),
-        validationLoss: validationResult?.loss, validationAccuracy: validationResult?.accuracy,
-        learningRate: Double(optimizer.learningRate), seconds: seconds, samplesPerSecond: Double(seen) / max(seconds, 1e-9))
+        epoch: epoch, logs: logs, learningRate: Double(optimizer.learningRate), seconds: seconds,
+        samplesPerSecond: Double(seen) / max(seconds, 1e-9))
       history.epochs.append(record)
-      updateEarlyStopping(monitored: record.validationLoss ?? record.loss, epoch: epoch)
+      for callback in all { try callback.epochDidEnd(self, record: record) }
       printer.epochEnd(record, epochs: c.epochs)
-      if let path = c.checkpointPath { try saveCheckpoint(to: path) }
       epoch += 1
     }
     if history.stoppedEarly { printer.note("Early stopping after epoch \(history.epochs.count): best epoch \(history.bestEpoch ?? 0)") }
-    if c.restoreBestWeights, let best = bestWeights {
-      for (w, values) in zip(model.weights, best) {
-        values.withUnsafeBufferPointer { w.storage.pointer.update(from: $0.baseAddress!, count: values.count) }
-      }
-    }
+    for callback in all { try callback.trainingDidEnd(self) }
     return history
   }
 
-  private func updateEarlyStopping(monitored: Double, epoch: Int) {
-    if history.bestLoss.map({ monitored < $0 }) ?? true {
-      history.bestLoss = monitored
-      history.bestEpoch = epoch
-      history.epochsWithoutImprovement = 0
-      if configuration.restoreBestWeights { bestWeights = model.weights.map(\.values) }
-    } else {
-      history.epochsWithoutImprovement += 1
-      if let patience = configuration.earlyStoppingPatience, history.epochsWithoutImprovement >= patience {
-        history.stoppedEarly = true
+  /// Loss, metrics and activated outputs of the model in inference mode on `data` (no flips, no dropout, no
+  /// class weights, as Keras evaluates).
+  public func evaluate(_ data: Dataset, batchSize: Int? = nil) throws -> EvaluationResult {
+    try check(data, "evaluation data")
+    let size = batchSize ?? max(configuration.batchSize, 256)
+    var lossSums = [Double](repeating: 0, count: losses.count)
+    var logits = [[Float]](repeating: [], count: losses.count)
+    for first in stride(from: 0, to: data.count, by: size) {
+      let range = first..<min(first + size, data.count)
+      let outputs = try model.predict(data.inputs.map { try $0.batch(range) }, logits: true)
+      for o in losses.indices {
+        let targets = try data.targets[o].batch(range)
+        lossSums[o] += Double(try losses[o](logits: outputs[o], labels: targets).scalarValue) * Double(range.count)
+        logits[o] += outputs[o].values
       }
     }
+    let n = Double(max(data.count, 1))
+    let outputLosses = lossSums.map { $0 / n }
+    let total = zip(outputLosses, configuration.lossWeights ?? Array(repeating: 1, count: losses.count)).reduce(0) { $0 + $1.0 * Double($1.1) }
+    let logs = self.logs(loss: total, outputLosses: outputLosses, logits: logits, targets: data.targets.map(\.values))
+    let activated = try zip(losses.indices, model.outputShapes).map { o, shape -> Tensor in
+      let z = try Tensor(shape: [data.count] + shape, values: logits[o])
+      return losses[o] == .binaryCrossEntropy ? z.sigmoid() : try z.softmax()
+    }
+    return EvaluationResult(loss: total, logs: logs, outputs: activated)
   }
 
-  /// Loss (without class weights) and accuracy of the model in inference mode on `data` (no flips, no dropout).
+  /// Loss and metrics of the model on `data` (a single-input, single-output model's images and labels).
   public func evaluate(_ data: LabelledImages, batchSize: Int? = nil) throws -> EvaluationResult {
-    let size = batchSize ?? max(configuration.batchSize, 256)
-    var scores: [Float] = []
-    var lossSum = 0.0
-    var generator = SeededGenerator(seed: 0)
-    let all = Array(0..<data.count)
-    for first in stride(from: 0, to: data.count, by: size) {
-      let (x, y) = data.batch(all[first..<min(first + size, data.count)], flips: false, generator: &generator)
-      let logits = try model.predict(x, logits: true)
-      // Unweighted, as Keras: class weights apply to the training loss only, not to validation or test.
-      lossSum += Double(try configuration.loss(logits: logits, labels: y).scalarValue) * Double(y.count)
-      scores += logits.values.map { 1 / (1 + Foundation.exp(-$0)) }
+    try evaluate(data.dataset, batchSize: batchSize)
+  }
+
+  /// Keras-style logs: the loss, per-output losses and metrics (prefixed by the output's name when the model
+  /// has several outputs).
+  private func logs(loss: Double, outputLosses: [Double], logits: [[Float]], targets: [[Float]]) -> [String: Double] {
+    var logs = ["loss": loss]
+    let names = model.outputNames, several = names.count > 1
+    for o in losses.indices {
+      let prefix = several ? "\(names[o])_" : ""
+      if several { logs["\(prefix)loss"] = outputLosses[o] }
+      guard !logits[o].isEmpty else { continue }
+      let k = model.outputShapes[o].reduce(1, *)
+      for metric in configuration.metrics {
+        logs["\(prefix)\(metric.rawValue)"] = metric.value(logits: logits[o], targets: targets[o], outputs: k, loss: losses[o])
+      }
     }
-    let correct = zip(scores, data.labels.values).filter { ($0 >= 0.5 ? 1 : 0) == $1 }.count
-    return EvaluationResult(loss: lossSum / Double(max(data.count, 1)), accuracy: Double(correct) / Double(max(data.count, 1)), scores: scores)
+    return logs
+  }
+
+  /// Per-sample weights from the class weights and the first output's targets.
+  private func classSampleWeights(_ targets: Tensor) throws -> Tensor? {
+    guard let w = configuration.classWeights else { return nil }
+    let n = targets.shape[0], k = targets.count / max(n, 1)
+    let values = targets.values
+    let weights = try (0..<n).map { i -> Float in
+      var c = Int(values[i * k])
+      if k > 1 {
+        guard losses[0] == .categoricalCrossEntropy else {
+          throw NNError.model("class weights apply to binary or single-class targets, not multi-label ones")
+        }
+        c = (0..<k).max { values[i * k + $0] < values[i * k + $1] }!
+      }
+      guard c >= 0 && c < w.count else { throw NNError.model("class weights: no weight for class \(c) (\(w.count) given)") }
+      return w[c]
+    }
+    return try Tensor(shape: [n], values: weights)
+  }
+
+  /// Throws unless `data` fits the model: one array per input of the right shape, one target per output
+  /// whose shape fits the output's loss.
+  private func check(_ data: Dataset, _ what: String) throws {
+    guard data.inputs.count == model.inputShapes.count, data.inputShapes == model.inputShapes else {
+      throw NNError.model("fit: \(what) of shape(s) \(data.inputShapes), model '\(model.name)' takes \(model.inputShapes)")
+    }
+    if let lossWeights = configuration.lossWeights, lossWeights.count != losses.count {
+      throw NNError.model("fit: \(lossWeights.count) loss weights for \(losses.count) outputs")
+    }
+    guard data.targets.count == losses.count, losses.count == model.outputNames.count else {
+      throw NNError.model(
+        "fit: \(what) has \(data.targets.count) target array(s) and \(losses.count) loss(es) for the \(model.outputNames.count) output(s) \(model.outputNames)")
+    }
+    for (o, (target, shape)) in zip(data.targets, model.outputShapes).enumerated() {
+      let perSample = Array(target.shape.dropFirst()), k = shape.reduce(1, *)
+      let fits: Bool
+      switch losses[o] {
+      case .binaryCrossEntropy: fits = perSample.reduce(1, *) == k
+      case .categoricalCrossEntropy: fits = perSample == shape
+      case .sparseCategoricalCrossEntropy: fits = perSample.reduce(1, *) == 1 && shape.count == 1
+      }
+      guard fits else {
+        throw NNError.model(
+          "fit: \(what): targets of shape [N] + \(perSample) do not fit output '\(model.outputNames[o])' [N] + \(shape) with \(losses[o].rawValue)")
+      }
+    }
   }
 }

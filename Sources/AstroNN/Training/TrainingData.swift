@@ -36,21 +36,24 @@ public struct LabelledImages {
   /// Per-sample shape, e.g. `[63, 63, 3]`.
   public var sampleShape: [Int] { Array(images.shape.dropFirst()) }
 
-  /// The samples at `indices`, in that order.
-  public func subset(_ indices: [Int]) -> LabelledImages {
-    let per = images.count / max(count, 1)
-    let x = Tensor(uninitializedShape: [indices.count] + sampleShape)
-    let y = Tensor(uninitializedShape: [indices.count])
-    for (row, i) in indices.enumerated() {
-      (x.storage.pointer + row * per).update(from: images.storage.pointer + i * per, count: per)
-      y.storage.pointer[row] = labels.storage.pointer[i]
+  /// The samples at `indices`, in that order; an index outside `0..<count` is an error.
+  public func subset(_ indices: [Int]) throws -> LabelledImages {
+    try checkIndices(indices)
+    return try LabelledImages(images: images.rows(indices), labels: labels.rows(indices), ids: indices.map { ids[$0] }, checked: ())
+  }
+
+  private func checkIndices<C: Collection<Int>>(_ indices: C) throws {
+    if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+      throw NNError.model("labelled images: index \(bad) outside 0..<\(count)")
     }
-    return try! LabelledImages(images: x, labels: y, ids: indices.map { ids[$0] }, checked: ())
   }
 
   private init(images: Tensor, labels: Tensor, ids: [Int64], checked: Void) throws {
     self.images = images; self.labels = labels; self.ids = ids
   }
+
+  /// The same samples as a `Dataset` (one input, one target), for `Trainer`.
+  public var dataset: Dataset { Dataset(checkedInputs: [images], targets: [labels], ids: ids) }
 
   /// Samples of each class: `[count of 0, count of 1]`.
   public var classCounts: [Int] {
@@ -73,29 +76,9 @@ public struct LabelledImages {
 
   /// Copies the samples `indices` into a batch, flipping each image left-right and/or up-down with
   /// probability 1/2 each when `flips` is set (braai's augmentation).
-  public func batch(_ indices: ArraySlice<Int>, flips: Bool, generator: inout SeededGenerator) -> (images: Tensor, labels: Tensor) {
-    let (h, w) = (sampleShape[0], sampleShape.count > 1 ? sampleShape[1] : 1)
-    let c = sampleShape.count > 2 ? sampleShape[2] : 1
-    let per = h * w * c
-    let x = Tensor(uninitializedShape: [indices.count] + sampleShape)
-    let y = Tensor(uninitializedShape: [indices.count])
-    for (row, i) in indices.enumerated() {
-      let src = images.storage.pointer + i * per, dst = x.storage.pointer + row * per
-      y.storage.pointer[row] = labels.storage.pointer[i]
-      let bits = flips ? generator.next() : 0
-      let (flipH, flipV) = (bits & 1 == 1, bits & 2 == 2)
-      if !flipH && !flipV {
-        dst.update(from: src, count: per)
-        continue
-      }
-      for r in 0..<h {
-        let sr = flipV ? h - 1 - r : r
-        for col in 0..<w {
-          let sc = flipH ? w - 1 - col : col
-          (dst + (r * w + col) * c).update(from: src + (sr * w + sc) * c, count: c)
-        }
-      }
-    }
-    return (x, y)
+  public func batch(_ indices: ArraySlice<Int>, flips: Bool, generator: inout SeededGenerator) throws -> (images: Tensor, labels: Tensor) {
+    try checkIndices(indices)
+    let (x, y) = dataset.batch(indices, flips: flips, generator: &generator)
+    return (x[0], y[0])
   }
 }

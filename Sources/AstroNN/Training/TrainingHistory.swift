@@ -1,17 +1,25 @@
-/// What one epoch of training measured.
+/// What one epoch of training measured: Keras' epoch logs (`loss`, `accuracy`, `auc`, ..., and `val_...`
+/// for the validation set; per output `<output>_loss`, `<output>_accuracy`, ... when a model has several),
+/// the learning rate, and the time taken.
 public struct EpochRecord: Codable, Equatable, Sendable {
   public let epoch: Int
-  public let loss: Double
-  public let accuracy: Double
-  public let validationLoss: Double?
-  public let validationAccuracy: Double?
+  public let logs: [String: Double]
   public let learningRate: Double
   public let seconds: Double
   public let samplesPerSecond: Double
 
+  public init(epoch: Int, logs: [String: Double], learningRate: Double, seconds: Double, samplesPerSecond: Double) {
+    self.epoch = epoch; self.logs = logs; self.learningRate = learningRate; self.seconds = seconds
+    self.samplesPerSecond = samplesPerSecond
+  }
+
+  public var loss: Double { logs["loss"] ?? .nan }
+  public var accuracy: Double { logs["accuracy"] ?? .nan }
+  public var validationLoss: Double? { logs["val_loss"] }
+  public var validationAccuracy: Double? { logs["val_accuracy"] }
+
   enum CodingKeys: String, CodingKey {
-    case epoch, loss, accuracy, learningRate = "lr", seconds
-    case validationLoss = "val_loss", validationAccuracy = "val_accuracy", samplesPerSecond = "samples_per_s"
+    case epoch, logs, learningRate = "lr", seconds, samplesPerSecond = "samples_per_s"
   }
 }
 
@@ -19,8 +27,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 /// what a resumed run needs.
 public struct TrainingHistory: Codable, Equatable, Sendable {
   public var epochs: [EpochRecord] = []
-  /// Best monitored value (validation loss, or training loss without validation) and its epoch.
-  public var bestLoss: Double?
+  /// Best monitored value so far (negated when larger is better) and its epoch.
+  public var bestValue: Double?
   public var bestEpoch: Int?
   /// Epochs since the best one (early stopping's wait counter).
   public var epochsWithoutImprovement = 0
@@ -28,13 +36,11 @@ public struct TrainingHistory: Codable, Equatable, Sendable {
 
   public init() {}
 
-  /// Keras-style columns: `loss`, `accuracy`, `val_loss`, `val_accuracy` per epoch.
+  /// Keras-style columns, one value per epoch: every log key that all epochs have.
   public var kerasHistory: [String: [Double]] {
-    var out: [String: [Double]] = ["loss": epochs.map(\.loss), "accuracy": epochs.map(\.accuracy)]
-    if epochs.allSatisfy({ $0.validationLoss != nil }) {
-      out["val_loss"] = epochs.map { $0.validationLoss! }
-      out["val_accuracy"] = epochs.map { $0.validationAccuracy! }
-    }
+    guard let first = epochs.first else { return [:] }
+    var out: [String: [Double]] = [:]
+    for key in first.logs.keys where epochs.allSatisfy({ $0.logs[key] != nil }) { out[key] = epochs.map { $0.logs[key]! } }
     return out
   }
 }

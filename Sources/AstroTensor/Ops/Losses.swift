@@ -2,42 +2,68 @@ import Foundation
 
 extension Tensor {
   /// Binary cross-entropy computed from logits, with Keras' `sum_over_batch_size` reduction:
-  /// `loss = Σ_i w_i * l_i / N`, `l_i = max(z,0) - z*y + log(1 + exp(-|z|))` (stable for any logit).
+  /// `loss = Σ_i w_i * mean_k l_ik / N`, `l = max(z,0) - z*y + log(1 + exp(-|z|))` (stable for any logit).
+  /// One output per sample (binary) or K (multi-label: K independent yes/no outputs, Keras' mean over them).
   ///
   /// - Parameters:
-  ///   - logits: `[N]` or `[N, 1]` pre-sigmoid scores.
-  ///   - labels: `[N]` targets in [0, 1].
+  ///   - logits: `[N]`, `[N, 1]` or `[N, K]` pre-sigmoid scores.
+  ///   - labels: targets in [0, 1], as many as logits (`[N]` for one output per sample).
   ///   - weights: optional `[N]` per-sample weights (class weights expanded per sample). N, not Σw, divides.
   public static func binaryCrossEntropy(logits: Tensor, labels: Tensor, weights: Tensor? = nil) throws -> Tensor {
     let n = logits.shape.first ?? 0
-    guard logits.count == n, n > 0 else {
-      throw TensorError.invalidShape(op: "binaryCrossEntropy", shape: logits.shape, expected: "[N] or [N, 1] logits")
+    guard n > 0, logits.rank <= 2 else {
+      throw TensorError.invalidShape(op: "binaryCrossEntropy", shape: logits.shape, expected: "[N], [N, 1] or [N, K] logits")
     }
-    guard labels.count == n else { throw TensorError.shapeMismatch(op: "binaryCrossEntropy", lhs: logits.shape, rhs: labels.shape) }
+    let k = logits.count / n
+    guard labels.count == logits.count, labels.shape.first == n else {
+      throw TensorError.shapeMismatch(op: "binaryCrossEntropy", lhs: logits.shape, rhs: labels.shape)
+    }
     if let weights, weights.count != n {
       throw TensorError.shapeMismatch(op: "binaryCrossEntropy weights", lhs: logits.shape, rhs: weights.shape)
     }
     let z = logits.storage.pointer, y = labels.storage.pointer, w = weights?.storage.pointer
     var total = 0.0
-    for i in 0..<n {
+    for i in 0..<(n * k) {
       let l = max(z[i], 0) - z[i] * y[i] + Foundation.log1p(Foundation.exp(-abs(z[i])))
-      total += Double((w?[i] ?? 1) * l)
+      total += Double((w?[i / k] ?? 1) * l)
     }
     guard total.isFinite else {
       throw TensorError.nonFinite(op: "binaryCrossEntropy", message: "loss is \(total) (NaN or infinite logits or labels)")
     }
-    let out = Tensor(scalar: Float(total / Double(n)))
+    let out = Tensor(scalar: Float(total / Double(n * k)))
     let logitShape = logits.shape
     let savedLogits = logits.detached(), savedLabels = labels.detached(), savedWeights = weights?.detached()
     return .result(out, of: "binaryCrossEntropy", inputs: [logits]) { g, _ in
-      // dl/dz = sigmoid(z) - y, scaled by w_i * upstream / N.
+      // dl/dz = sigmoid(z) - y, scaled by w_i * upstream / (N K).
       let dz = Tensor(uninitializedShape: logitShape)
-      let scale = g.scalarValue / Float(n)
+      let scale = g.scalarValue / Float(n * k)
       let zp = savedLogits.storage.pointer, yp = savedLabels.storage.pointer, wp = savedWeights?.storage.pointer
       let d = dz.storage.pointer
-      for i in 0..<n { d[i] = (sigmoidValue(zp[i]) - yp[i]) * (wp?[i] ?? 1) * scale }
+      for i in 0..<(n * k) { d[i] = (sigmoidValue(zp[i]) - yp[i]) * (wp?[i / k] ?? 1) * scale }
       return [dz]
     }
+  }
+
+  /// Categorical cross-entropy from logits `[N, K]` and integer class labels `[N]` (Keras'
+  /// `sparse_categorical_crossentropy`): the categorical loss of the one-hot targets. A label that is not a
+  /// whole number in `0..<K` is an error naming the sample.
+  public static func sparseCategoricalCrossEntropy(logits: Tensor, labels: Tensor, weights: Tensor? = nil) throws -> Tensor {
+    guard logits.rank == 2, logits.shape[0] > 0 else {
+      throw TensorError.invalidShape(op: "sparseCategoricalCrossEntropy", shape: logits.shape, expected: "[N, K] logits")
+    }
+    let (n, k) = (logits.shape[0], logits.shape[1])
+    guard labels.count == n else {
+      throw TensorError.shapeMismatch(op: "sparseCategoricalCrossEntropy", lhs: logits.shape, rhs: labels.shape)
+    }
+    let oneHot = Tensor(repeating: 0, shape: [n, k])
+    for (i, label) in labels.values.enumerated() {
+      guard let c = Int(exactly: label), c >= 0, c < k else {
+        throw TensorError.invalidArgument(
+          op: "sparseCategoricalCrossEntropy", message: "label \(label) of sample \(i) is not a class index in 0..<\(k)")
+      }
+      oneHot.storage.pointer[i * k + c] = 1
+    }
+    return try categoricalCrossEntropy(logits: logits, targets: oneHot, weights: weights)
   }
 
   /// Categorical cross-entropy from logits `[N, K]` and target distributions `[N, K]` (one-hot or soft),

@@ -1,0 +1,163 @@
+import AstroIO
+import Foundation
+
+/// Hooks into `Trainer.fit`, as Keras' callbacks: every method has an empty default. A callback may change
+/// the optimizer's learning rate, read `trainer.history`, or set `trainer.stopTraining`.
+public protocol TrainingCallback: AnyObject {
+  func trainingWillBegin(_ trainer: Trainer) throws
+  func epochWillBegin(_ trainer: Trainer, epoch: Int) throws
+  /// Before step `step` (1-based within the epoch); `globalStep` counts steps over the whole run from 0.
+  func batchWillBegin(_ trainer: Trainer, epoch: Int, step: Int, globalStep: Int) throws
+  /// After step `step`, with the batch loss and the running mean loss of the epoch.
+  func batchDidEnd(_ trainer: Trainer, epoch: Int, step: Int, loss: Double, meanLoss: Double) throws
+  /// After an epoch and its validation, once `record` is in `trainer.history`.
+  func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws
+  func trainingDidEnd(_ trainer: Trainer) throws
+}
+
+extension TrainingCallback {
+  public func trainingWillBegin(_ trainer: Trainer) throws {}
+  public func epochWillBegin(_ trainer: Trainer, epoch: Int) throws {}
+  public func batchWillBegin(_ trainer: Trainer, epoch: Int, step: Int, globalStep: Int) throws {}
+  public func batchDidEnd(_ trainer: Trainer, epoch: Int, step: Int, loss: Double, meanLoss: Double) throws {}
+  public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {}
+  public func trainingDidEnd(_ trainer: Trainer) throws {}
+}
+
+/// Stops when a monitored log value (`val_loss` by default; `loss` when there is no validation) has not
+/// improved for `patience` epochs, and optionally puts back the best epoch's weights at the end (Keras'
+/// `EarlyStopping`). Its state lives in `trainer.history`, so a resumed run continues it.
+public final class EarlyStopping: TrainingCallback {
+  public let monitor: String
+  public let patience: Int?
+  public let minDelta: Double
+  public let restoreBestWeights: Bool
+  /// Whether larger is better; nil decides from the name (`auc`, `accuracy`, `precision`, `recall` grow).
+  public let maximize: Bool?
+
+  /// - Parameter patience: nil only tracks the best epoch (for `restoreBestWeights`) and never stops.
+  public init(monitor: String = "val_loss", patience: Int? = 10, minDelta: Double = 0, restoreBestWeights: Bool = false, maximize: Bool? = nil) {
+    self.monitor = monitor; self.patience = patience; self.minDelta = minDelta
+    self.restoreBestWeights = restoreBestWeights; self.maximize = maximize
+  }
+
+  private var larger: Bool {
+    maximize ?? ["auc", "accuracy", "precision", "recall"].contains { monitor.hasSuffix($0) }
+  }
+
+  public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+    let key = record.logs[monitor] != nil || monitor.hasPrefix("val_") == false ? monitor : String(monitor.dropFirst(4))
+    guard let value = record.logs[key] else {
+      throw NNError.model("EarlyStopping: no '\(monitor)' in the epoch's logs (\(record.logs.keys.sorted().joined(separator: ", ")))")
+    }
+    let signed = larger ? -value : value
+    if trainer.history.bestValue.map({ signed < $0 - minDelta }) ?? true {
+      trainer.history.bestValue = signed
+      trainer.history.bestEpoch = record.epoch
+      trainer.history.epochsWithoutImprovement = 0
+      if restoreBestWeights { trainer.bestWeights = trainer.model.weights.map(\.values) }
+    } else {
+      trainer.history.epochsWithoutImprovement += 1
+      if let patience, trainer.history.epochsWithoutImprovement >= patience {
+        trainer.history.stoppedEarly = true
+        trainer.stopTraining = true
+      }
+    }
+  }
+
+  public func trainingDidEnd(_ trainer: Trainer) throws {
+    guard restoreBestWeights, let best = trainer.bestWeights else { return }
+    for (w, values) in zip(trainer.model.weights, best) {
+      values.withUnsafeBufferPointer { w.storage.pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+  }
+}
+
+/// Sets the learning rate from the base rate before each epoch (`perEpoch`, 1-based epochs) or each step
+/// (`perStep`, 0-based global steps), as Keras' `LearningRateScheduler` and step-wise schedules.
+public final class LearningRateSchedule: TrainingCallback {
+  public enum Unit: Sendable { case epoch, step }
+  public let unit: Unit
+  private let rate: (_ index: Int, _ baseRate: Float) -> Float
+  private var baseRate: Float?
+
+  public init(_ unit: Unit, _ rate: @escaping (_ index: Int, _ baseRate: Float) -> Float) {
+    self.unit = unit; self.rate = rate
+  }
+
+  /// Step decay: `base * factor^(step / every)`.
+  public static func exponentialDecay(every steps: Int, factor: Float) -> LearningRateSchedule {
+    LearningRateSchedule(.step) { step, base in base * Foundation.pow(factor, Float(step / max(steps, 1))) }
+  }
+
+  public func trainingWillBegin(_ trainer: Trainer) throws { baseRate = trainer.baseLearningRate }
+
+  public func epochWillBegin(_ trainer: Trainer, epoch: Int) throws {
+    if unit == .epoch { trainer.optimizer.learningRate = rate(epoch, baseRate ?? trainer.baseLearningRate) }
+  }
+
+  public func batchWillBegin(_ trainer: Trainer, epoch: Int, step: Int, globalStep: Int) throws {
+    if unit == .step { trainer.optimizer.learningRate = rate(globalStep, baseRate ?? trainer.baseLearningRate) }
+  }
+}
+
+/// Appends one CSV row per epoch (epoch, then every log value, columns sorted as in the first row), as
+/// Keras' `CSVLogger`. Each write replaces the file atomically with the rows so far.
+public final class CSVLogger: TrainingCallback {
+  public let path: String
+  private var columns: [String]?
+
+  public init(path: String) { self.path = path }
+
+  public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+    let columns = self.columns ?? (["lr"] + record.logs.keys.sorted())
+    self.columns = columns
+    func row(_ r: EpochRecord) -> String {
+      ([String(r.epoch)] + columns.map { key in
+        key == "lr" ? String(r.learningRate) : r.logs[key].map { String($0) } ?? ""
+      }).joined(separator: ",")
+    }
+    let text = ([(["epoch"] + columns).joined(separator: ",")] + trainer.history.epochs.map(row)).joined(separator: "\n") + "\n"
+    do {
+      try AtomicFile.write([Data(text.utf8)], to: path)
+    } catch let failure as AtomicFile.Failure {
+      throw NNError.model("CSVLogger \(path): \(failure.message)")
+    }
+  }
+}
+
+/// Saves the model's weights (Keras `.h5`) after each epoch, or only when a monitored value improves (Keras'
+/// `ModelCheckpoint`). `{epoch}` in the path is replaced by the epoch number.
+public final class ModelCheckpoint: TrainingCallback {
+  public let path: String
+  public let monitor: String
+  public let saveBestOnly: Bool
+  public let maximize: Bool
+  private var best: Double?
+
+  public init(path: String, monitor: String = "val_loss", saveBestOnly: Bool = false, maximize: Bool? = nil) {
+    self.path = path; self.monitor = monitor; self.saveBestOnly = saveBestOnly
+    self.maximize = maximize ?? ["auc", "accuracy", "precision", "recall"].contains { monitor.hasSuffix($0) }
+  }
+
+  public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+    if saveBestOnly {
+      guard let value = record.logs[monitor] else {
+        throw NNError.model("ModelCheckpoint: no '\(monitor)' in the epoch's logs (\(record.logs.keys.sorted().joined(separator: ", ")))")
+      }
+      let signed = maximize ? -value : value
+      guard best.map({ signed < $0 }) ?? true else { return }
+      best = signed
+    }
+    try trainer.model.saveKerasWeights(to: path.replacingOccurrences(of: "{epoch}", with: String(record.epoch)))
+  }
+}
+
+/// The resumable checkpoint of `TrainingConfiguration.checkpointPath`: weights, optimizer state and run state
+/// after every epoch (see `Trainer.saveCheckpoint`). Runs after every other callback, so that it saves their
+/// state.
+final class ResumeCheckpoint: TrainingCallback {
+  let path: String
+  init(path: String) { self.path = path }
+  func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws { try trainer.saveCheckpoint(to: path) }
+}
