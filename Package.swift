@@ -45,7 +45,7 @@ let package = Package(
     // File formats on plain arrays: HDF5 (the container of Keras weights), NumPy .npy. No tensors, no autodiff.
     .target(name: "AstroIO", dependencies: ["_CHDF5"]),
     // Layers, models, builders (VGG6, ResNet, DenseNet), losses, optimizers, Keras weight files.
-    .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO"]),
+    .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO", "AstroKernels"]),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
@@ -69,39 +69,48 @@ let package = Package(
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
-    .target(name: "Braai", dependencies: ["AstroNN", "ZTFAlerts", "AstroEval"]),
+    .target(name: "Braai", dependencies: ["AstroNN", "AstroTensor", "ZTFAlerts", "AstroEval"]),
     .executableTarget(
-      name: "BraaiCLI", dependencies: ["Braai", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      name: "BraaiCLI",
+      dependencies: [
+        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Examples/BraaiCLI"),
 
     // DeepStreaks: rb/sl/kd families of VGG6/ResNet50/DenseNet121 on 144x144x1 streak cutouts.
-    .target(name: "DeepStreaks", dependencies: ["AstroNN", "AstroEval"]),
+    .target(name: "DeepStreaks", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroEval"]),
     .executableTarget(
       name: "DeepStreaksCLI",
-      dependencies: ["DeepStreaks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "DeepStreaks", "AstroNN", "AstroTensor", "AstroEval", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Examples/DeepStreaksCLI"),
 
     // astrolearn: summary and predict for any Keras model file.
     .executableTarget(
       name: "AstroLearnCLI",
-      dependencies: ["AstroNN", "AstroIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["AstroNN", "AstroIO", "AstroTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/AstroLearnCLI"),
-    .executableTarget(name: "TrainDemo", dependencies: ["AstroNN"], path: "Examples/TrainDemo"),
-    .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
+    .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/TrainDemo"),
+    .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
     .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),
 
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),
-    .testTarget(name: "AstroTensorTests", dependencies: ["AstroTensor", "TestSupport"]),
-    .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroIO", "TestSupport"]),
-    .testTarget(name: "AstroIOTests", dependencies: ["AstroIO"]),
-    .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "TestSupport"]),
-    .testTarget(name: "BraaiTests", dependencies: ["Braai", "TestSupport"]),
+    .testTarget(name: "AstroTensorTests", dependencies: ["AstroTensor", "AstroKernels", "TestSupport"]),
+    .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"]),
+    .testTarget(name: "AstroIOTests", dependencies: ["AstroIO", "_CHDF5"]),
+    .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "_CZlib", "TestSupport"]),
+    .testTarget(
+      name: "BraaiTests",
+      dependencies: ["Braai", "AstroNN", "AstroTensor", "AstroEval", "ZTFAlerts", "SyntheticData", "TestSupport"]),
     .testTarget(name: "AstroPlotTests", dependencies: ["AstroPlot", "TestSupport"]),
-    .testTarget(name: "AstroEvalTests", dependencies: ["AstroEval", "TestSupport"]),
+    .testTarget(name: "AstroEvalTests", dependencies: ["AstroEval", "AstroPlot", "TestSupport"]),
     .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "TestSupport"]),
-    .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Braai", "TestSupport"]),
-    .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "SyntheticData", "TestSupport"]),
+    .testTarget(
+      name: "AlertStoreTests",
+      dependencies: ["AlertStore", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+    .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "SyntheticData", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17

@@ -20,6 +20,8 @@ struct Train: ParsableCommand {
   @Flag(help: "Do not flip training triplets.") var noFlips = false
   @Option(help: "Random state of the splits, initialisation and shuffling.") var seed: UInt32 = 42
   @Flag(help: "Continue from the checkpoint in --out.") var resume = false
+  @Option(help: "Keras .h5 weights to start from (fine-tuning), e.g. Datasets/braai/d6_m7.h5.") var initWeights: String?
+  @Flag(help: "With --init-weights: keep the convolutional layers fixed and train the dense head only.") var freezeConv = false
   @Option(help: "Output folder for weights, checkpoint, reports and plots.") var out = "braai-run"
 
   func run() throws {
@@ -27,6 +29,7 @@ struct Train: ParsableCommand {
     o.model = model; o.epochs = epochs; o.batchSize = batch; o.optimizer = optimizer; o.learningRate = lr
     o.patience = patience; o.testSplit = testSplit; o.validationSplit = validationSplit
     o.classWeight = !noClassWeight; o.flips = !noFlips; o.seed = seed; o.resume = resume
+    o.initialWeights = initWeights; o.freezeConvolutions = freezeConv
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     o.checkpointPath = (out as NSString).appendingPathComponent("checkpoint.h5")
     let dataset = try data.source.load()

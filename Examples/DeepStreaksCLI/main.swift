@@ -35,30 +35,21 @@ struct Train: ParsableCommand {
   @Option var patience = 5
   @Option var seed: UInt32 = 42
   @Flag(help: "Continue from the checkpoint in --out.") var resume = false
+  @Option(help: "Keras .h5 weights to start from (fine-tuning).") var initWeights: String?
+  @Flag(help: "With --init-weights: keep the convolutional layers fixed and train the dense head only.") var freezeConv = false
   @Option(help: "Folder for the member weights, checkpoint and report.") var out = "deepstreaks-models"
 
   func run() throws {
     let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
     print("\(family.rawValue) (\(family.positiveMeaning)): \(set.count) samples, classes \(set.classCounts)")
-    let (trainIndices, testIndices) = try DataSplit.trainTest(count: set.count, testFraction: 0.1, seed: seed)
-    let (fitIndices, validationIndices) = DataSplit.validation(trainIndices, fraction: 0.1)
-    let network = try model.make(seed: UInt64(seed))
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    var c = TrainingConfiguration()
-    c.epochs = epochs; c.batchSize = batch; c.seed = UInt64(seed); c.flips = true
-    c.classWeights = try set.subset(fitIndices).balancedClassWeights()
-    c.earlyStoppingPatience = patience; c.restoreBestWeights = true
-    c.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")
-    let trainer = Trainer(model: network, optimizer: Adam(learningRate: lr), configuration: c)
-    let history = try trainer.fit(set.subset(fitIndices), validation: set.subset(validationIndices), resume: resume)
-    let test = try set.subset(testIndices)
-    let scores = try trainer.evaluate(test).scores
-    try network.saveKerasWeights(to: (out as NSString).appendingPathComponent(model.fileName(family)))
-    let report = try EvaluationReport(
-      title: "DeepStreaks \(family.rawValue) \(model.rawValue) — test set",
-      predictions: BinaryPredictions(scores: scores, labels: test.labels.values, ids: test.ids),
-      classNames: family == .sl ? ["long", "short"] : family == .kd ? ["ditch", "keep"] : ["bogus", "real"],
-      training: try TrainingCurves(kerasHistory: history.kerasHistory))
+    var o = StreakTrainingOptions(family: family, model: model)
+    o.epochs = epochs; o.batchSize = batch; o.learningRate = lr; o.patience = patience; o.seed = seed; o.resume = resume
+    o.initialWeights = initWeights; o.freezeConvolutions = freezeConv
+    o.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")
+    let result = try StreakTrainingRun.run(set, options: o)
+    try result.model.saveKerasWeights(to: (out as NSString).appendingPathComponent(model.fileName(family)))
+    let report = try result.report()
     try report.write(to: (out as NSString).appendingPathComponent("report_\(family.rawValue)_\(model.rawValue)"))
     let m = report.mainConfusionMatrix
     print(String(format: "test FNR %.4f  FPR %.4f  AUC %.4f", m.falseNegativeRate ?? .nan, m.falsePositiveRate ?? .nan, report.auc ?? .nan))

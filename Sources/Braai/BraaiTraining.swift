@@ -25,6 +25,10 @@ public struct BraaiTrainingOptions {
   public var seed: UInt32 = 42
   public var checkpointPath: String?
   public var resume = false
+  /// Keras `.h5` weights to start from instead of a fresh initialisation (fine-tuning, e.g. braai's d6_m7).
+  public var initialWeights: String?
+  /// Keep the convolutional layers as they are (train only the dense head); with `initialWeights`.
+  public var freezeConvolutions = false
   public var progress: ProgressStyle = .automatic
 
   public init() {}
@@ -71,6 +75,7 @@ public struct BraaiTrainingRun {
     let fit = try data.subset(fitIndices)
     let validation = validationIndices.isEmpty ? nil : try data.subset(validationIndices)
     let model = try options.makeModel(inputShape: data.sampleShape)
+    try FineTuning.prepare(model, initialWeights: options.initialWeights, freezeConvolutions: options.freezeConvolutions)
     var configuration = TrainingConfiguration()
     configuration.epochs = options.epochs
     configuration.batchSize = options.batchSize

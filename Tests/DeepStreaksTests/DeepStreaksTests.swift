@@ -53,4 +53,24 @@ final class DeepStreaksTests: XCTestCase {
     try StreakModelKind.vgg6.make().saveKerasWeights(to: models + "/rb_vgg6.h5")
     XCTAssertThrowsError(try DeepStreaksEnsemble(folder: models)) { XCTAssertTrue("\($0)".contains("'sl'"), "\($0)") }
   }
+
+  func testTrainingRecipeTrainsAMemberAndFineTunesFromIt() throws {
+    let set = try StreakData.labelled(folder: folder, stamp: "t", family: .rb)
+    var options = StreakTrainingOptions(family: .rb, model: .vgg6)
+    options.epochs = 1
+    options.batchSize = 8
+    options.progress = .silent
+    let run = try StreakTrainingRun.run(set, options: options)
+    XCTAssertEqual(run.testScores.count, run.test.count)
+    XCTAssertEqual(run.history.epochs.count, 1)
+    XCTAssertEqual(try run.report().sampleCount, run.test.count)
+    // Fine-tuning from the saved member with frozen convolutions keeps them.
+    let saved = folder + "/rb_vgg6.h5"
+    try run.model.saveKerasWeights(to: saved)
+    options.initialWeights = saved
+    options.freezeConvolutions = true
+    let tuned = try StreakTrainingRun.run(set, options: options)
+    XCTAssertEqual(tuned.model.layer(named: "conv1")!.weights.map(\.values), run.model.layer(named: "conv1")!.weights.map(\.values))
+    XCTAssertNotEqual(tuned.model.layer(named: "fc_1")!.weights[0].values, run.model.layer(named: "fc_1")!.weights[0].values)
+  }
 }
