@@ -12,6 +12,8 @@ let package = Package(
     .library(name: "ZTFAlerts", targets: ["ZTFAlerts"]),
     .executable(name: "astrolearn", targets: ["AstroLearnCLI"]),
     .executable(name: "train-demo", targets: ["TrainDemo"]),
+    .executable(name: "quick-start", targets: ["QuickStart"]),
+    .executable(name: "custom-layer", targets: ["CustomLayer"]),
     .executable(name: "bench", targets: ["Bench"]),
     .executable(name: "store-bench", targets: ["StoreBench"]),
     .library(name: "Braai", targets: ["Braai"]),
@@ -92,6 +94,8 @@ let package = Package(
       dependencies: ["AstroNN", "AstroIO", "AstroTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/AstroLearnCLI"),
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/TrainDemo"),
+    .executableTarget(name: "QuickStart", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/QuickStart"),
+    .executableTarget(name: "CustomLayer", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/CustomLayer"),
     .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
     .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),
 

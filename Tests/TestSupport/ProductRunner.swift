@@ -7,12 +7,13 @@ public struct ProductRun {
   public let stderr: String
 }
 
-/// Runs the package's executable `product` (built beside the tests) with `arguments` in the package root.
-public func runProduct(_ product: String, _ arguments: [String]) throws -> ProductRun {
+/// Runs the package's executable `product` (built beside the tests) with `arguments` in `folder` (the package
+/// root by default).
+public func runProduct(_ product: String, _ arguments: [String], in folder: URL? = nil) throws -> ProductRun {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: try SharedData.builtProduct(product))
   process.arguments = arguments
-  process.currentDirectoryURL = SharedData.packageRoot
+  process.currentDirectoryURL = folder ?? SharedData.packageRoot
   // stderr goes to a file, so that neither stream can fill a pipe and block the process.
   let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
   FileManager.default.createFile(atPath: errPath, contents: nil)

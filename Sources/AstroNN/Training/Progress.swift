@@ -30,7 +30,7 @@ struct ProgressPrinter {
     let line = String(
       format: "\rEpoch %d/%d [%@] %d/%d  %.0f samples/s  loss %.4f  ETA %.0fs ", epoch, epochs, bar, step, steps,
       samplesPerSecond, loss, eta)
-    FileHandle.standardOutput.write(Data(line.utf8))
+    write(line)
   }
 
   func epochEnd(_ r: EpochRecord, epochs: Int) {
@@ -45,11 +45,17 @@ struct ProgressPrinter {
     var line = String(format: "Epoch %d/%d", r.epoch, epochs)
     for key in keys { line += String(format: "  %@ %.4f", key, r.logs[key]!) }
     line += String(format: "  lr %.2g  %.1fs  %.0f samples/s", r.learningRate, r.seconds, r.samplesPerSecond)
-    FileHandle.standardOutput.write(Data(((isTerminal ? "\r" : "") + line + (isTerminal ? "\u{1B}[K" : "") + "\n").utf8))
+    write((isTerminal ? "\r" : "") + line + (isTerminal ? "\u{1B}[K" : "") + "\n")
   }
 
   func note(_ text: String) {
     guard style != .silent else { return }
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    write(text + "\n")
+  }
+
+  /// Writes straight to stdout after flushing what `print` buffered, so lines keep their order when piped.
+  private func write(_ text: String) {
+    fflush(stdout)
+    FileHandle.standardOutput.write(Data(text.utf8))
   }
 }
