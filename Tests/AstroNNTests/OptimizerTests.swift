@@ -75,4 +75,24 @@ final class OptimizerTests: XCTestCase {
     p.gradient = Tensor.zeros([3])
     XCTAssertThrowsError(try Adam().step([p])) { XCTAssertTrue("\($0)".contains("[2]"), "\($0)") }
   }
+
+  func testStateBelongsToItsParameterOnly() throws {
+    // A reused optimizer: model A's parameters are freed, model B's (other shapes, perhaps at the same
+    // addresses) get fresh state instead of A's buffers.
+    let adam = Adam(learningRate: 0.1)
+    for count in [4096, 3, 4096, 7] {
+      let p = Tensor(repeating: 1, shape: [count], requiresGradient: true)
+      p.gradient = Tensor(repeating: 0.5, shape: [count])
+      try adam.step([p])
+      XCTAssertEqual(adam.stateTensors(for: [p]).count, 3, "iterations, m and v for the live parameter")
+      XCTAssertEqual(adam.stateTensors(for: [p])[1].tensor.shape, [count])
+      XCTAssertTrue(p.isFinite)
+    }
+    let gone = Tensor(repeating: 1, shape: [2], requiresGradient: true)
+    let sgd = SGD(learningRate: 0.1, momentum: 0.9)
+    gone.gradient = Tensor(repeating: 1, shape: [2])
+    try sgd.step([gone])
+    let other = Tensor(repeating: 1, shape: [5], requiresGradient: true)
+    XCTAssertEqual(sgd.stateTensors(for: [other]).count, 1, "no velocity for a parameter it never stepped")
+  }
 }

@@ -9,7 +9,7 @@ public final class Adam: Optimizer {
   public var learningRate: Float
   public let beta1: Float, beta2: Float, epsilon: Float
   public private(set) var iterations = 0
-  private var moments: [ObjectIdentifier: (m: Tensor, v: Tensor)] = [:]
+  private var moments = ParameterSlots<(m: Tensor, v: Tensor)>()
 
   public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
     self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
@@ -22,8 +22,7 @@ public final class Adam: Optimizer {
     for p in parameters {
       guard let g = p.gradient else { continue }
       try checkGradient(p, g)
-      let state = moments[ObjectIdentifier(p)] ?? (Tensor.zeros(p.shape), Tensor.zeros(p.shape))
-      moments[ObjectIdentifier(p)] = state
+      let state = moments.state(for: p) { (Tensor.zeros(p.shape), Tensor.zeros(p.shape)) }
       let w = p.storage.pointer, gp = g.storage.pointer, m = state.m.storage.pointer, v = state.v.storage.pointer
       // Split over the cores for large tensors (DeepStreaks' first dense layer has 2.1 M weights).
       Elementwise.forEachSlice(p.count) { range in
@@ -40,7 +39,7 @@ public final class Adam: Optimizer {
   public func stateTensors(for parameters: [Tensor]) -> [(name: String, tensor: Tensor)] {
     var out: [(String, Tensor)] = [("iterations", Tensor(scalar: Float(iterations)))]
     for (i, p) in parameters.enumerated() {
-      guard let s = moments[ObjectIdentifier(p)] else { continue }
+      guard let s = moments.existing(p) else { continue }
       out.append(("\(i)/m", s.m)); out.append(("\(i)/v", s.v))
     }
     return out
@@ -48,13 +47,13 @@ public final class Adam: Optimizer {
 
   public func restoreState(_ state: [String: Tensor], for parameters: [Tensor]) throws {
     iterations = Int(state["iterations"]?.scalarValue ?? 0)
-    moments = [:]
+    moments.removeAll()
     for (i, p) in parameters.enumerated() {
       guard let m = state["\(i)/m"], let v = state["\(i)/v"] else { continue }
       guard m.shape == p.shape, v.shape == p.shape else {
         throw TensorError.shapeMismatch(op: "Adam state \(i)", lhs: p.shape, rhs: m.shape)
       }
-      moments[ObjectIdentifier(p)] = (m.copy(), v.copy())
+      moments.set((m.copy(), v.copy()), for: p)
     }
   }
 }

@@ -7,7 +7,7 @@ public final class SGD: Optimizer {
   public var learningRate: Float
   public let momentum: Float, nesterov: Bool, decay: Float
   public private(set) var iterations = 0
-  private var velocities: [ObjectIdentifier: Tensor] = [:]
+  private var velocities = ParameterSlots<Tensor>()
 
   /// braai's SGD option is `SGD(learningRate: 0.01, momentum: 0.9, nesterov: true, decay: 1e-6)`.
   public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, decay: Float = 0) {
@@ -24,8 +24,7 @@ public final class SGD: Optimizer {
         for i in 0..<p.count { w[i] -= lr * gp[i] }
         continue
       }
-      let velocity = velocities[ObjectIdentifier(p)] ?? Tensor.zeros(p.shape)
-      velocities[ObjectIdentifier(p)] = velocity
+      let velocity = velocities.state(for: p) { Tensor.zeros(p.shape) }
       let v = velocity.storage.pointer
       for i in 0..<p.count {
         v[i] = momentum * v[i] - lr * gp[i]
@@ -38,18 +37,18 @@ public final class SGD: Optimizer {
   public func stateTensors(for parameters: [Tensor]) -> [(name: String, tensor: Tensor)] {
     var out: [(String, Tensor)] = [("iterations", Tensor(scalar: Float(iterations)))]
     for (i, p) in parameters.enumerated() {
-      if let v = velocities[ObjectIdentifier(p)] { out.append(("\(i)/velocity", v)) }
+      if let v = velocities.existing(p) { out.append(("\(i)/velocity", v)) }
     }
     return out
   }
 
   public func restoreState(_ state: [String: Tensor], for parameters: [Tensor]) throws {
     iterations = Int(state["iterations"]?.scalarValue ?? 0)
-    velocities = [:]
+    velocities.removeAll()
     for (i, p) in parameters.enumerated() {
       guard let v = state["\(i)/velocity"] else { continue }
       guard v.shape == p.shape else { throw TensorError.shapeMismatch(op: "SGD state \(i)", lhs: p.shape, rhs: v.shape) }
-      velocities[ObjectIdentifier(p)] = v.copy()
+      velocities.set(v.copy(), for: p)
     }
   }
 }
