@@ -2,10 +2,10 @@
 # Both install the Debian packages the build needs when they are missing.
 
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test test-tsan check-arm64 bench clean
 
 # Install system packages only when one is missing (apt-get update first, as a fresh machine needs).
 deps:
@@ -32,9 +32,26 @@ demo: deps
 
 # Tests run from an optimised build (the training tests need it); -enable-testing lets the store's tests
 # use @testable imports there.
-test: deps
+test: deps check-arm64
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build --disable-swift-testing
 
+# The C/C++ kernels compiled for arm64 (Apple Silicon, Graviton) without building there: a syntax check against
+# Debian's arm64 C headers catches x86-only code outside the ASTRO_X86_64 guards.
+CLANG ?= clang
+check-arm64: deps
+	@for f in Sources/AstroKernelsC/*.cpp; do \
+	  $(CLANG) --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -std=c++17 -fsyntax-only -Wall -Werror \
+	    -ISources/AstroKernelsC/include $$f || exit 1; \
+	done; echo "AstroKernelsC compiles for arm64"
+
+# The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan).
+TSAN_TESTS := ConcurrencyTests|PredictTests|ParallelAndPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests
+test-tsan: deps
+	$(SWIFT) build --sanitize=thread --build-tests --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --skip-build --scratch-path .build-tsan \
+	  --disable-swift-testing --filter '$(TSAN_TESTS)'
+
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-tsan

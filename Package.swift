@@ -53,25 +53,26 @@ let package = Package(
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
 
     // PNG images through libpng, a small rasteriser with a bitmap font, and charts (axes, lines, points).
-    .target(name: "AstroPlot", dependencies: ["_CPNG"]),
+    .target(name: "AstroPlot", dependencies: ["_CPNG", "AstroIO"]),
     // Evaluation: confusion matrices, FNR/FPR, ROC/AUC, thresholds, JSON/Markdown reports and their plots.
-    .target(name: "AstroEval", dependencies: ["AstroPlot"]),
+    .target(name: "AstroEval", dependencies: ["AstroPlot", "AstroIO"]),
     // Seeded synthetic ZTF-like triplets (63x63x3) and DeepStreaks-like streak cutouts (144x144x1).
-    .target(name: "SyntheticData", dependencies: ["AstroIO"]),
+    .target(name: "SyntheticData", dependencies: ["AstroIO", "AstroKernels"]),
     .executableTarget(
       name: "MakeDatasets",
       dependencies: ["SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Datasets/Generate"),
     // The alert and light-curve store (SQLite through GRDB; Kowalski-like queries).
     .target(
-      name: "AlertStore", dependencies: ["ZTFAlerts", "AstroPlot", .product(name: "GRDB", package: "GRDB.swift")]),
+      name: "AlertStore",
+      dependencies: ["ZTFAlerts", "AstroPlot", "AstroKernels", .product(name: "GRDB", package: "GRDB.swift")]),
     .executableTarget(
       name: "AlertsCLI",
       dependencies: ["AlertStore", "Braai", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
-    .target(name: "Braai", dependencies: ["AstroNN", "AstroTensor", "ZTFAlerts", "AstroEval"]),
+    .target(name: "Braai", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "ZTFAlerts", "AstroEval"]),
     .executableTarget(
       name: "BraaiCLI",
       dependencies: [
@@ -116,6 +117,6 @@ let package = Package(
       dependencies: ["AlertStore", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
     .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "SyntheticData", "TestSupport"]),
   ],
-  swiftLanguageModes: [.v5],
+  swiftLanguageModes: [.v6],
   cxxLanguageStandard: .cxx17
 )

@@ -43,7 +43,7 @@ func alertsScore(batch: Int, samples: Int, repeats: Int) throws -> [Double] {
   }
 }
 
-func usage() -> Never {
+@MainActor func usage() -> Never {
   FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N]\nworkloads: \(workloads.keys.sorted().joined(separator: ", "))\n".utf8))
   exit(2)
 }
@@ -96,7 +96,7 @@ let labels = try Tensor(shape: [samples], values: (0..<samples).map { _ in rng.n
 let optimizer = Adam(learningRate: 3e-4)
 
 /// One pass over `count` samples: training steps or inference batches.
-func pass(_ count: Int) throws {
+@MainActor func pass(_ count: Int) throws {
   for first in stride(from: 0, to: count, by: batch) {
     let range = first..<min(first + batch, count)
     let x = try data.batch(range)

@@ -1,5 +1,8 @@
 // braai: ZTF's real/bogus classifier from the command line.
 //   swift run -c release braai score [--weights FILE.h5] [--norm row|global] [--batch N] [--format csv|json] PATH...
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import ArgumentParser
 import Braai
 import Foundation
@@ -69,5 +72,7 @@ struct Score: ParsableCommand {
 
 // Line-buffered stdout, so printed lines and the progress output (written straight to the file handle)
 // appear in order when piped.
+// Line-buffered stdout so that progress reaches a pipe or log as it happens. C's `stdout` is a global the
+// Swift 6 checker cannot prove safe (hence the @preconcurrency import); this runs once, before any output.
 setvbuf(stdout, nil, _IOLBF, 0)
 BraaiCommand.main()

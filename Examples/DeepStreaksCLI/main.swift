@@ -3,6 +3,9 @@
 //   deepstreaks evaluate --family rb --model vgg6 --models MODELS --data DIR --stamp S --out REPORT
 //   deepstreaks classify --models MODELS --data DIR --stamp S          (CSV: scores per member + the rule)
 //   deepstreaks report --models MODELS --data DIR --stamp S --out REPORT  (per family and the joint rule)
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import ArgumentParser
 import AstroEval
 import AstroNN
@@ -126,5 +129,7 @@ struct Report: ParsableCommand {
   }
 }
 
+// Line-buffered stdout so that progress reaches a pipe or log as it happens. C's `stdout` is a global the
+// Swift 6 checker cannot prove safe (hence the @preconcurrency import); this runs once, before any output.
 setvbuf(stdout, nil, _IOLBF, 0)
 DeepStreaksCommand.main()

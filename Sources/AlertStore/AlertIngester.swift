@@ -1,3 +1,4 @@
+import AstroKernels
 import Dispatch
 import Foundation
 import ZTFAlerts
@@ -137,12 +138,13 @@ public struct AlertIngester: Sendable {
   static func decodeInBackground(_ batch: [PacketInput]) -> DecodeTask {
     let task = DecodeTask(count: batch.count)
     DispatchQueue.global().async(group: task.group) {
-      DispatchQueue.concurrentPerform(iterations: batch.count) { i in task.set(i, decode(batch[i])) }
+      Parallel.forEachChunk(batch.count) { _, range in for i in range { task.set(i, decode(batch[i])) } }
     }
     return task
   }
 
   /// Results of a background decode, each slot written by exactly one iteration before the group is left.
+  /// Unchecked Sendable: `results` is only touched with `lock` held.
   final class DecodeTask: @unchecked Sendable {
     let group = DispatchGroup()
     private var results: [DecodedPacket]

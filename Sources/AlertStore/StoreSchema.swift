@@ -25,7 +25,7 @@ enum StoreSchema {
   /// Every migration, or those up to `version` (tests build old stores with it).
   static func migrator(upTo version: Int = currentVersion) -> DatabaseMigrator {
     var migrator = DatabaseMigrator()
-    let steps: [(Database) throws -> Void] = [createAlertTables, createScoreTable]
+    let steps: [@Sendable (Database) throws -> Void] = [createAlertTables, createScoreTable]
     precondition(steps.count == migrationIdentifiers.count)
     for (i, (identifier, step)) in zip(migrationIdentifiers, steps).enumerated() where i < version {
       migrator.registerMigration(identifier) { db in

@@ -1,3 +1,4 @@
+import AstroKernels
 import Dispatch
 import Foundation
 import ZTFAlerts
@@ -98,13 +99,14 @@ public struct StoredAlertScorer: Sendable {
   private func buildTriplets(_ page: [StoredCutouts]) -> [Result<[Float], Error>] {
     let slots = ResultSlots(count: page.count)
     let (normalization, size) = (self.normalization, self.size)
-    DispatchQueue.concurrentPerform(iterations: page.count) { i in
-      slots.set(i, Result { try page[i].triplet(normalization: normalization, size: size) })
+    Parallel.forEachChunk(page.count) { _, range in
+      for i in range { slots.set(i, Result { try page[i].triplet(normalization: normalization, size: size) }) }
     }
     return slots.values
   }
 
   /// One result per iteration of a concurrent loop.
+  /// Unchecked Sendable: `slots` is only touched with `lock` held.
   private final class ResultSlots: @unchecked Sendable {
     private var slots: [Result<[Float], Error>]
     private let lock = NSLock()

@@ -1,3 +1,4 @@
+import AstroIO
 import AstroPlot
 import Foundation
 
@@ -23,8 +24,8 @@ extension EvaluationReport {
       }
     }
     let json = try jsonData()
-    try save { try AtomicFileWriter.write(json, to: path("report.json")) }
-    try save { try AtomicFileWriter.write(markdown + "\n", to: path("report.md")) }
+    try save { try AtomicFile.write([json], to: path("report.json")) }
+    try save { try AtomicFile.write([Data((markdown + "\n").utf8)], to: path("report.md")) }
     return written + [path("report.json"), path("report.md")]
   }
 
@@ -54,6 +55,12 @@ extension EvaluationReport {
 
   /// Turns AstroPlot's write errors into `EvaluationError.io`.
   private func save(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as PlotError { throw EvaluationError.io(error.description) }
+    do {
+      try body()
+    } catch let error as PlotError {
+      throw EvaluationError.io(error.description)
+    } catch let failure as AtomicFile.Failure {
+      throw EvaluationError.io(failure.message)
+    }
   }
 }

@@ -7,6 +7,7 @@ import _CHDF5
 /// thread-safe; instances may therefore be shared between threads. HDF5's own error printing is
 /// switched off and failures surface as `HDF5Error`s naming the file, the object and the reason.
 /// Reads and writes work on plain Swift arrays in row-major (C) order.
+/// (Unchecked Sendable for that reason: the lock serialises every libhdf5 call.)
 public final class HDF5File: @unchecked Sendable {
   /// How to open a file.
   public enum Mode: Sendable, Equatable {

@@ -1,10 +1,19 @@
+// Where Apple's Accelerate exists (macOS) its CBLAS serves; elsewhere OpenBLAS (Debian's libopenblas-dev).
+#if canImport(Accelerate)
+import Accelerate
+#else
 import _COpenBLAS
+#endif
 
-/// Single-precision matrix products on OpenBLAS (row-major).
+/// Single-precision matrix products on CBLAS (row-major).
 public enum BLAS {
   /// OpenBLAS runs single-threaded: the library parallelises around it (`Parallel`), which keeps caches
   /// warm per worker and stops OpenBLAS's spinning threads from fighting ours for the two cores.
-  public static let configured: Void = { openblas_set_num_threads(1) }()
+  public static let configured: Void = {
+    #if !canImport(Accelerate)
+    openblas_set_num_threads(1)
+    #endif
+  }()
 
   /// `C[m×n] = alpha * op(A) * op(B) + beta * C`, row-major; `op(A)` is `m×k`, `op(B)` is `k×n`.
   @inline(__always)

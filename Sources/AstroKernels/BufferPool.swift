@@ -6,6 +6,7 @@ import Foundation
 /// page faults (and the kernel zeroing every fresh page) for gigabytes per step: glibc returns large blocks
 /// to the OS on free. When the cache is full, the least recently given buffers are released first, so a
 /// change of shapes (another model, another batch size) replaces stale buffers instead of locking them in.
+/// Unchecked Sendable: its lists and counters are only touched with `lock` held.
 public final class BufferPool: @unchecked Sendable {
   /// Caches up to a quarter of physical memory (at most 6 GiB): DenseNet121 at batch 32 turns over 3.5 GB a step.
   public static let shared = BufferPool(

@@ -1,5 +1,5 @@
 /// How a 2-D window (convolution kernel or pooling window) is padded.
-public enum Padding: Equatable, Sendable {
+public enum WindowPadding: Equatable, Sendable {
   /// No padding: `out = floor((in - k) / s) + 1`.
   case valid
   /// TensorFlow's `same`: `out = ceil(in / s)`; the odd extra pixel of padding goes bottom/right.
@@ -10,7 +10,7 @@ public enum Padding: Equatable, Sendable {
 
 /// Output size and padding of one spatial axis under TensorFlow's rules.
 /// Returns nil when the window does not fit (`valid` with `input < window`).
-public func windowedAxis(input: Int, window: Int, stride: Int, padding: Padding, axis: Int)
+public func windowedAxis(input: Int, window: Int, stride: Int, padding: WindowPadding, axis: Int)
   -> (output: Int, padBefore: Int, padAfter: Int)?
 {
   switch padding {
@@ -40,7 +40,7 @@ public struct WindowGeometry: Equatable, Sendable {
   /// Nil when the window does not fit the input.
   public init?(
     batch: Int, inHeight: Int, inWidth: Int, channels: Int, kernelHeight: Int, kernelWidth: Int,
-    strideH: Int, strideW: Int, padding: Padding
+    strideH: Int, strideW: Int, padding: WindowPadding
   ) {
     guard kernelHeight > 0, kernelWidth > 0, strideH > 0, strideW > 0,
       let h = windowedAxis(input: inHeight, window: kernelHeight, stride: strideH, padding: padding, axis: 0),

@@ -7,32 +7,42 @@ import Foundation
 /// compete for cores: each worker runs its own slice, including its own sgemm calls.
 public enum Parallel {
   /// Number of workers used by `forEachChunk`: `ASTRO_THREADS` if set, otherwise the active core count.
-  nonisolated(unsafe) public static var workerCount: Int = {
+  public static var workerCount: Int {
+    get { workers.get() }
+    set { workers.set(max(1, newValue)) }
+  }
+
+  private static let workers = LockedValue<Int>({
     if let text = ProcessInfo.processInfo.environment["ASTRO_THREADS"], let n = Int(text), n > 0 { return n }
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
-  }()
+  }())
 
   /// Calls `body(worker, range)` for contiguous, disjoint slices covering `0..<count`.
   ///
-  /// At most `workerCount` slices are made, and none smaller than `minimumPerWorker` (so tiny jobs stay on
-  /// the calling thread). `worker` is the slice index, usable to pick per-worker scratch buffers.
+  /// At most `workers` (default `workerCount`) slices are made, and none smaller than `minimumPerWorker` (so
+  /// tiny jobs stay on the calling thread). `worker` is the slice index, usable to pick per-worker scratch
+  /// buffers. Each call of `body` must touch only its own range of what it writes.
   public static func forEachChunk(
-    _ count: Int, minimumPerWorker: Int = 1, _ body: (_ worker: Int, _ range: Range<Int>) -> Void
+    _ count: Int, minimumPerWorker: Int = 1, workers limit: Int? = nil, _ body: (_ worker: Int, _ range: Range<Int>) -> Void
   ) {
     guard count > 0 else { return }
-    let workers = isInsideWorker ? 1 : max(1, min(workerCount, count / max(1, minimumPerWorker)))
+    let workers = isInsideWorker ? 1 : max(1, min(limit ?? workerCount, count / max(1, minimumPerWorker)))
     if workers == 1 {
       body(0, 0..<count)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      let start = count * w / workers
-      let end = count * (w + 1) / workers
-      guard start < end else { return }
-      let outer = pthread_getspecific(workerKey)
-      pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
-      defer { pthread_setspecific(workerKey, outer) }
-      body(w, start..<end)
+    // The closure runs only until concurrentPerform returns, so it never actually escapes.
+    withoutActuallyEscaping(body) { body in
+      let shared = UncheckedSendable(body)
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let start = count * w / workers
+        let end = count * (w + 1) / workers
+        guard start < end else { return }
+        let outer = pthread_getspecific(workerKey)
+        pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(workerKey, outer) }
+        shared.value(w, start..<end)
+      }
     }
   }
 
@@ -45,4 +55,37 @@ public enum Parallel {
     precondition(pthread_key_create(&key, nil) == 0, "Parallel: no thread-specific key available")
     return key
   }()
+}
+
+/// A non-`Sendable` value handed to the workers of one `Parallel.forEachChunk` call.
+///
+/// Safe because `concurrentPerform` returns only when every worker is done (the value never outlives the
+/// call that made it), and the contract of `forEachChunk` is that each worker touches only its own range:
+/// what the closure captures is shared read-only, or written at disjoint places. `make test-tsan` runs the
+/// parallel code under ThreadSanitizer.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+/// A value that any thread may read or set (process-wide settings: the worker count, the AVX-512 switch,
+/// profiling). Reads take an uncontended lock, which costs nanoseconds beside the work they guard.
+public final class LockedValue<Value: Sendable>: @unchecked Sendable {
+  // Unchecked Sendable: `value` is only read or written while `lock` is held.
+  private let lock = NSLock()
+  private var value: Value
+
+  public init(_ value: Value) { self.value = value }
+
+  public func get() -> Value {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+
+  public func set(_ newValue: Value) {
+    lock.lock()
+    value = newValue
+    lock.unlock()
+  }
 }

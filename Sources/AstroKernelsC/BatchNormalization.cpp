@@ -4,6 +4,8 @@
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
+#if ASTRO_X86_64  // the whole file: see AVX512Support.h
+
 namespace {
 
 constexpr long kRowsPerBlock = 256;
@@ -87,3 +89,5 @@ ASTRO_AVX512 void astro_bn_input_gradient(const float *x, const float *dy, const
 }
 
 }  // extern "C"
+
+#endif  // ASTRO_X86_64

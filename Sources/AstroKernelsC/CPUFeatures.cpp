@@ -1,6 +1,8 @@
 // Run-time detection of the CPU features the AVX-512 kernels need.
 #include "AstroKernelsC.h"
+#include "AVX512Support.h"
 
+#if ASTRO_X86_64
 #include <cpuid.h>
 
 extern "C" int astro_avx512_supported(void) {
@@ -15,3 +17,6 @@ extern "C" int astro_avx512_supported(void) {
   unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);  // F, DQ, BW, VL
   return (b & need) == need;
 }
+#else
+extern "C" int astro_avx512_supported(void) { return 0; }
+#endif

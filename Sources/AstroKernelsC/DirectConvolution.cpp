@@ -4,6 +4,8 @@
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
+#if ASTRO_X86_64  // the whole file: see AVX512Support.h
+
 #include <string.h>
 
 namespace {
@@ -611,3 +613,5 @@ ASTRO_AVX512 void astro_conv_fused_backward_samples(const astro_conv_shape *s, c
 }
 
 }  // extern "C"
+
+#endif  // ASTRO_X86_64

@@ -29,6 +29,7 @@ void dropoutScalar(const float *x, float *y, float *mask, long begin, long end, 
   for (long i = begin; i < end; i++) dropoutElement(x, y, mask, i, key, threshold, scale);
 }
 
+#if ASTRO_X86_64
 ASTRO_AVX512 __m512i hashWords(__m512i key, __m512i words) {
   __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(words, _mm512_set1_epi64((long long)kGolden)));
   z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), _mm512_set1_epi64((long long)0xBF58476D1CE4E5B9ull));
@@ -58,12 +59,17 @@ ASTRO_AVX512 void dropoutAVX512(const float *x, float *y, float *mask, long begi
   for (; i < end; i++) dropoutElement(x, y, mask, i, key, threshold, scale);
 }
 
+#endif  // ASTRO_X86_64
+
 }  // namespace
 
 extern "C" void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end,
                                       unsigned long long key, unsigned threshold, float scale, int use_avx512) {
-  if (use_avx512)
+#if ASTRO_X86_64
+  if (use_avx512) {
     dropoutAVX512(x, y, mask, begin, end, key, threshold, scale);
-  else
-    dropoutScalar(x, y, mask, begin, end, key, threshold, scale);
+    return;
+  }
+#endif
+  dropoutScalar(x, y, mask, begin, end, key, threshold, scale);
 }

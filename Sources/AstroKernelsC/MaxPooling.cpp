@@ -3,6 +3,8 @@
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
+#if ASTRO_X86_64  // the whole file: see AVX512Support.h
+
 #include <string.h>
 
 namespace {
@@ -113,3 +115,5 @@ ASTRO_AVX512 void astro_maxpool_backward(const astro_conv_shape *s, const unsign
 }
 
 }  // extern "C"
+
+#endif  // ASTRO_X86_64

@@ -1,3 +1,4 @@
+import AstroIO
 import Foundation
 import _CPNG
 
@@ -37,7 +38,12 @@ extension RasterImage {
   /// Writes the image as a PNG file at `path`, atomically (temporary file, fsync, rename).
   /// - Throws: `PlotError.png` if encoding fails, `PlotError.io` if the file cannot be written.
   public func writePNG(to path: String) throws {
-    try AtomicFileWriter.write(try pngData(), to: path)
+    let data = try pngData()
+    do {
+      try AtomicFile.write([data], to: path)
+    } catch let failure as AtomicFile.Failure {
+      throw PlotError.io(path: path, message: failure.message)
+    }
   }
 
   /// Reads the PNG file at `path`, converted by libpng to 8-bit `format` (any PNG colour type and bit depth is

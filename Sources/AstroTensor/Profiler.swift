@@ -1,3 +1,4 @@
+import AstroKernels
 import Dispatch
 import Foundation
 
@@ -8,7 +9,11 @@ import Foundation
 /// Entries may be added from several threads (`Model.predict` runs micro-batches on every core; their
 /// times then add up to core time, not wall time).
 public enum Profiler {
-  nonisolated(unsafe) public static var isEnabled = false
+  public static var isEnabled: Bool {
+    get { enabled.get() }
+    set { enabled.set(newValue) }
+  }
+  private static let enabled = LockedValue(false)
   /// Label given to operations recorded now on the calling thread (`Model.forward` runs each layer in
   /// `withScope(layer.name)`).
   @TaskLocal public static var scope: String?
@@ -17,6 +22,7 @@ public enum Profiler {
   public static func withScope<R>(_ label: String?, _ body: () throws -> R) rethrows -> R {
     try $scope.withValue(label, operation: body)
   }
+  // Unsafe only in name: both are read and written with `lock` held.
   nonisolated(unsafe) private static var totals: [String: (seconds: Double, calls: Int)] = [:]
   nonisolated(unsafe) private static var order: [String] = []
   private static let lock = NSLock()

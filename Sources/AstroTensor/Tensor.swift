@@ -1,6 +1,7 @@
 import AstroKernels
 
 /// Contiguous float32 storage, taken from and returned to the shared `BufferPool`.
+/// Unchecked Sendable: `count` and `pointer` never change; the floats behind them follow `Tensor`'s rule.
 public final class TensorStorage: @unchecked Sendable {
   public let count: Int
   public let pointer: UnsafeMutablePointer<Float>
@@ -19,6 +20,10 @@ public final class TensorStorage: @unchecked Sendable {
 /// Tensors are reference types so that the autodiff graph can refer to them by identity. An operation on
 /// tensors that need gradients records a `GradientNode` on its result; `backward()` walks those nodes in
 /// reverse. Parameters are leaves with `requiresGradient = true`; their `gradient` is filled by `backward()`.
+///
+/// Sendable (unchecked) so that batches and weights can be handed between threads and tasks; like a
+/// PyTorch tensor, one must not be mutated (values, gradient, flags) while another thread uses it. The
+/// library shares tensors across threads only to read them (`predict`'s workers read the weights).
 public final class Tensor: @unchecked Sendable {
   /// The dimensions, outermost first.
   public let shape: [Int]

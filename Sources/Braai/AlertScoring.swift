@@ -1,3 +1,4 @@
+import AstroKernels
 import AstroNN
 import AstroTensor
 import Dispatch
@@ -101,12 +102,14 @@ public struct AlertScorer {
       results.deallocate()
     }
     let norm = normalization
-    DispatchQueue.concurrentPerform(iterations: files.count) { i in
-      do {
-        let alerts = try AlertReader.read(path: files[i])
-        results[i] = .success(try alerts.map { ($0, try Triplet.make($0, normalization: norm, size: BraaiModel.cutoutSize)) })
-      } catch {
-        results[i] = .failure(ScoringFailure(file: (files[i] as NSString).lastPathComponent, reason: "\(error)"))
+    Parallel.forEachChunk(files.count) { _, range in
+      for i in range {
+        do {
+          let alerts = try AlertReader.read(path: files[i])
+          results[i] = .success(try alerts.map { ($0, try Triplet.make($0, normalization: norm, size: BraaiModel.cutoutSize)) })
+        } catch {
+          results[i] = .failure(ScoringFailure(file: (files[i] as NSString).lastPathComponent, reason: "\(error)"))
+        }
       }
     }
     return results.map { $0! }

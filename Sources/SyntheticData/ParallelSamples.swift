@@ -1,4 +1,4 @@
-import Dispatch
+import AstroKernels
 import Foundation
 
 /// Runs per-sample work over several threads. Samples are independent (each has its own random stream and
@@ -7,22 +7,11 @@ enum ParallelSamples {
   /// The default worker count: every core the process may use.
   static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-  /// Calls `body(index)` once for every index in `0..<count` on `threads` workers. Worker `w` takes chunks
-  /// `w, w + threads, ...` of `chunk` consecutive indices; samples of every kind are spread evenly over
-  /// the index range, so static striping balances the load without shared counters.
+  /// Calls `body(index)` once for every index in `0..<count` on up to `threads` workers (the library's one
+  /// parallel helper, `Parallel.forEachChunk`), in runs of at least `chunk` indices.
   static func forEach(count: Int, threads: Int, chunk: Int = 16, _ body: (Int) -> Void) {
-    let chunks = (count + chunk - 1) / chunk
-    let workers = max(1, min(threads, chunks))
-    if workers == 1 {
-      for index in 0..<count { body(index) }
-      return
-    }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var c = worker
-      while c < chunks {
-        for index in (c * chunk)..<min((c + 1) * chunk, count) { body(index) }
-        c += workers
-      }
+    Parallel.forEachChunk(count, minimumPerWorker: chunk, workers: threads) { _, range in
+      for index in range { body(index) }
     }
   }
 }

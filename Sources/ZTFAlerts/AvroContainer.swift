@@ -137,6 +137,7 @@ public struct AvroContainer: Sendable {
 
 /// Parsed writer schemas by their JSON bytes. Every ZTF packet carries the same ~40 kB schema; parsing it once
 /// instead of once per packet is most of the difference between hundreds and thousands of packets per second.
+/// Unchecked Sendable: `entries` is only touched with `lock` held; parsed schemas are immutable.
 final class SchemaCache: @unchecked Sendable {
   static let shared = SchemaCache()
   private static let capacity = 32

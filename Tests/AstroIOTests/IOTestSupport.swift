@@ -120,16 +120,16 @@ func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
   let path = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
   let capture = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
   let saved = dup(2)
-  fflush(stderr)
+  fflush(nil)
   dup2(capture, 2)
   defer {
-    fflush(stderr)
+    fflush(nil)
     dup2(saved, 2)
     close(saved)
     close(capture)
     unlink(path)
   }
   try body()
-  fflush(stderr)
+  fflush(nil)
   return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
 }

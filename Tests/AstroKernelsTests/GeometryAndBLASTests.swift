@@ -18,7 +18,7 @@ final class GeometryTests: XCTestCase {
       XCTAssertEqual(a?.padAfter, after, "same \(input) k\(window) s\(stride)")
     }
     // explicit: axis 0 uses top/bottom, axis 1 left/right.
-    let p = Padding.explicit(top: 1, bottom: 2, left: 3, right: 0)
+    let p = WindowPadding.explicit(top: 1, bottom: 2, left: 3, right: 0)
     XCTAssertEqual(windowedAxis(input: 5, window: 3, stride: 1, padding: p, axis: 0)?.output, 6)
     XCTAssertEqual(windowedAxis(input: 5, window: 3, stride: 1, padding: p, axis: 1)?.output, 6)
     XCTAssertEqual(windowedAxis(input: 5, window: 3, stride: 2, padding: p, axis: 1)?.padBefore, 3)
@@ -163,7 +163,7 @@ final class PoolingKernelTests: XCTestCase {
   func testMaxForwardAndBackwardMatchNaive() {
     // Values on a coarse grid so that windows contain ties; padding (same) must never win.
     withWorkerCounts([1, 3]) { _ in
-      for padding in [Padding.valid, .same] {
+      for padding in [WindowPadding.valid, .same] {
         let g = WindowGeometry(
           batch: 3, inHeight: 5, inWidth: 5, channels: 2, kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: 2,
           padding: padding)!
@@ -196,7 +196,7 @@ final class PoolingKernelTests: XCTestCase {
   }
 
   func testAverageBackwardIsAdjointOfForward() {
-    for padding in [Padding.valid, .same] {
+    for padding in [WindowPadding.valid, .same] {
       let g = WindowGeometry(
         batch: 3, inHeight: 7, inWidth: 6, channels: 2, kernelHeight: 3, kernelWidth: 2, strideH: 2, strideW: 1,
         padding: padding)!

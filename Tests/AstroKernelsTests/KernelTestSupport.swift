@@ -65,7 +65,7 @@ func withAVX512Routes(_ body: (Bool) throws -> Void) rethrows {
 /// A convolution / pooling case for the kernel tests.
 struct ConvCase: CustomStringConvertible {
   var batch: Int, height: Int, width: Int, channels: Int
-  var kernel: (Int, Int), strides: (Int, Int), padding: Padding, filters: Int
+  var kernel: (Int, Int), strides: (Int, Int), padding: WindowPadding, filters: Int
 
   var geometry: WindowGeometry {
     WindowGeometry(

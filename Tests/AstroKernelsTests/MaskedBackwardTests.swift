@@ -6,7 +6,7 @@ import XCTest
 /// so does `Convolution.backward`, which masks once for both gradients.
 final class MaskedBackwardTests: XCTestCase {
   func testMaskedRoutesEqualPremaskedGradient() {
-    let cases: [(k: Int, stride: Int, padding: Padding)] = [(1, 1, .valid), (3, 1, .same), (3, 1, .valid), (3, 2, .same)]
+    let cases: [(k: Int, stride: Int, padding: WindowPadding)] = [(1, 1, .valid), (3, 1, .same), (3, 1, .valid), (3, 2, .same)]
     var seed: UInt64 = 12345
     func next() -> Float {
       seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

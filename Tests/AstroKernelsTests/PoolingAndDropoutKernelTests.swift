@@ -9,7 +9,7 @@ final class PoolingAndDropoutKernelTests: XCTestCase {
     let saved = AVX512.enabled
     AVX512.enabled = true  // also under ASTRO_AVX512=0
     defer { AVX512.enabled = saved }
-    let cases: [(h: Int, w: Int, c: Int, k: (Int, Int), s: (Int, Int), padding: Padding)] = [
+    let cases: [(h: Int, w: Int, c: Int, k: (Int, Int), s: (Int, Int), padding: WindowPadding)] = [
       (59, 59, 16, (2, 2), (2, 2), .valid),  // VGG6: a row and a column past the last window
       (25, 25, 32, (4, 4), (4, 4), .valid),
       (9, 11, 17, (3, 3), (2, 2), .same),  // overlapping, padded windows; a 16-lane vector plus a tail

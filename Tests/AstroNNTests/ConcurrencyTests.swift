@@ -1,3 +1,4 @@
+import AstroKernels
 import AstroNN
 import AstroTensor
 import Foundation
@@ -6,7 +7,7 @@ import XCTest
 /// Gradient recording is scoped to the calling thread: training on one thread and inference on another,
 /// in one process, each get exactly the numbers they get alone.
 final class ConcurrencyTests: XCTestCase {
-  func model(seed: UInt64) throws -> Model {
+  static func model(seed: UInt64) throws -> Model {
     try ModelBuilder.sequential(name: "small", inputShape: [15, 15, 3], seed: seed, [
       Conv2D(8, kernelSize: (3, 3), activation: .relu), MaxPooling2D((2, 2)), BatchNormalization(),
       Flatten(), Dense(16, activation: .relu), Dropout(0.25), Dense(1, activation: .sigmoid),
@@ -14,8 +15,8 @@ final class ConcurrencyTests: XCTestCase {
   }
 
   /// Weights after `steps` Adam steps of a fresh model.
-  func train(steps: Int, x: Tensor, y: Tensor) throws -> [[Float]] {
-    let model = try model(seed: 7)
+  static func train(steps: Int, x: Tensor, y: Tensor) throws -> [[Float]] {
+    let model = try Self.model(seed: 7)
     let adam = Adam(learningRate: 1e-3)
     var generator = SeededGenerator(seed: 1)
     for step in 0..<steps {
@@ -27,22 +28,21 @@ final class ConcurrencyTests: XCTestCase {
 
   func testTrainingAndPredictOnTwoThreadsMatchRunningAlone() throws {
     let (x, y) = ToyData.blobsVersusHotPixels(count: 64, shape: [15, 15, 3], seed: 3)
-    let scorer = try model(seed: 9)
-    let expectedWeights = try train(steps: 60, x: x, y: y)
+    let scorer = try Self.model(seed: 9)
+    let expectedWeights = try Self.train(steps: 60, x: x, y: y)
     let expectedScores = try scorer.predict(x).values
 
-    var trainedWeights: [[Float]] = []
-    var trainingError: Error?
+    let trained = LockedValue<Result<[[Float]], Error>?>(nil)
     var predictions: [[Float]] = []
     let finished = DispatchGroup()
     DispatchQueue.global().async(group: finished) {
-      do { trainedWeights = try self.train(steps: 60, x: x, y: y) } catch { trainingError = error }
+      trained.set(Result { try Self.train(steps: 60, x: x, y: y) })
     }
     // Inference loops (inside `withoutGradients`) until the training thread is done.
     while finished.wait(timeout: .now()) == .timedOut {
       predictions.append(try scorer.predict(x).values)
     }
-    XCTAssertNil(trainingError)
+    let trainedWeights = try XCTUnwrap(trained.get()).get()
     XCTAssertGreaterThan(predictions.count, 1, "predict should have run while training did")
     XCTAssertTrue(trainedWeights == expectedWeights, "training beside inference changed the trained weights")
     let differing = predictions.filter { $0 != expectedScores }.count

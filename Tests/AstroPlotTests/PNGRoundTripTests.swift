@@ -84,12 +84,11 @@ final class PNGRoundTripTests: XCTestCase {
     }
   }
 
-  func testAtomicTextWrite() throws {
+  func testPNGWriteReplacesTheFileAtomically() throws {
     let folder = try makeTemporaryFolder(self)
-    let path = folder + "/a.txt"
-    try AtomicFileWriter.write("first", to: path)
-    try AtomicFileWriter.write("second", to: path)
-    XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "second")
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["a.txt"])
+    let path = folder + "/a.png"
+    try RasterImage(width: 2, height: 2).writePNG(to: path)
+    try RasterImage(width: 3, height: 1).writePNG(to: path)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["a.png"], "no temporary file left")
   }
 }

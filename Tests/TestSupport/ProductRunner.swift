@@ -16,7 +16,7 @@ public func runProduct(_ product: String, _ arguments: [String], in folder: URL?
   process.currentDirectoryURL = folder ?? SharedData.packageRoot
   // stderr goes to a file, so that neither stream can fill a pipe and block the process.
   let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
-  FileManager.default.createFile(atPath: errPath, contents: nil)
+  _ = FileManager.default.createFile(atPath: errPath, contents: nil)
   defer { try? FileManager.default.removeItem(atPath: errPath) }
   let out = Pipe()
   process.standardOutput = out

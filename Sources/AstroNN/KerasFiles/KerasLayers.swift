@@ -1,4 +1,4 @@
-import AstroKernels
+import AstroTensor
 
 /// Built-in layers to and from their Keras config.
 ///

@@ -1,4 +1,3 @@
-import AstroKernels
 import AstroTensor
 
 /// Keras `Conv2D`: NHWC input, HWIO kernel `[kh, kw, in, filters]`, optional bias, activation.
@@ -26,16 +25,15 @@ public final class Conv2D: Layer {
   public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 3)
     let (h, w, c) = (inputShapes[0][0], inputShapes[0][1], inputShapes[0][2])
-    guard
-      let g = WindowGeometry(
-        batch: 1, inHeight: h, inWidth: w, channels: c, kernelHeight: kernelSize.0, kernelWidth: kernelSize.1,
-        strideH: strides.0, strideW: strides.1, padding: padding)
+    guard c > 0, filters > 0,
+      let outHeight = padding.outputSize(input: h, window: kernelSize.0, stride: strides.0, axis: 0),
+      let outWidth = padding.outputSize(input: w, window: kernelSize.1, stride: strides.1, axis: 1)
     else {
       throw NNError.layer(name, "kernel \(kernelSize) with strides \(strides) does not fit input \(inputShapes[0])")
     }
     kernel = try addWeight("kernel", shape: [kernelSize.0, kernelSize.1, c, filters], initializer: .glorotUniform, generator: &generator)
     bias = useBias ? try addWeight("bias", shape: [filters], initializer: .zeros, generator: &generator) : nil
-    return [g.outHeight, g.outWidth, filters]
+    return [outHeight, outWidth, filters]
   }
 
   public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {

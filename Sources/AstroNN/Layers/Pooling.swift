@@ -1,4 +1,3 @@
-import AstroKernels
 import AstroTensor
 
 /// A window pooling layer: Keras `MaxPooling2D` or `AveragePooling2D` (strides default to the pool size,
@@ -14,12 +13,11 @@ public class Pooling2D: Layer {
   public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes, rank: 3)
     let s = inputShapes[0]
-    guard
-      let g = WindowGeometry(
-        batch: 1, inHeight: s[0], inWidth: s[1], channels: s[2], kernelHeight: poolSize.0, kernelWidth: poolSize.1,
-        strideH: strides.0, strideW: strides.1, padding: padding)
+    guard s[2] > 0,
+      let outHeight = padding.outputSize(input: s[0], window: poolSize.0, stride: strides.0, axis: 0),
+      let outWidth = padding.outputSize(input: s[1], window: poolSize.1, stride: strides.1, axis: 1)
     else { throw NNError.layer(name, "pool \(poolSize) with strides \(strides) does not fit input \(s)") }
-    return [g.outHeight, g.outWidth, s[2]]
+    return [outHeight, outWidth, s[2]]
   }
 }
 

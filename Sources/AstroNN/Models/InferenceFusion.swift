@@ -13,6 +13,7 @@ import Foundation
 extension Model {
   /// Folded (kernel, bias) per convolution node, computed (and the kernel prepared for the AVX-512 route)
   /// once per `predict` call and shared by the threads that run its micro-batches.
+  /// Unchecked Sendable: `folded` is only touched with `lock` held; what it hands out is read-only.
   final class FoldCache: @unchecked Sendable {
     typealias Folded = (kernel: PreparedConvolutionKernel, bias: Tensor)
     private var folded: [Int: Folded] = [:]

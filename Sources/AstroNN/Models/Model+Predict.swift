@@ -119,6 +119,7 @@ extension Model {
 }
 
 /// Hands out 0, 1, 2, ... to the threads running a `predict`, each number once.
+/// Unchecked Sendable: `next` is only touched with `lock` held.
 private final class PieceCounter: @unchecked Sendable {
   private var next = 0
   private let lock = NSLock()
@@ -133,6 +134,7 @@ private final class PieceCounter: @unchecked Sendable {
 }
 
 /// The first error thrown by any of the threads running a `predict`.
+/// Unchecked Sendable: `error` is only touched with `lock` held.
 private final class FirstError: @unchecked Sendable {
   private var error: Error?
   private let lock = NSLock()

@@ -55,7 +55,7 @@ struct ProgressPrinter {
 
   /// Writes straight to stdout after flushing what `print` buffered, so lines keep their order when piped.
   private func write(_ text: String) {
-    fflush(stdout)
+    fflush(nil)
     FileHandle.standardOutput.write(Data(text.utf8))
   }
 }

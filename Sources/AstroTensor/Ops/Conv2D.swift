@@ -45,7 +45,7 @@ extension Tensor {
     guard
       let g = WindowGeometry(
         batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: kernel.shape[0],
-        kernelWidth: kernel.shape[1], strideH: strides.0, strideW: strides.1, padding: padding)
+        kernelWidth: kernel.shape[1], strideH: strides.0, strideW: strides.1, padding: padding.window)
     else {
       throw TensorError.invalidArgument(
         op: "conv2D", message: "kernel \(kernel.shape) with strides \(strides) and \(padding) padding does not fit input \(shape)")

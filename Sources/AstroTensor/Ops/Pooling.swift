@@ -6,7 +6,7 @@ extension Tensor {
     guard
       let g = WindowGeometry(
         batch: shape[0], inHeight: shape[1], inWidth: shape[2], channels: shape[3], kernelHeight: size.0,
-        kernelWidth: size.1, strideH: strides.0, strideW: strides.1, padding: padding),
+        kernelWidth: size.1, strideH: strides.0, strideW: strides.1, padding: padding.window),
       // Explicit padding as wide as the window makes windows of padding alone (no max, a mean over nothing).
       max(g.padTop, g.padBottom) < size.0, max(g.padLeft, g.padRight) < size.1
     else {
@@ -69,6 +69,7 @@ extension Tensor {
 }
 
 /// Bytes owned by a backward closure (max pooling's arg-max), freed with it.
+/// Unchecked Sendable: written by the forward that made it, read by its backward, never by two threads at once.
 final class ByteBuffer: @unchecked Sendable {
   let pointer: UnsafeMutablePointer<UInt8>
   let count: Int
