@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-tsan check-arm64 bench clean
+.PHONY: deps build demo test test-tsan check-arm64 docs bench clean
 
 # Install system packages only when one is missing (apt-get update first, as a fresh machine needs).
 deps:
@@ -46,12 +46,21 @@ check-arm64: deps
 	done; echo "AstroKernelsC compiles for arm64"
 
 # The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan).
-TSAN_TESTS := ConcurrencyTests|PredictTests|ParallelAndPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests
+TSAN_TESTS := ConcurrencyTests|PredictTests|ParallelTests|BufferPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --build-tests --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --skip-build --scratch-path .build-tsan \
 	  --disable-swift-testing --filter '$(TSAN_TESTS)'
 
+
+# DocC documentation of every library (swift-docc-plugin); warnings fail the build.
+DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks
+docs: deps
+	@mkdir -p .build/docs
+	@for t in $(DOC_TARGETS); do \
+	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$t \
+	    --output-path .build/docs/$$t --warnings-as-errors --disable-indexing || exit 1; \
+	done; echo "documentation in .build/docs"
 
 clean:
 	rm -rf .build .build-tsan

@@ -30,6 +30,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    // `make docs`: DocC catalogs of every library (swift package generate-documentation).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // System libraries (Debian packages; the Makefile installs them).
@@ -72,7 +74,7 @@ let package = Package(
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
-    .target(name: "Braai", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "ZTFAlerts", "AstroEval"]),
+    .target(name: "Braai", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "ZTFAlerts", "AstroEval"]),
     .executableTarget(
       name: "BraaiCLI",
       dependencies: [

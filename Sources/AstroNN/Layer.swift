@@ -40,6 +40,8 @@ open class Layer {
   /// The per-sample output shape `build` returned; nil before `build`.
   public internal(set) var builtOutputShape: [Int]?
 
+  /// A layer named `name`; an empty name becomes an automatic Keras-style one (`conv2d`, `conv2d_1`, ...) when a
+  /// model builder applies it.
   public init(name: String = "") { self.name = name }
 
   /// Keras' class name (`Conv2D`, `BatchNormalization`, ...), used in summaries, automatic names and model
@@ -136,6 +138,7 @@ public final class ForwardContext {
   /// Set by the model on its output layer when logits are asked for: the final activation is skipped.
   public var skipActivation = false
 
+  /// A context for training (`training: true`) or inference, with the generator dropout draws from.
   public init(training: Bool, generator: SeededGenerator = SeededGenerator(seed: 0)) {
     self.training = training
     self.generator = generator
@@ -164,6 +167,7 @@ public enum NNError: Error, CustomStringConvertible, Equatable {
   case model(String)
   case weights(file: String, message: String)
 
+  /// The message, naming the layer or file concerned.
   public var description: String {
     switch self {
     case .layer(let name, let message): return "layer '\(name)': \(message)"

@@ -74,8 +74,12 @@ public struct ChartSeries: Sendable {
 
   /// A histogram drawn as a step outline over a translucent fill down to zero.
   /// - Parameters:
+  ///   - name: The legend label; nil for none.
   ///   - binEdges: `counts.count + 1` increasing edges.
   ///   - counts: The height of each bin (counts, or densities).
+  ///   - color: The outline and fill colour; nil takes the chart's palette colour for the series' position.
+  ///   - lineWidth: The outline's width in pixels.
+  ///   - fillOpacity: The fill's opacity, 0 (none) to 1.
   /// - Throws: `PlotError.lengthMismatch` when the edge count is not `counts.count + 1`,
   ///   `PlotError.invalidArgument` for no bins.
   public static func histogram(

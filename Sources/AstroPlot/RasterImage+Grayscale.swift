@@ -4,6 +4,10 @@ extension RasterImage {
   /// (nearest neighbour: cutouts are small and their pixels should stay visible as pixels).
   ///
   /// - Parameters:
+  ///   - image: The float image to draw.
+  ///   - x: The left edge on the canvas, in pixels.
+  ///   - y: The top edge on the canvas, in pixels.
+  ///   - scale: Canvas pixels per image pixel along each axis (1 or more).
   ///   - stretch: How values map to [0, 1] (see `ImageStretch`).
   ///   - colormap: How [0, 1] maps to colour.
   ///   - flipVertically: Draw the last row at the top. FITS images store the bottom row first, so pass true to

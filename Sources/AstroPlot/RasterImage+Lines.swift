@@ -5,6 +5,9 @@ extension RasterImage {
   /// Draws the segment `from`-`to` (canvas coordinates, see `PixelPoint`) in `color`.
   ///
   /// - Parameters:
+  ///   - from: One end, in canvas coordinates.
+  ///   - to: The other end.
+  ///   - color: The stroke colour (its alpha blends).
   ///   - width: Stroke width in pixels.
   ///   - antialiased: When false, a 1-pixel line is drawn with Bresenham's algorithm between the pixels that
   ///     contain the end points, and wider lines get hard edges (no partial coverage): for crisp pixel art.
@@ -30,6 +33,9 @@ extension RasterImage {
   /// Coverage is accumulated as the maximum over all segments before blending once, so a translucent line
   /// does not darken where its segments overlap at the joins.
   /// - Parameters:
+  ///   - points: The vertices in order, in canvas coordinates (non-finite ones are skipped).
+  ///   - color: The stroke colour (its alpha blends).
+  ///   - width: Stroke width in pixels.
   ///   - dashPattern: Alternating on/off lengths in pixels measured along the line (e.g. `[8, 5]`); empty for a
   ///     solid line. Non-positive entries are ignored.
   ///   - antialiased: When false, pixels are either fully painted (coverage >= 0.5) or left alone.

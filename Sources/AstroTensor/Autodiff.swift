@@ -27,9 +27,11 @@ public func withGradients<R>(_ body: () throws -> R) rethrows -> R {
 /// gradient (or nil) per input. Closures capture what they need (saved buffers), never the output tensor
 /// itself, so no reference cycle forms.
 public final class GradientNode {
+  /// The operation's name, for errors and profiles.
   public let operation: String
   /// The profiler scope (layer name) that was active when the operation ran.
   let scope: String?
+  /// The tensors the operation read, in the order its backward returns gradients; emptied once the node is released.
   public private(set) var inputs: [Tensor]
   private var backwardFunction: ((Tensor, [Bool]) throws -> [Tensor?])?
 

@@ -18,6 +18,7 @@ public enum GradientCheck {
     public var relativeTolerance: Double
     /// Elementwise bound: `|a - n| <= atol + rtol * |n|`.
     public var atol: Double
+    /// Relative part of the elementwise bound (see `atol`).
     public var rtol: Double
     /// The floor under the norm of the numerical gradient.
     public var normFloor: Double
@@ -30,6 +31,7 @@ public enum GradientCheck {
     /// an op that reads memory it no longer owns, or leaves part of its result unwritten, fails.
     public var scribbleFreedBuffers: Bool
 
+    /// Settings of a check; the defaults suit float32 ops on inputs of moderate scale.
     public init(
       step: Float = 1e-2, relativeTolerance: Double = 1e-2, atol: Double = 1e-3, rtol: Double = 1e-2,
       normFloor: Double = 1e-6, projectionSeed: UInt64 = 0x5EED_CAFE, outputMask: [Bool]? = nil,
@@ -43,9 +45,13 @@ public enum GradientCheck {
 
   /// The analytic and numerical gradient of `L = Σ f(inputs) * R` with respect to one input.
   public struct Comparison: Sendable {
+    /// Index of the input in the checked function's `inputs`.
     public let inputIndex: Int
+    /// The input's shape.
     public let shape: [Int]
+    /// The gradient from `backward()`, in row-major order.
     public let analytic: [Double]
+    /// The central-difference gradient, in row-major order.
     public let numerical: [Double]
 
     /// `‖analytic - numerical‖ / max(‖numerical‖, floor)`.
@@ -61,8 +67,11 @@ public enum GradientCheck {
 
   /// What a check found: one comparison per input, and a message per disagreement (empty when it passed).
   public struct Report: Sendable {
+    /// One comparison per input, in input order.
     public let comparisons: [Comparison]
+    /// One message per disagreement, naming the check, the input and the elements.
     public let failures: [String]
+    /// Whether every input's gradient agreed (no failures).
     public var passed: Bool { failures.isEmpty }
   }
 

@@ -9,6 +9,7 @@ import Foundation
 /// Entries may be added from several threads (`Model.predict` runs micro-batches on every core; their
 /// times then add up to core time, not wall time).
 public enum Profiler {
+  /// Whether `measure` records timings; shared by all threads.
   public static var isEnabled: Bool {
     get { enabled.get() }
     set { enabled.set(newValue) }

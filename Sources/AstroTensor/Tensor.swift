@@ -3,7 +3,9 @@ import AstroKernels
 /// Contiguous float32 storage, taken from and returned to the shared `BufferPool`.
 /// Unchecked Sendable: `count` and `pointer` never change; the floats behind them follow `Tensor`'s rule.
 public final class TensorStorage: @unchecked Sendable {
+  /// Number of floats.
   public let count: Int
+  /// The first float; valid for `count` floats until the storage is freed.
   public let pointer: UnsafeMutablePointer<Float>
 
   /// Uninitialised storage of `count` floats.
@@ -38,6 +40,7 @@ public final class Tensor: @unchecked Sendable {
 
   /// Number of elements.
   public var count: Int { storage.count }
+  /// Number of dimensions (0 for a scalar).
   public var rank: Int { shape.count }
   /// Whether gradients flow into this tensor (a parameter, or a result of recorded operations).
   public var needsGradient: Bool { requiresGradient || gradientNode != nil }
@@ -119,6 +122,7 @@ public final class Tensor: @unchecked Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+  /// `Tensor[shape][first values]`, showing at most eight values.
   public var description: String {
     let preview = values.prefix(8).map { String($0) }.joined(separator: ", ")
     return "Tensor\(shape)[\(preview)\(count > 8 ? ", ..." : "")]"

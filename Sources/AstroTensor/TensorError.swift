@@ -11,6 +11,7 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
   /// `backward()` called on a tensor that is not part of a recorded graph, or with a seed of the wrong shape.
   case gradient(message: String)
 
+  /// A one-line message naming the operation and the problem.
   public var description: String {
     switch self {
     case .shapeMismatch(let op, let lhs, let rhs):

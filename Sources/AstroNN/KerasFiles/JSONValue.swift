@@ -10,6 +10,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
   case array([JSONValue])
   case object([String: JSONValue])
 
+  /// Decodes any JSON value, trying null, boolean, number, string, array, then object.
   public init(from decoder: Decoder) throws {
     let container = try decoder.singleValueContainer()
     if container.decodeNil() {
@@ -27,6 +28,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
   }
 
+  /// Encodes the value; whole numbers are written as integers (`3`, not `3.0`).
   public func encode(to encoder: Encoder) throws {
     var container = encoder.singleValueContainer()
     switch self {
@@ -52,29 +54,42 @@ public enum JSONValue: Sendable, Equatable, Codable {
     return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
   }
 
+  /// The member `key` of an object; nil when absent or when this is not an object.
   public subscript(key: String) -> JSONValue? {
     if case .object(let o) = self { return o[key] }
     return nil
   }
 
+  /// The string, when this is a string.
   public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+  /// The elements, when this is an array.
   public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+  /// The members, when this is an object.
   public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+  /// The boolean, when this is a boolean (never a number).
   public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+  /// The number, when this is a number.
   public var doubleValue: Double? { if case .number(let n) = self { return n } else { return nil } }
   /// The number when it is a whole number.
   public var intValue: Int? { doubleValue.flatMap { Int(exactly: $0) } }
+  /// Whether this is `null`.
   public var isNull: Bool { self == .null }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
   ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+  /// A JSON string.
   public init(stringLiteral value: String) { self = .string(value) }
+  /// A JSON number.
   public init(integerLiteral value: Int) { self = .number(Double(value)) }
+  /// A JSON number.
   public init(floatLiteral value: Double) { self = .number(value) }
+  /// A JSON boolean.
   public init(booleanLiteral value: Bool) { self = .bool(value) }
+  /// A JSON array.
   public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+  /// A JSON object; of repeated keys the last wins.
   public init(dictionaryLiteral elements: (String, JSONValue)...) {
     self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
   }

@@ -11,6 +11,7 @@ public struct KerasLayerConfig: Sendable {
   /// The `config` object.
   public let options: [String: JSONValue]
 
+  /// A layer entry with its class name, name and `config` object.
   public init(className: String, name: String, options: [String: JSONValue]) {
     self.className = className; self.name = name; self.options = options
   }
@@ -24,6 +25,8 @@ public struct KerasLayerConfig: Sendable {
     return v
   }
 
+  /// The integer option `key`, or `fallback` when absent or null; throws when it is missing without a fallback or
+  /// not a whole number.
   public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
     guard let v = value(key) else {
       if let fallback { return fallback }
@@ -33,6 +36,8 @@ public struct KerasLayerConfig: Sendable {
     return n
   }
 
+  /// The numeric option `key` as float32, or `fallback` when absent or null; throws when it is missing without a
+  /// fallback or not a number.
   public func float(_ key: String, default fallback: Float? = nil) throws -> Float {
     guard let v = value(key) else {
       if let fallback { return fallback }
@@ -42,12 +47,15 @@ public struct KerasLayerConfig: Sendable {
     return Float(n)
   }
 
+  /// The boolean option `key`, or `fallback` when absent or null; throws when it is not true or false.
   public func bool(_ key: String, default fallback: Bool) throws -> Bool {
     guard let v = value(key) else { return fallback }
     guard let b = v.boolValue else { throw error("option '\(key)' = \(v) is not true or false") }
     return b
   }
 
+  /// The string option `key`, or `fallback` when absent or null; throws when it is missing without a fallback or
+  /// not a string.
   public func string(_ key: String, default fallback: String? = nil) throws -> String {
     guard let v = value(key) else {
       if let fallback { return fallback }

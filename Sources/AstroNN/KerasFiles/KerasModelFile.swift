@@ -10,7 +10,9 @@ extension Model {
   /// Loads a full Keras model file (`model.save("m.h5")`): builds the architecture from its `model_config`
   /// and loads its weights. Errors name the file and the layer or option that cannot be read.
   ///
-  /// - Parameter customLayers: factories for layer classes that are not built in, by Keras class name.
+  /// - Parameters:
+  ///   - path: the `.h5` file.
+  ///   - customLayers: factories for layer classes that are not built in, by Keras class name.
   public static func loadKeras(from path: String, customLayers: [String: KerasLayerFactory] = [:]) throws -> Model {
     let fileName = (path as NSString).lastPathComponent
     let text: String

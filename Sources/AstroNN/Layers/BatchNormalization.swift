@@ -5,12 +5,19 @@ import AstroTensor
 /// Weights in file order: gamma, beta (trainable), moving_mean, moving_variance (updated in training mode
 /// with Keras' momentum convention: `moving = moving * momentum + batch * (1 - momentum)`).
 public final class BatchNormalization: Layer {
+  /// Keras' class name, `BatchNormalization`.
   public override var kerasClassName: String { "BatchNormalization" }
+  /// Keras' momentum for the moving statistics: `moving = moving * momentum + batch * (1 - momentum)`.
   public let momentum: Float
+  /// Added to the variance before the square root, for numerical stability.
   public let epsilon: Float
+  /// Per-channel scale `[C]` (trainable, initialised to ones); nil before `build`.
   public private(set) var gamma: Tensor?
+  /// Per-channel offset `[C]` (trainable, initialised to zeros); nil before `build`.
   public private(set) var beta: Tensor?
+  /// Moving mean `[C]` used in inference (not trainable, initialised to zeros); nil before `build`.
   public private(set) var movingMean: Tensor?
+  /// Moving variance `[C]` used in inference (not trainable, initialised to ones); nil before `build`.
   public private(set) var movingVariance: Tensor?
 
   /// The normalised axis in Keras' count (the batch axis is 0): the last one, -1 or its index.
@@ -24,6 +31,7 @@ public final class BatchNormalization: Layer {
     super.init(name: name)
   }
 
+  /// Creates gamma, beta and the moving statistics for the input's channels; returns the input shape.
   public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     guard let c = inputShapes[0].last else { throw NNError.layer(name, "needs a channel axis") }
@@ -37,6 +45,7 @@ public final class BatchNormalization: Layer {
     return inputShapes[0]
   }
 
+  /// Training and trainable: normalises with batch statistics, updating the moving ones; else with the moving ones.
   public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
     try forward(inputs, context: context, relu: false)
   }

@@ -8,6 +8,7 @@ import AstroTensor
 /// halving the channels with a 1×1 conv and 2×2 average pool. Head: BN, ReLU, global average pool,
 /// dense 1 sigmoid. At 144×144×1 it has 7,032,257 parameters.
 public enum DenseNet {
+  /// DeepStreaks' DenseNet121: blocks of 6, 12, 24, 16 layers, growth 32, 64 stem filters, one sigmoid output.
   public static func densenet121(inputShape: [Int] = [144, 144, 1], seed: UInt64 = 0) throws -> Model {
     try make(name: "DenseNet121", inputShape: inputShape, blocks: [6, 12, 24, 16], growth: 32, stemFilters: 64, seed: seed)
   }

@@ -88,7 +88,9 @@ public final class Model: Layer {
     return (reordered, valueIndex)
   }
 
+  /// Keras' class name for a functional model, `Functional`.
   public override var kerasClassName: String { "Functional" }
+  /// The model's layers, whose weights belong to it when it is used as a layer.
   public override var sublayers: [Layer] { layers }
 
   /// Per-sample shape of the first input (the only one of most models).
@@ -113,6 +115,7 @@ public final class Model: Layer {
   /// Runs the model on a batch of a single-input, single-output model: `[N] + inputShape -> [N] + outputShape`.
   ///
   /// - Parameters:
+  ///   - input: a batch `[N] + inputShape`.
   ///   - training: dropout on, batch normalisation on batch statistics (updating its moving statistics).
   ///   - logits: skip the output layers' activation (for losses computed from logits).
   ///   - generator: randomness for dropout in training mode.
@@ -148,6 +151,8 @@ public final class Model: Layer {
     return values[outputValues[0]]!
   }
 
+  /// As a layer of another model: checks it has one input and one output; returns its output shape (its layers
+  /// are already built).
   public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try requireSingleInputAndOutput("use as a layer")
     return outputShape

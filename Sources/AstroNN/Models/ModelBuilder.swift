@@ -24,6 +24,7 @@ public struct Symbol {
 /// let model = try b.model(outputs: [b(Dense(1, activation: .sigmoid, name: "score"), joined)])
 /// ```
 public final class ModelBuilder {
+  /// The name of the model being built.
   public let name: String
   /// The model's inputs, in order.
   public let inputs: [Symbol]

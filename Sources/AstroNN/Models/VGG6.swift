@@ -6,6 +6,7 @@ import AstroTensor
 /// (`conv1`…`conv4`, `fc_1`, `fc_out`). At 63×63×3 it has 312,081 parameters.
 public enum VGG6 {
   /// - Parameters:
+  ///   - seed: seeds the initial weights.
   ///   - inputShape: `[63, 63, 3]` for braai triplets, `[144, 144, 1]` for DeepStreaks.
   ///   - dropout: false builds it without the Dropout layers (deterministic training steps).
   public static func make(inputShape: [Int] = [63, 63, 3], dropout: Bool = true, seed: UInt64 = 0) throws -> Model {

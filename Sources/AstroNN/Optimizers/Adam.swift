@@ -6,15 +6,20 @@ import Foundation
 /// `m = b1*m + (1-b1)*g`, `v = b2*v + (1-b2)*g²`, `lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)`,
 /// `w -= lr_t * m / (sqrt(v) + epsilon)`. Defaults: b1 0.9, b2 0.999, epsilon 1e-7 (braai uses lr 3e-4).
 public final class Adam: Optimizer {
+  /// The base step size `lr` (a schedule may change it between epochs).
   public var learningRate: Float
+  /// Decay rates of the first and second moment estimates, and the term added to `sqrt(v)` for numerical stability.
   public let beta1: Float, beta2: Float, epsilon: Float
+  /// Number of updates applied so far (Keras' `iterations`); the bias correction uses `t = iterations + 1`.
   public private(set) var iterations = 0
   private var moments = ParameterSlots<(m: Tensor, v: Tensor)>()
 
+  /// Adam with Keras' defaults: learning rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7.
   public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
     self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
   }
 
+  /// Applies one Adam update to every parameter that has a gradient, creating its moments on first use.
   public func step(_ parameters: [Tensor]) throws {
     let t = Float(iterations + 1)
     let alpha = learningRate * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
@@ -36,6 +41,7 @@ public final class Adam: Optimizer {
     iterations += 1
   }
 
+  /// `iterations` and each parameter's moments as `i/m` and `i/v` (`i` the parameter's index).
   public func stateTensors(for parameters: [Tensor]) -> [(name: String, tensor: Tensor)] {
     var out: [(String, Tensor)] = [("iterations", Tensor(scalar: Float(iterations)))]
     for (i, p) in parameters.enumerated() {
@@ -45,6 +51,8 @@ public final class Adam: Optimizer {
     return out
   }
 
+  /// Restores `iterations` and the moments written by `stateTensors(for:)`; parameters without saved moments
+  /// start afresh.
   public func restoreState(_ state: [String: Tensor], for parameters: [Tensor]) throws {
     iterations = Int(state["iterations"]?.scalarValue ?? 0)
     moments.removeAll()

@@ -4,8 +4,11 @@ import AstroTensor
 /// legacy time decay `lr_t = lr / (1 + decay * iterations)`.
 /// Momentum: `v = momentum*v - lr_t*g; w += v`; Nesterov: `w += momentum*v - lr_t*g`.
 public final class SGD: Optimizer {
+  /// The base learning rate `lr`, before the time decay.
   public var learningRate: Float
+  /// Momentum factor (0 for plain SGD), whether Nesterov momentum is used, and the time decay of the learning rate.
   public let momentum: Float, nesterov: Bool, decay: Float
+  /// Number of updates applied so far (Keras' `iterations`, used by the time decay).
   public private(set) var iterations = 0
   private var velocities = ParameterSlots<Tensor>()
 
@@ -14,6 +17,7 @@ public final class SGD: Optimizer {
     self.learningRate = learningRate; self.momentum = momentum; self.nesterov = nesterov; self.decay = decay
   }
 
+  /// Applies one SGD update, with momentum when it is non-zero, to every parameter that has a gradient.
   public func step(_ parameters: [Tensor]) throws {
     let lr = learningRate / (1 + decay * Float(iterations))
     for p in parameters {
@@ -34,6 +38,7 @@ public final class SGD: Optimizer {
     iterations += 1
   }
 
+  /// `iterations` and each parameter's velocity as `i/velocity` (`i` the parameter's index).
   public func stateTensors(for parameters: [Tensor]) -> [(name: String, tensor: Tensor)] {
     var out: [(String, Tensor)] = [("iterations", Tensor(scalar: Float(iterations)))]
     for (i, p) in parameters.enumerated() {
@@ -42,6 +47,8 @@ public final class SGD: Optimizer {
     return out
   }
 
+  /// Restores `iterations` and the velocities written by `stateTensors(for:)`; parameters without a saved
+  /// velocity start afresh.
   public func restoreState(_ state: [String: Tensor], for parameters: [Tensor]) throws {
     iterations = Int(state["iterations"]?.scalarValue ?? 0)
     velocities.removeAll()

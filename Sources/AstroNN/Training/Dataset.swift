@@ -6,8 +6,11 @@ import AstroTensor
 /// Targets are what the output's loss takes: `[N]` labels (binary 0/1, or class indices for sparse
 /// categorical cross-entropy), or `[N, K]` (one-hot classes, or multi-label 0/1).
 public struct Dataset {
+  /// One array per model input, `[N] + inputShape`.
   public let inputs: [Tensor]
+  /// One target array per model output, `[N]` or `[N, K]`.
   public let targets: [Tensor]
+  /// One id per sample (the row index when none were given).
   public let ids: [Int64]
 
   /// Checks that every array has N samples and finite values; errors name `source`, the array and the sample.
@@ -38,6 +41,7 @@ public struct Dataset {
     self.inputs = inputs; self.targets = targets; self.ids = ids
   }
 
+  /// Number of samples, N.
   public var count: Int { inputs[0].shape[0] }
   /// Per-sample shape of each input.
   public var inputShapes: [[Int]] { inputs.map { Array($0.shape.dropFirst()) } }

@@ -11,6 +11,8 @@ public enum Loss: String, Sendable, CaseIterable {
   /// Softmax output over K classes, integer class labels `[N]` (Keras' `sparse_categorical_crossentropy`).
   case sparseCategoricalCrossEntropy
 
+  /// The batch's loss from `logits` as a scalar tensor, divided by N (Keras' `sum_over_batch_size`); `weights`
+  /// are optional per-sample weights `[N]`.
   public func callAsFunction(logits: Tensor, labels: Tensor, weights: Tensor? = nil) throws -> Tensor {
     switch self {
     case .binaryCrossEntropy: return try Tensor.binaryCrossEntropy(logits: logits, labels: labels, weights: weights)

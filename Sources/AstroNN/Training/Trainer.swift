@@ -3,11 +3,14 @@ import Foundation
 
 /// Settings of a training run (Keras' `compile` and `fit` arguments, and braai's options).
 public struct TrainingConfiguration {
+  /// Number of epochs to train (a resumed run counts those already done).
   public var epochs = 10
+  /// Samples per mini-batch; the last batch of an epoch may be smaller.
   public var batchSize = 32
   /// Seeds shuffling, flips and dropout; each epoch derives its own stream from it, so a resumed run
   /// continues exactly as an uninterrupted one would.
   public var seed: UInt64 = 42
+  /// Whether each epoch visits the samples in a fresh random order.
   public var shuffle = true
   /// Random horizontal and vertical flips of image inputs, probability 1/2 each (braai's augmentation).
   public var flips = false
@@ -22,6 +25,7 @@ public struct TrainingConfiguration {
   public var classWeights: [Float]?
   /// Metrics logged per epoch for every output, on the training batches and on the validation set.
   public var metrics: [Metric] = [.accuracy]
+  /// Clipping applied to the gradients before each optimizer step; nil clips nothing.
   public var gradientClipping: GradientClipping?
   /// Stop after this many epochs without improvement of the validation loss (training loss without
   /// validation data); nil trains all epochs. Shorthand for an `EarlyStopping` callback.
@@ -33,8 +37,10 @@ public struct TrainingConfiguration {
   /// Learning rate for each epoch (1-based) from the base rate; nil keeps it constant. Shorthand for a
   /// `LearningRateSchedule(.epoch)` callback.
   public var learningRateSchedule: ((_ epoch: Int, _ baseRate: Float) -> Float)?
+  /// How progress is reported: a live bar, log lines or nothing.
   public var progress: ProgressStyle = .automatic
 
+  /// The defaults: 10 epochs, batch size 32, seed 42, shuffled, binary cross-entropy, accuracy logged.
   public init() {}
 }
 
@@ -56,12 +62,16 @@ public struct EvaluationResult {
 /// Trains a model as Keras' `fit` does: epochs of shuffled mini-batches, per-epoch metrics and validation,
 /// callbacks, checkpoints and exact resume. See `TrainingConfiguration`.
 public final class Trainer {
+  /// The model trained.
   public let model: Model
+  /// The optimizer that updates the model's trainable weights.
   public let optimizer: Optimizer
+  /// The settings of the run (epochs, batch size, losses, metrics, ...).
   public var configuration: TrainingConfiguration
   /// Callbacks run after the built-in ones of the configuration (schedule, early stopping) and before the
   /// resume checkpoint.
   public var callbacks: [TrainingCallback]
+  /// The finished epochs and early-stopping state; restored when a run resumes.
   public internal(set) var history = TrainingHistory()
   /// Set by a callback to end training after the current epoch.
   public var stopTraining = false
@@ -70,6 +80,7 @@ public final class Trainer {
   /// The best epoch's weights, kept by an `EarlyStopping` that restores them.
   var bestWeights: [[Float]]?
 
+  /// A trainer for `model` with `optimizer`; `callbacks` run after the configuration's own.
   public init(model: Model, optimizer: Optimizer, configuration: TrainingConfiguration = TrainingConfiguration(), callbacks: [TrainingCallback] = []) {
     self.model = model
     self.optimizer = optimizer

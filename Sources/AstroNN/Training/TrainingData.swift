@@ -4,8 +4,11 @@ import Foundation
 /// Labelled images in memory: `images` `[N, H, W, C]`, binary `labels` `[N]`, and an id per sample
 /// (ZTF candids; the row index when none are given).
 public struct LabelledImages {
+  /// The images, `[N, H, W, C]`.
   public let images: Tensor
+  /// Binary labels `[N]`, each 0 or 1.
   public let labels: Tensor
+  /// One id per sample (ZTF candids; the row index when none were given).
   public let ids: [Int64]
 
   /// Checks that the counts agree, that labels are 0 or 1, and that every value is finite; errors name
@@ -32,6 +35,7 @@ public struct LabelledImages {
     self.ids = ids ?? (0..<n).map(Int64.init)
   }
 
+  /// Number of samples, N.
   public var count: Int { images.shape[0] }
   /// Per-sample shape, e.g. `[63, 63, 3]`.
   public var sampleShape: [Int] { Array(images.shape.dropFirst()) }

@@ -43,9 +43,11 @@ extension Tensor {
 /// late stages), made once: inference over many micro-batches would otherwise pack it in every call. The
 /// kernel must not change while this is in use.
 public struct PreparedConvolutionKernel: Sendable {
+  /// The HWIO kernel, `[height, width, inChannels, filters]`.
   public let kernel: Tensor
   let packed: Tensor?
 
+  /// Wraps `kernel` and packs it once when the AVX-512 route will read a packed copy (rank-4 kernels only).
   public init(_ kernel: Tensor) {
     self.kernel = kernel
     guard kernel.rank == 4 else {

@@ -1,4 +1,5 @@
 import AstroIO
+import AstroNN
 import AstroTensor
 import Foundation
 
