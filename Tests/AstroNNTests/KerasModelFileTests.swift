@@ -143,8 +143,13 @@ final class KerasModelFileTests: XCTestCase {
         XCTAssertTrue("\(error)".contains(message), "\(error)\nexpected: \(message)")
       }
     }
-    XCTAssertThrowsError(try Model.loadKeras(from: SharedData.path("data/braai/d6_m7.weights.h5"))) { error in
-      XCTAssertEqual("\(error)", "d6_m7.weights.h5: no 'model_config' attribute: a weights-only file (build the model in code and call loadKerasWeights)")
+    let weightsOnly = FileManager.default.temporaryDirectory.appendingPathComponent("weights-\(UUID().uuidString).h5").path
+    defer { try? FileManager.default.removeItem(atPath: weightsOnly) }
+    try VGG6.make().saveKerasWeights(to: weightsOnly)
+    XCTAssertThrowsError(try Model.loadKeras(from: weightsOnly)) { error in
+      XCTAssertEqual(
+        "\(error)", "\((weightsOnly as NSString).lastPathComponent): no 'model_config' attribute: a weights-only file "
+          + "(build the model in code and call loadKerasWeights)")
     }
   }
 }
