@@ -28,54 +28,38 @@ public struct KerasLayerConfig: Sendable {
   /// The integer option `key`, or `fallback` when absent or null; throws when it is missing without a fallback or
   /// not a whole number.
   public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
-    guard let v = value(key) else {
-      if let fallback { return fallback }
-      throw error("option '\(key)' is missing")
-    }
-    guard let n = v.intValue else { throw error("option '\(key)' = \(v) is not an integer") }
-    return n
+    try typed(key, fallback, "an integer", \.intValue)
   }
 
-  /// The numeric option `key` as float32, or `fallback` when absent or null; throws when it is missing without a
-  /// fallback or not a number.
   public func float(_ key: String, default fallback: Float? = nil) throws -> Float {
-    guard let v = value(key) else {
-      if let fallback { return fallback }
-      throw error("option '\(key)' is missing")
-    }
-    guard let n = v.doubleValue else { throw error("option '\(key)' = \(v) is not a number") }
-    return Float(n)
+    Float(try typed(key, fallback.map(Double.init), "a number", \.doubleValue))
   }
 
-  /// The boolean option `key`, or `fallback` when absent or null; throws when it is not true or false.
   public func bool(_ key: String, default fallback: Bool) throws -> Bool {
-    guard let v = value(key) else { return fallback }
-    guard let b = v.boolValue else { throw error("option '\(key)' = \(v) is not true or false") }
-    return b
+    try typed(key, fallback, "true or false", \.boolValue)
   }
 
-  /// The string option `key`, or `fallback` when absent or null; throws when it is missing without a fallback or
-  /// not a string.
   public func string(_ key: String, default fallback: String? = nil) throws -> String {
+    try typed(key, fallback, "a string", \.stringValue)
+  }
+
+  /// The value of `key` read by `read`; `fallback` when absent or null (an error naming the option without one).
+  private func typed<T>(_ key: String, _ fallback: T?, _ what: String, _ read: (JSONValue) -> T?) throws -> T {
     guard let v = value(key) else {
       if let fallback { return fallback }
       throw error("option '\(key)' is missing")
     }
-    guard let s = v.stringValue else { throw error("option '\(key)' = \(v) is not a string") }
-    return s
+    guard let typed = read(v) else { throw error("option '\(key)' = \(v) is not \(what)") }
+    return typed
   }
 
   /// A pair written as `[a, b]` or as one integer for both.
   public func pair(_ key: String, default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
-    guard let v = value(key) else {
-      if let fallback { return fallback }
-      throw error("option '\(key)' is missing")
+    try typed(key, fallback, "an integer pair") { v in
+      if let n = v.intValue { return (n, n) }
+      guard let list = v.arrayValue?.compactMap(\.intValue), list.count == 2, v.arrayValue?.count == 2 else { return nil }
+      return (list[0], list[1])
     }
-    if let n = v.intValue { return (n, n) }
-    guard let list = v.arrayValue?.compactMap(\.intValue), list.count == 2, v.arrayValue?.count == 2 else {
-      throw error("option '\(key)' = \(v) is not an integer pair")
-    }
-    return (list[0], list[1])
   }
 
   /// Requires `key` to be absent, null, or one of `allowed` (as compact JSON, strings bare): an option this
