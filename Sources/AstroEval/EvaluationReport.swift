@@ -58,6 +58,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
   /// Evaluates `predictions`.
   ///
   /// - Parameters:
+  ///   - title: The report's heading.
+  ///   - predictions: Scores and true labels of the evaluated samples.
+  ///   - classNames: The names of class 0 and class 1, in that order.
+  ///   - decisionThreshold: The score at or above which a sample is called class 1.
   ///   - thresholds: Extra thresholds for confusion matrices (besides `decisionThreshold`).
   ///   - targetFNRs: Target false negative rates, e.g. 1% and 5%: the highest threshold meeting each.
   ///   - targetFPRs: Target false positive rates: the lowest threshold meeting each.
