@@ -1,3 +1,4 @@
+import AstroKernels
 import Foundation
 import ZTFAlerts
 
@@ -155,10 +156,7 @@ public struct SyntheticAlerts: Sendable {
 
   /// A reproducible uniform number in [0, 1) from the seed, an object and a purpose (SplitMix64 hashing).
   private func unit(_ k: UInt64, _ salt: UInt64) -> Double {
-    var z = seed &* 0x9E37_79B9_7F4A_7C15 &+ k &* 0xBF58_476D_1CE4_E5B9 &+ salt &* 0x94D0_49BB_1331_11EB
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
+    let z = SplitMix64.mix(seed &* 0x9E37_79B9_7F4A_7C15 &+ k &* 0xBF58_476D_1CE4_E5B9 &+ salt &* 0x94D0_49BB_1331_11EB)
     return Double(z >> 11) / Double(UInt64(1) << 53)
   }
 }

@@ -1,29 +1,5 @@
+import AstroKernels
 import Foundation
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny generator used here only to turn (seed, index, stream)
-/// into well-mixed 64-bit states, so that neighbouring indices give unrelated streams.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-
-  /// A generator whose sequence depends only on `seed`.
-  public init(seed: UInt64) {
-    state = seed
-  }
-
-  /// The next 64 random bits.
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    return Self.mix(state)
-  }
-
-  /// The SplitMix64 output function: a bijective avalanche of all 64 bits.
-  public static func mix(_ value: UInt64) -> UInt64 {
-    var z = value
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// The random stream of one sample: xoshiro256** (Blackman & Vigna) seeded from `(seed, index)`.
 ///
@@ -31,7 +7,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// generated serially, on 2 threads or on 64, and whatever `count` is. Helpers give the distributions the
 /// generators need (uniform, log-uniform, normal, weighted choice).
 public struct SampleRandom: RandomNumberGenerator, Sendable {
-  private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+  private var bits: Xoshiro256StarStar
   /// The second normal deviate of the last polar-method pair, used by the next `normal()` call.
   private var spareNormal: Double?
 
@@ -42,26 +18,12 @@ public struct SampleRandom: RandomNumberGenerator, Sendable {
     let key = SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(bitPattern: Int64(index)) &+ 0x632B_E59B_D9B4_E019))
       ^ SplitMix64.mix(stream &* 0x9E37_79B9_7F4A_7C15 &+ 1)
     var seeder = SplitMix64(seed: key)
-    s0 = seeder.next()
-    s1 = seeder.next()
-    s2 = seeder.next()
-    s3 = seeder.next()
-    if s0 | s1 | s2 | s3 == 0 { s0 = 1 } // xoshiro's only forbidden state
+    bits = Xoshiro256StarStar(seededBy: &seeder)
   }
 
   /// The next 64 random bits.
   @inline(__always)
-  public mutating func next() -> UInt64 {
-    let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-    let t = s1 << 17
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = s3 << 45 | s3 >> 19
-    return result
-  }
+  public mutating func next() -> UInt64 { bits.next() }
 
   /// Uniform in [0, 1) with 53 random bits.
   @inline(__always)

@@ -756,3 +756,14 @@ final class SemanticsTests: XCTestCase {
     assertClose(w.gradient!.values, [Float](repeating: expected, count: 4), atol: 0, rtol: 1e-3)
   }
 }
+
+extension SemanticsTests {
+  func testSeededGeneratorIsXoshiro256StarStarSeededThroughSplitMix() {
+    // The same reference values as AstroKernels' generator test: initial weights drawn before the generators
+    // were shared are drawn the same way now.
+    var generator = SeededGenerator(seed: 42)
+    XCTAssertEqual((0..<4).map { _ in generator.next() },
+                   [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009,
+                    17_057_574_109_182_124_193])
+  }
+}

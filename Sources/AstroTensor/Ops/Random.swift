@@ -3,30 +3,13 @@
 /// Every source of randomness in the library (initialisers, dropout, shuffling, augmentation) takes one of
 /// these, so a run is reproducible from its seed.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-  private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+  private var bits: Xoshiro256StarStar
 
   /// A generator whose whole sequence is fixed by `seed`.
-  public init(seed: UInt64) {
-    var x = seed
-    func splitMix() -> UInt64 {
-      x &+= 0x9E37_79B9_7F4A_7C15
-      var z = x
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
-  }
+  public init(seed: UInt64) { bits = Xoshiro256StarStar(seed: seed) }
 
   /// The next 64 random bits.
-  public mutating func next() -> UInt64 {
-    let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-    let t = s1 << 17
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
-    s2 ^= t
-    s3 = (s3 << 45) | (s3 >> 19)
-    return result
-  }
+  @inline(__always) public mutating func next() -> UInt64 { bits.next() }
 
   /// Uniform in [0, 1) with 24 random bits.
   public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
@@ -42,6 +25,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }
 
+import AstroKernels
 import Foundation
 
 extension Tensor {
