@@ -21,6 +21,8 @@ let package = Package(
     .library(name: "AstroPlot", targets: ["AstroPlot"]),
     .library(name: "AstroEval", targets: ["AstroEval"]),
     .library(name: "SyntheticData", targets: ["SyntheticData"]),
+    .library(name: "AstroInt8", targets: ["AstroInt8"]),
+    .library(name: "AstroTFLite", targets: ["AstroTFLite"]),
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
@@ -50,6 +52,11 @@ let package = Package(
     .target(name: "AstroIO", dependencies: ["_CHDF5"]),
     // Layers, models, builders (VGG6, ResNet, DenseNet), losses, optimizers, Keras weight files.
     .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO", "AstroKernels"]),
+
+    // Full-integer (int8/uint8) graphs and their interpreter, bit-exact with LiteRT's reference kernels.
+    .target(name: "AstroInt8", dependencies: ["AstroKernels", "AstroKernelsC"]),
+    // TFLite flatbuffers: read any int8 .tflite into a graph, write graphs for LiteRT and the Edge TPU.
+    .target(name: "AstroTFLite", dependencies: ["AstroInt8", "AstroIO"]),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
@@ -117,6 +124,9 @@ let package = Package(
     .testTarget(
       name: "AlertStoreTests",
       dependencies: ["AlertStore", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+    .testTarget(
+      name: "AstroInt8Tests", dependencies: ["AstroInt8", "AstroTFLite", "AstroIO", "AstroKernels", "TestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "SyntheticData", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6],

@@ -16,15 +16,17 @@ public struct NpyArray: Equatable, Sendable {
     case float32 = "<f4"
     case float64 = "<f8"
     case uint8 = "|u1"
+    case int8 = "|i1"
+    case int32 = "<i4"
     case int64 = "<i8"
     case bool = "|b1"
 
     /// Bytes per element.
     public var itemSize: Int {
       switch self {
-      case .float32: return 4
+      case .float32, .int32: return 4
       case .float64, .int64: return 8
-      case .uint8, .bool: return 1
+      case .uint8, .int8, .bool: return 1
       }
     }
 
@@ -43,9 +45,11 @@ public struct NpyArray: Equatable, Sendable {
       case "f4": dtype = .float32
       case "f8": dtype = .float64
       case "i8": dtype = .int64
+      case "i4": dtype = .int32
       case "u1": dtype = .uint8
+      case "i1": dtype = .int8
       case "b1": dtype = .bool
-      default: throw fail("unsupported dtype '\(descr)' (supported: <f4, <f8, <i8, |u1, |b1)")
+      default: throw fail("unsupported dtype '\(descr)' (supported: <f4, <f8, <i8, <i4, |u1, |i1, |b1)")
       }
       if order == "|" && dtype.itemSize > 1 { throw fail("'|' byte order is invalid for '\(descr)'") }
       return dtype
@@ -88,6 +92,14 @@ public struct NpyArray: Equatable, Sendable {
 
   public init(shape: [Int], int64s: [Int64]) throws {
     try self.init(shape: shape, dtype: .int64, data: Self.rawBytes(int64s))
+  }
+
+  public init(shape: [Int], int8s: [Int8]) throws {
+    try self.init(shape: shape, dtype: .int8, data: Data(int8s.map { UInt8(bitPattern: $0) }))
+  }
+
+  public init(shape: [Int], int32s: [Int32]) throws {
+    try self.init(shape: shape, dtype: .int32, data: Self.rawBytes(int32s))
   }
 
   public init(shape: [Int], uint8s: [UInt8]) throws {
@@ -141,6 +153,8 @@ public struct NpyArray: Equatable, Sendable {
     case .float32: return values(Float.self)
     case .float64: return values(Double.self).map { Float($0) }
     case .int64: return values(Int64.self).map { Float($0) }
+    case .int32: return values(Int32.self).map { Float($0) }
+    case .int8: return bytes().map { Float(Int8(bitPattern: $0)) }
     case .uint8, .bool: return bytes().map { Float($0) }
     }
   }
@@ -151,6 +165,8 @@ public struct NpyArray: Equatable, Sendable {
     case .float32: return values(Float.self).map { Double($0) }
     case .float64: return values(Double.self)
     case .int64: return values(Int64.self).map { Double($0) }
+    case .int32: return values(Int32.self).map { Double($0) }
+    case .int8: return bytes().map { Double(Int8(bitPattern: $0)) }
     case .uint8, .bool: return bytes().map { Double($0) }
     }
   }
@@ -161,6 +177,8 @@ public struct NpyArray: Equatable, Sendable {
     switch dtype {
     case .float32, .float64: return doubles().map(Self.clampToInt64)
     case .int64: return values(Int64.self)
+    case .int32: return values(Int32.self).map { Int64($0) }
+    case .int8: return bytes().map { Int64(Int8(bitPattern: $0)) }
     case .uint8, .bool: return bytes().map { Int64($0) }
     }
   }
@@ -171,6 +189,11 @@ public struct NpyArray: Equatable, Sendable {
     case .uint8, .bool: return bytes()
     default: return int64s().map { UInt8(clamping: $0) }
     }
+  }
+
+  /// The elements as `Int8`s. Values outside -128...127 clamp; floats are truncated toward zero (NaN gives 0).
+  public func int8s() -> [Int8] {
+    dtype == .int8 ? bytes().map { Int8(bitPattern: $0) } : int64s().map { Int8(clamping: $0) }
   }
 
   /// One-byte elements; any nonzero bool byte counts as true (1), as in NumPy.

@@ -145,9 +145,9 @@ final class NpyTests: TemporaryFolderTestCase {
                                 payload: Data(count: 8)),
                        named: "pipe.npy", field: "descr", contains: "'|f4'")
     try assertNpyError(handMade(version: 1, lengthBytes: 2,
-                                header: "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }\n",
-                                payload: Data(count: 8)),
-                       named: "int32.npy", field: "descr", contains: "unsupported dtype '<i4'")
+                                header: "{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }\n",
+                                payload: Data(count: 4)),
+                       named: "uint16.npy", field: "descr", contains: "unsupported dtype '<u2'")
     try assertNpyError(handMade(version: 1, lengthBytes: 2,
                                 header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }\n",
                                 payload: Data(count: 8)),
@@ -170,5 +170,23 @@ final class NpyTests: TemporaryFolderTestCase {
     XCTAssertThrowsError(try NpyArray.read(path: temporaryPath("absent.npy"))) { error in
       XCTAssertTrue("\(error)".hasPrefix("absent.npy: file: cannot read"), "\(error)")
     }
+  }
+}
+
+extension NpyTests {
+  func testInt8AndInt32RoundTrip() throws {
+    let small = try NpyArray(shape: [2, 2], int8s: [-128, -1, 0, 127])
+    XCTAssertEqual(Array(small.encoded().prefix(70)).count, 70)
+    let readSmall = try NpyArray(data: small.encoded())
+    XCTAssertEqual(readSmall.dtype, .int8)
+    XCTAssertEqual(readSmall.int8s(), [-128, -1, 0, 127])
+    XCTAssertEqual(readSmall.int64s(), [-128, -1, 0, 127])
+    let wide = try NpyArray(shape: [3], int32s: [-2_000_000_000, 5, 2_000_000_000])
+    let readWide = try NpyArray(data: wide.encoded())
+    XCTAssertEqual(readWide.dtype, .int32)
+    XCTAssertEqual(readWide.int64s(), [-2_000_000_000, 5, 2_000_000_000])
+    XCTAssertEqual(String(decoding: wide.encoded().prefix(60), as: UTF8.self).contains("'<i4'"), true)
+    // Values beyond int8 clamp when read as int8.
+    XCTAssertEqual(readWide.int8s(), [-128, 5, 127])
   }
 }

@@ -111,6 +111,34 @@ void astro_bn_gradient_sums(const float *x, const float *dy, const float *mask, 
 void astro_bn_input_gradient(const float *x, const float *dy, const float *mask, long channels, const float *a,
                              const float *b, const float *d, long row_begin, long row_end, float *dx);
 
+/// A convolution of a quantized (int8 or uint8) graph: input NHWC, kernel OHWI widened to int16 with its zero
+/// point removed and each output channel's row padded with zeros to `depth` (astro_int8_depth). A
+/// fully-connected layer is the 1×1 case (in_h = in_w = 1, in_c = inputs per sample).
+typedef struct astro_int8_conv {
+  long batch, in_h, in_w, in_c;
+  long k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  long out_h, out_w, out_c;
+  long depth;
+  int input_unsigned, output_unsigned;
+  int input_zero_point, output_zero_point;
+  int act_min, act_max;
+} astro_int8_conv;
+
+/// Kernel taps per output channel rounded up to 16 (the row length of the widened kernel).
+long astro_int8_depth(long k_h, long k_w, long in_c);
+
+/// int16 elements of scratch one astro_int8_conv_rows call needs.
+size_t astro_int8_conv_scratch(const astro_int8_conv *p);
+
+/// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis: for each output
+/// channel c, Σ w·(x − zp_in) + bias[c] (bias may be NULL), rescaled by LiteRT's
+/// MultiplyByQuantizedMultiplier(multiplier[c], shift[c]), plus zp_out, clamped to [act_min, act_max].
+void astro_int8_conv_rows(const astro_int8_conv *p, const void *x, const short *w, const int *bias,
+                          const int *multiplier, const int *shift, void *y, long row_begin, long row_end, short *scratch);
+
+/// LiteRT's MultiplyByQuantizedMultiplier (for tests: the Swift and C++ copies must agree).
+int astro_int8_multiply_by_quantized_multiplier(int x, int multiplier, int shift);
+
 #ifdef __cplusplus
 }
 #endif

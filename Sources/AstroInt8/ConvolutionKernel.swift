@@ -1,0 +1,196 @@
+import AstroKernels
+import AstroKernelsC
+
+/// CONV_2D and FULLY_CONNECTED: Σ w·(x − zp_in) + bias, rescaled per output channel, in the C++ integer kernel.
+struct ConvolutionKernel: Kernel {
+  let label: String
+  let inputIndex: Int, outputIndex: Int
+  /// nil for a fully-connected layer.
+  let convolution: ConvolutionOptions?
+  let keepNumDims: Bool
+  let kernelHeight: Int, kernelWidth: Int, inputChannels: Int, outputChannels: Int, depth: Int
+  let inputType: ElementType, outputType: ElementType
+  let inputZeroPoint: Int, outputZeroPoint: Int
+  let range: ClosedRange<Int32>
+  /// Weights minus their zero points, [outputChannels][depth] (rows zero-padded).
+  let weights: [Int16]
+  /// The int32 bias (zeros when the operator has none).
+  let bias: [Int32]
+  let multipliers: [Int32], shifts: [Int32]
+
+  init(convolution options: ConvolutionOptions, _ site: OperatorSite) throws {
+    guard options.strideHeight > 0, options.strideWidth > 0, options.dilationHeight > 0, options.dilationWidth > 0 else {
+      throw Int8Error.invalidGraph("\(site.label): strides and dilations must be positive")
+    }
+    try self.init(site, convolution: options, activation: options.activation, keepNumDims: false)
+  }
+
+  init(fullyConnected activation: FusedActivation, keepNumDims: Bool, _ site: OperatorSite) throws {
+    try self.init(site, convolution: nil, activation: activation, keepNumDims: keepNumDims)
+  }
+
+  private init(_ site: OperatorSite, convolution: ConvolutionOptions?, activation: FusedActivation, keepNumDims: Bool) throws {
+    try site.requireCounts(inputs: 2...3)
+    label = site.label
+    self.convolution = convolution
+    self.keepNumDims = keepNumDims
+    inputIndex = try site.requiredInput(0)
+    outputIndex = site.output
+    let weightIndex = try site.requiredInput(1)
+    inputType = try site.quantizedType(inputIndex)
+    outputType = try site.quantizedType(outputIndex)
+    let weightType = try site.quantizedType(weightIndex)
+    guard weightType == inputType else {
+      throw Int8Error.unsupported("\(label): \(inputType.name) input with \(weightType.name) weights (hybrid models are not run)")
+    }
+    let input = try site.perTensor(inputIndex), output = try site.perTensor(outputIndex)
+    inputZeroPoint = input.zeroPoint
+    outputZeroPoint = output.zeroPoint
+    range = Requantization.activationRange(activation, type: outputType, scale: output.scale, zeroPoint: output.zeroPoint)
+
+    let w = site.tensor(weightIndex)
+    if convolution != nil {
+      guard w.shape.count == 4, w.shape.allSatisfy({ $0 > 0 }) else {
+        throw Int8Error.invalidGraph("\(label): weights '\(w.name)' must be OHWI, got shape \(w.shape)")
+      }
+      (outputChannels, kernelHeight, kernelWidth, inputChannels) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+      let x = site.tensor(inputIndex)
+      guard x.shape.count == 4, x.shape[3] == inputChannels else {
+        throw Int8Error.invalidGraph("\(label): input '\(x.name)' \(x.shape) is not NHWC with \(inputChannels) channels")
+      }
+    } else {
+      guard w.shape.count == 2, w.shape.allSatisfy({ $0 > 0 }) else {
+        throw Int8Error.invalidGraph("\(label): weights '\(w.name)' must be [units, inputs], got shape \(w.shape)")
+      }
+      (outputChannels, kernelHeight, kernelWidth, inputChannels) = (w.shape[0], 1, 1, w.shape[1])
+    }
+    guard let wq = w.quantization, wq.scales.count == wq.zeroPoints.count,
+      wq.scales.count == 1 || (wq.scales.count == outputChannels && wq.dimension == 0)
+    else {
+      throw Int8Error.invalidGraph("\(label): weights '\(w.name)' need one scale or one per output channel (dimension 0)")
+    }
+    try site.checkScales(wq, w)
+    if inputType == .int8, wq.zeroPoints.contains(where: { $0 != 0 }) {
+      throw Int8Error.invalidGraph("\(label): int8 weights '\(w.name)' must be symmetric (zero point 0)")
+    }
+    let raw = try site.constantIntegers(weightIndex, count: outputChannels * kernelHeight * kernelWidth * inputChannels)
+    let taps = kernelHeight * kernelWidth * inputChannels
+    depth = astro_int8_depth(kernelHeight, kernelWidth, inputChannels)
+    var widened = [Int16](repeating: 0, count: outputChannels * depth)
+    for c in 0..<outputChannels {
+      let zeroPoint = wq.zeroPoints.count == 1 ? wq.zeroPoints[0] : wq.zeroPoints[c]
+      for k in 0..<taps { widened[c * depth + k] = Int16(raw[c * taps + k] - zeroPoint) }
+    }
+    weights = widened
+
+    if let biasIndex = site.input(2) {
+      let b = site.tensor(biasIndex)
+      guard b.type == .int32 else { throw Int8Error.unsupported("\(label): bias '\(b.name)' is \(b.type.name), not INT32") }
+      bias = try site.constantIntegers(biasIndex, count: outputChannels).map { Int32(truncatingIfNeeded: $0) }
+    } else {
+      bias = [Int32](repeating: 0, count: outputChannels)
+    }
+
+    // LiteRT forms s_in·s_w in double for int8 per-channel kernels (every int8 convolution, per-channel fully
+    // connected), and in float for per-tensor fully-connected and uint8 kernels.
+    let productInFloat = inputType == .uint8 || (convolution == nil && wq.scales.count == 1)
+    var multipliers = [Int32](), shifts = [Int32]()
+    for c in 0..<outputChannels {
+      let weightScale = wq.scales.count == 1 ? wq.scales[0] : wq.scales[c]
+      let product = productInFloat ? Double(input.scale * weightScale) : Double(input.scale) * Double(weightScale)
+      let multiplier = Requantization.Multiplier(product / Double(output.scale))
+      multipliers.append(multiplier.mantissa)
+      shifts.append(Int32(multiplier.shift))
+    }
+    self.multipliers = multipliers
+    self.shifts = shifts
+  }
+
+  func run(_ values: inout [TensorValues?]) throws {
+    let x = try values.value(inputIndex, for: label)
+    var shape = astro_int8_conv()
+    var outputShape: [Int]
+    if let options = convolution {
+      guard x.shape.count == 4, x.shape[3] == inputChannels else {
+        throw Int8Error.invalidInput("\(label): input \(x.shape) is not NHWC with \(inputChannels) channels")
+      }
+      let rows = SpatialPadding(input: x.shape[1], kernel: kernelHeight, stride: options.strideHeight,
+                                dilation: options.dilationHeight, mode: options.padding)
+      let columns = SpatialPadding(input: x.shape[2], kernel: kernelWidth, stride: options.strideWidth,
+                                   dilation: options.dilationWidth, mode: options.padding)
+      guard rows.output > 0, columns.output > 0 else {
+        throw Int8Error.invalidInput("\(label): input \(x.shape) is smaller than the \(kernelHeight)x\(kernelWidth) kernel")
+      }
+      shape.batch = x.shape[0]; shape.in_h = x.shape[1]; shape.in_w = x.shape[2]
+      shape.stride_h = options.strideHeight; shape.stride_w = options.strideWidth
+      shape.dilation_h = options.dilationHeight; shape.dilation_w = options.dilationWidth
+      shape.pad_top = rows.before; shape.pad_left = columns.before
+      shape.out_h = rows.output; shape.out_w = columns.output
+      outputShape = [x.shape[0], rows.output, columns.output, outputChannels]
+    } else {
+      guard x.elementCount % inputChannels == 0, x.elementCount > 0 else {
+        throw Int8Error.invalidInput("\(label): \(x.elementCount) input values are not rows of \(inputChannels)")
+      }
+      let rows = x.elementCount / inputChannels
+      shape.batch = rows; shape.in_h = 1; shape.in_w = 1
+      shape.stride_h = 1; shape.stride_w = 1; shape.dilation_h = 1; shape.dilation_w = 1
+      shape.out_h = 1; shape.out_w = 1
+      outputShape = keepNumDims ? x.shape.dropLast() + [outputChannels] : [rows, outputChannels]
+    }
+    shape.in_c = inputChannels; shape.k_h = kernelHeight; shape.k_w = kernelWidth
+    shape.out_c = outputChannels; shape.depth = depth
+    shape.input_unsigned = inputType == .uint8 ? 1 : 0
+    shape.output_unsigned = outputType == .uint8 ? 1 : 0
+    shape.input_zero_point = Int32(inputZeroPoint); shape.output_zero_point = Int32(outputZeroPoint)
+    shape.act_min = range.lowerBound; shape.act_max = range.upperBound
+
+    var y = TensorValues(zeros: outputShape, type: outputType)
+    let totalRows = shape.batch * shape.out_h
+    let scratchCount = astro_int8_conv_scratch(&shape)
+    let work = shape.out_w * shape.out_c * depth
+    x.bytes.withUnsafeBytes { xBytes in
+      y.bytes.withUnsafeMutableBytes { yBytes in
+        weights.withUnsafeBufferPointer { w in
+          bias.withUnsafeBufferPointer { b in
+          multipliers.withUnsafeBufferPointer { m in
+            shifts.withUnsafeBufferPointer { s in
+              let shapeCopy = shape
+              let output = UncheckedPointer(yBytes.baseAddress!)
+              Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
+                var shape = shapeCopy
+                var scratch = [Int16](repeating: 0, count: scratchCount)
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                  astro_int8_conv_rows(&shape, xBytes.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
+                                       s.baseAddress!, output.pointer, range.lowerBound, range.upperBound,
+                                       scratch.baseAddress!)
+                }
+              }
+            }
+          }
+          }
+        }
+      }
+    }
+    values[outputIndex] = y
+  }
+}
+
+/// A mutable pointer handed to `Parallel` workers that write disjoint parts of it.
+struct UncheckedPointer: @unchecked Sendable {
+  let pointer: UnsafeMutableRawPointer
+  init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+}
+
+/// TensorFlow's output size and leading padding along one spatial axis (LiteRT's `kernels/padding.h`).
+struct SpatialPadding {
+  let output: Int, before: Int
+
+  init(input: Int, kernel: Int, stride: Int, dilation: Int = 1, mode: PaddingMode) {
+    let effective = (kernel - 1) * dilation + 1
+    switch mode {
+    case .same: output = (input + stride - 1) / stride
+    case .valid: output = input >= effective ? (input - effective) / stride + 1 : 0
+    }
+    before = max((output - 1) * stride + effective - input, 0) / 2
+  }
+}

@@ -1,0 +1,204 @@
+import AstroKernels
+
+/// Runs a full-integer graph on the CPU with LiteRT's reference arithmetic: outputs are bit-exact with LiteRT's
+/// `BUILTIN_REF` kernels, op by op. Convolutions and fully-connected layers use vectorised integer kernels on all
+/// cores (exact: the integer sums do not depend on their order).
+///
+/// The batch (first) dimension of the inputs may differ from the graph's declared one; every operator follows it.
+public final class Int8Interpreter: Sendable {
+  /// The graph being run.
+  public let graph: QuantizedGraph
+  private let kernels: [any Kernel]
+  /// The constants of the graph as values, where every run starts.
+  private let constants: [TensorValues?]
+
+  /// Checks every operator (input counts, types, quantization, constant data) and prepares its constants
+  /// (rescale multipliers, widened weights, lookup tables).
+  /// - Throws: `Int8Error` naming the operator and tensor at fault, or the operator that cannot run on a CPU.
+  public init(_ graph: QuantizedGraph) throws {
+    self.graph = graph
+    let context = GraphContext(graph: graph)
+    for index in graph.inputs + graph.outputs { try context.checkIndex(index, "graph input/output") }
+    kernels = try graph.operators.enumerated().map { position, op in
+      try context.prepare(op, at: position)
+    }
+    constants = try graph.tensors.map { tensor in
+      guard let data = tensor.data else { return nil }
+      do {
+        return try TensorValues(shape: tensor.shape, type: tensor.type, bytes: data)
+      } catch {
+        throw Int8Error.invalidGraph("constant '\(tensor.name)' has \(data.count) bytes for \(tensor.type.name) \(tensor.shape)")
+      }
+    }
+  }
+
+  /// Runs the graph on one value per graph input (in `graph.inputs` order) and returns its outputs.
+  /// - Throws: `Int8Error.invalidInput` when an input's type or per-sample shape differs from the graph's.
+  public func run(_ inputs: [TensorValues]) throws -> [TensorValues] {
+    guard inputs.count == graph.inputs.count else {
+      throw Int8Error.invalidInput("\(inputs.count) inputs given, the graph takes \(graph.inputs.count)")
+    }
+    var values = constants
+    for (value, index) in zip(inputs, graph.inputs) {
+      let tensor = graph.tensors[index]
+      guard value.type == tensor.type else {
+        throw Int8Error.invalidInput("input '\(tensor.name)' is \(tensor.type.name), got \(value.type.name)")
+      }
+      guard value.shape.count == tensor.shape.count, value.shape.dropFirst() == tensor.shape.dropFirst(), value.shape.first ?? 0 > 0
+      else {
+        throw Int8Error.invalidInput(
+          "input '\(tensor.name)' has shape \(tensor.shape) (any batch), got \(value.shape)")
+      }
+      values[index] = value
+    }
+    for kernel in kernels { try kernel.run(&values) }
+    return try graph.outputs.map { index in
+      guard let value = values[index] else {
+        throw Int8Error.invalidGraph("output '\(graph.tensors[index].name)' is never computed")
+      }
+      return value
+    }
+  }
+}
+
+/// One prepared operator.
+protocol Kernel: Sendable {
+  func run(_ values: inout [TensorValues?]) throws
+}
+
+extension Array where Element == TensorValues? {
+  /// The computed value of tensor `index`, or an error naming the operator that needed it.
+  func value(_ index: Int, for op: String) throws -> TensorValues {
+    guard let value = self[index] else {
+      throw Int8Error.invalidGraph("\(op) reads tensor \(index) before anything computes it")
+    }
+    return value
+  }
+}
+
+/// Validation helpers used while preparing operators.
+struct GraphContext {
+  let graph: QuantizedGraph
+
+  func checkIndex(_ index: Int, _ role: String) throws {
+    guard graph.tensors.indices.contains(index) else {
+      throw Int8Error.invalidGraph("\(role) refers to tensor \(index); the graph has \(graph.tensors.count)")
+    }
+  }
+
+  func prepare(_ op: GraphOperator, at position: Int) throws -> any Kernel {
+    let label = "operator \(position) (\(op.operation.name))"
+    for index in op.inputs where index != -1 { try checkIndex(index, label) }
+    for index in op.outputs { try checkIndex(index, label) }
+    let site = OperatorSite(graph: graph, op: op, label: label)
+    switch op.operation {
+    case .conv2D(let options): return try ConvolutionKernel(convolution: options, site)
+    case .fullyConnected(let activation, let keepNumDims):
+      return try ConvolutionKernel(fullyConnected: activation, keepNumDims: keepNumDims, site)
+    case .maxPool2D(let options): return try PoolKernel(options, average: false, site)
+    case .averagePool2D(let options): return try PoolKernel(options, average: true, site)
+    case .mean(let keepDims): return try MeanKernel(keepDims: keepDims, site)
+    case .add(let activation): return try BinaryKernel(multiply: false, activation, site)
+    case .mul(let activation): return try BinaryKernel(multiply: true, activation, site)
+    case .concatenation(let axis, let activation): return try ConcatenationKernel(axis: axis, activation, site)
+    case .pad: return try PadKernel(site)
+    case .reshape(let newShape): return try ReshapeKernel(newShape: newShape, site)
+    case .logistic: return try LogisticKernel(site)
+    case .quantize: return try QuantizeKernel(site)
+    case .dequantize: return try DequantizeKernel(site)
+    case .shape(let type): return try ShapeKernel(type, site)
+    case .stridedSlice(let options): return try StridedSliceKernel(options, site)
+    case .pack(let axis): return try PackKernel(axis: axis, site)
+    case .softmax:
+      throw Int8Error.unsupported("\(label): int8 SOFTMAX is not implemented by this interpreter (models here end in LOGISTIC)")
+    case .custom(let code, _):
+      let hint = code == "edgetpu-custom-op"
+        ? ": this part of the model was compiled for a Coral Edge TPU and its weights live in the compiled executable; run the model on an Edge TPU, or run the uncompiled .tflite here"
+        : ""
+      throw Int8Error.unsupported("\(label): custom operator '\(code)' cannot run on the CPU\(hint)")
+    case .unsupported(_, let name):
+      throw Int8Error.unsupported("\(label): builtin operator \(name) is not implemented by this interpreter")
+    }
+  }
+}
+
+/// One operator's tensors, with checked accessors.
+struct OperatorSite {
+  let graph: QuantizedGraph
+  let op: GraphOperator
+  let label: String
+
+  func requireCounts(inputs: ClosedRange<Int>, outputs: Int = 1) throws {
+    guard inputs.contains(op.inputs.count), op.outputs.count == outputs else {
+      throw Int8Error.invalidGraph(
+        "\(label) has \(op.inputs.count) inputs and \(op.outputs.count) outputs; it takes \(inputs) and \(outputs)")
+    }
+  }
+
+  /// The label, first input and only output of an operator taking `inputs` inputs.
+  func unaryOperands(inputs: ClosedRange<Int>) throws -> (label: String, input: Int, output: Int) {
+    try requireCounts(inputs: inputs)
+    return (label, try requiredInput(0), output)
+  }
+
+  /// Tensor index of input `k` (nil when absent: −1 or beyond the list).
+  func input(_ k: Int) -> Int? {
+    k < op.inputs.count && op.inputs[k] >= 0 ? op.inputs[k] : nil
+  }
+
+  func requiredInput(_ k: Int) throws -> Int {
+    guard let index = input(k) else { throw Int8Error.invalidGraph("\(label): input \(k) is missing") }
+    return index
+  }
+
+  var output: Int { op.outputs[0] }
+
+  func tensor(_ index: Int) -> GraphTensor { graph.tensors[index] }
+
+  /// The type of tensor `index`, which must be int8 or uint8.
+  func quantizedType(_ index: Int) throws -> ElementType {
+    let type = tensor(index).type
+    guard type == .int8 || type == .uint8 else {
+      throw Int8Error.unsupported("\(label): tensor '\(tensor(index).name)' is \(type.name); this interpreter runs int8/uint8 operators")
+    }
+    return type
+  }
+
+  /// Per-tensor quantization of tensor `index` (scale positive and finite).
+  func perTensor(_ index: Int) throws -> (scale: Float, zeroPoint: Int) {
+    let t = tensor(index)
+    guard let q = t.quantization, q.scales.count == 1, q.zeroPoints.count == 1 else {
+      throw Int8Error.invalidGraph("\(label): tensor '\(t.name)' needs one scale and zero point")
+    }
+    try checkScales(q, t)
+    return (q.scale, q.zeroPoint)
+  }
+
+  func checkScales(_ q: Quantization, _ t: GraphTensor) throws {
+    guard q.scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+      throw Int8Error.invalidGraph("\(label): tensor '\(t.name)' has a scale that is not positive and finite")
+    }
+    let range = t.type == .uint8 ? 0...255 : (t.type == .int8 ? -128...127 : Int.min...Int.max)
+    guard q.zeroPoints.allSatisfy({ range.contains($0) }) else {
+      throw Int8Error.invalidGraph("\(label): tensor '\(t.name)' has a zero point outside its type's range")
+    }
+  }
+
+  /// The constant values of tensor `index` as integers, with their expected count checked.
+  func constantIntegers(_ index: Int, count: Int? = nil) throws -> [Int] {
+    let t = tensor(index)
+    guard let data = t.data else {
+      throw Int8Error.unsupported("\(label): tensor '\(t.name)' must be a constant")
+    }
+    guard t.shape.allSatisfy({ $0 >= 0 }), let values = try? TensorValues(shape: t.shape, type: t.type, bytes: data),
+      t.type != .float32
+    else {
+      throw Int8Error.invalidGraph("\(label): constant '\(t.name)' has \(data.count) bytes for \(t.type.name) \(t.shape)")
+    }
+    let integers = values.integers()
+    if let count, integers.count != count {
+      throw Int8Error.invalidGraph("\(label): constant '\(t.name)' has \(integers.count) values, expected \(count)")
+    }
+    return integers
+  }
+}
