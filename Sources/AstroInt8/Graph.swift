@@ -62,7 +62,7 @@ public enum PaddingMode: Int, Sendable {
 }
 
 /// A graph tensor: an activation (no data) or a constant (weights, biases, shapes).
-public struct GraphTensor: Sendable {
+public struct GraphTensor: Equatable, Sendable {
   public var name: String
   /// The shape; for activations the first dimension is the batch, which the interpreter takes from the input.
   public var shape: [Int]
@@ -191,7 +191,7 @@ public enum GraphOperation: Equatable, Sendable {
 
 /// One operator of a graph: what it does, and the indices of its input and output tensors (−1: an absent
 /// optional input).
-public struct GraphOperator: Sendable {
+public struct GraphOperator: Equatable, Sendable {
   public var operation: GraphOperation
   public var inputs: [Int]
   public var outputs: [Int]
@@ -205,7 +205,7 @@ public struct GraphOperator: Sendable {
 
 /// A quantized model as a flat graph, in execution order: what a `.tflite` file holds, and what the
 /// quantizer produces.
-public struct QuantizedGraph: Sendable {
+public struct QuantizedGraph: Equatable, Sendable {
   public var tensors: [GraphTensor]
   public var operators: [GraphOperator]
   public var inputs: [Int]

@@ -15,7 +15,8 @@ enum TFLiteSchema {
   enum Options {
     static let none: UInt8 = 0, conv2D: UInt8 = 1, pool2D: UInt8 = 5, fullyConnected: UInt8 = 8, softmax: UInt8 = 9
     static let concatenation: UInt8 = 10, add: UInt8 = 11, reshape: UInt8 = 17, pad: UInt8 = 22, reducer: UInt8 = 27
-    static let mul: UInt8 = 21, dequantize: UInt8 = 38, quantize: UInt8 = 89
+    static let mul: UInt8 = 21, stridedSlice: UInt8 = 32, dequantize: UInt8 = 38, shape: UInt8 = 55, pack: UInt8 = 59
+    static let quantize: UInt8 = 89
   }
 
   /// Names of builtin operators, for messages about the ones this library does not run.
