@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "SyntheticData", targets: ["SyntheticData"]),
     .library(name: "AstroInt8", targets: ["AstroInt8"]),
     .library(name: "AstroTFLite", targets: ["AstroTFLite"]),
+    .library(name: "AstroQuantization", targets: ["AstroQuantization"]),
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
@@ -57,6 +58,8 @@ let package = Package(
     .target(name: "AstroInt8", dependencies: ["AstroKernels", "AstroKernelsC"]),
     // TFLite flatbuffers: read any int8 .tflite into a graph, write graphs for LiteRT and the Edge TPU.
     .target(name: "AstroTFLite", dependencies: ["AstroInt8", "AstroIO"]),
+    // Post-training and quantization-aware int8 quantization of any model, with per-layer error reports.
+    .target(name: "AstroQuantization", dependencies: ["AstroNN", "AstroTensor", "AstroInt8"]),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
@@ -117,7 +120,9 @@ let package = Package(
     .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "_CZlib", "TestSupport"]),
     .testTarget(
       name: "BraaiTests",
-      dependencies: ["Braai", "AstroNN", "AstroTensor", "AstroEval", "ZTFAlerts", "SyntheticData", "TestSupport"]),
+      dependencies: [
+        "Braai", "AstroNN", "AstroTensor", "AstroEval", "ZTFAlerts", "SyntheticData", "AstroInt8", "AstroQuantization", "TestSupport",
+      ]),
     .testTarget(name: "AstroPlotTests", dependencies: ["AstroPlot", "TestSupport"]),
     .testTarget(name: "AstroEvalTests", dependencies: ["AstroEval", "AstroPlot", "TestSupport"]),
     .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "TestSupport"]),
@@ -125,7 +130,8 @@ let package = Package(
       name: "AlertStoreTests",
       dependencies: ["AlertStore", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
     .testTarget(
-      name: "AstroInt8Tests", dependencies: ["AstroInt8", "AstroTFLite", "AstroIO", "AstroKernels", "TestSupport"],
+      name: "AstroInt8Tests",
+      dependencies: ["AstroInt8", "AstroTFLite", "AstroQuantization", "AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"],
       exclude: ["Fixtures"]),
     .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "SyntheticData", "TestSupport"]),
   ],

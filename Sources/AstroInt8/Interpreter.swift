@@ -35,6 +35,18 @@ public final class Int8Interpreter: Sendable {
   /// Runs the graph on one value per graph input (in `graph.inputs` order) and returns its outputs.
   /// - Throws: `Int8Error.invalidInput` when an input's type or per-sample shape differs from the graph's.
   public func run(_ inputs: [TensorValues]) throws -> [TensorValues] {
+    let values = try allValues(inputs)
+    return try graph.outputs.map { index in
+      guard let value = values[index] else {
+        throw Int8Error.invalidGraph("output '\(graph.tensors[index].name)' is never computed")
+      }
+      return value
+    }
+  }
+
+  /// Runs the graph and returns the values of all its tensors (constants included; nil for a tensor no
+  /// operator computes): for per-layer comparisons with the float model.
+  public func allValues(_ inputs: [TensorValues]) throws -> [TensorValues?] {
     guard inputs.count == graph.inputs.count else {
       throw Int8Error.invalidInput("\(inputs.count) inputs given, the graph takes \(graph.inputs.count)")
     }
@@ -52,12 +64,7 @@ public final class Int8Interpreter: Sendable {
       values[index] = value
     }
     for kernel in kernels { try kernel.run(&values) }
-    return try graph.outputs.map { index in
-      guard let value = values[index] else {
-        throw Int8Error.invalidGraph("output '\(graph.tensors[index].name)' is never computed")
-      }
-      return value
-    }
+    return values
   }
 }
 

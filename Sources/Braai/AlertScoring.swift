@@ -57,6 +57,28 @@ public struct AlertScorer {
     return files
   }
 
+  /// One decoded alert and the triplet braai scores it on.
+  public struct AlertTriplet: Sendable {
+    public let file: String
+    public let alert: ZTFAlert
+    /// 63·63·3 floats, HWC (science, template, difference), normalised as the scorer's `normalization` says.
+    public let triplet: [Float]
+  }
+
+  /// Decodes `files` (in parallel) and builds the triplet of every alert they hold, in order; unreadable files are
+  /// reported and skipped.
+  public func triplets(files: [String]) -> (triplets: [AlertTriplet], failures: [ScoringFailure]) {
+    var triplets: [AlertTriplet] = []
+    var failures: [ScoringFailure] = []
+    for (file, result) in zip(files, decode(files)) {
+      switch result {
+      case .success(let items): triplets += items.map { AlertTriplet(file: file, alert: $0.0, triplet: $0.1) }
+      case .failure(let failure): failures.append(failure)
+      }
+    }
+    return (triplets, failures)
+  }
+
   /// Scores every alert in `files`, in order. `progress(done, total)` is called after each batch of files.
   public func score(
     files: [String], progress: ((Int, Int) -> Void)? = nil
@@ -65,24 +87,13 @@ public struct AlertScorer {
     var failures: [ScoringFailure] = []
     for first in stride(from: 0, to: files.count, by: batchSize) {
       let chunk = Array(files[first..<min(first + batchSize, files.count)])
-      let decoded = decode(chunk)
-      var triplets: [[Float]] = []
-      var pending: [(file: String, alert: ZTFAlert)] = []
-      for (file, result) in zip(chunk, decoded) {
-        switch result {
-        case .success(let items):
-          for (alert, triplet) in items {
-            pending.append((file, alert))
-            triplets.append(triplet)
-          }
-        case .failure(let failure): failures.append(failure)
-        }
-      }
+      let (pending, chunkFailures) = triplets(files: chunk)
+      failures += chunkFailures
       do {
-        let scores = try model.score(triplets: triplets, batchSize: batchSize)
-        for ((file, alert), score) in zip(pending, scores) {
-          alerts.append(
-            ScoredAlert(file: file, candid: alert.candid, objectId: alert.objectId, score: score, drb: alert.candidate.drb))
+        let scores = try model.score(triplets: pending.map(\.triplet), batchSize: batchSize)
+        for (item, score) in zip(pending, scores) {
+          alerts.append(ScoredAlert(file: item.file, candid: item.alert.candid, objectId: item.alert.objectId, score: score,
+                                    drb: item.alert.candidate.drb))
         }
       } catch {
         failures += pending.map { ScoringFailure(file: $0.file, reason: "scoring failed: \(error)") }

@@ -33,10 +33,7 @@ final class TFLiteWriterTests: XCTestCase {
   }
 
   func testLiteRTRunsWrittenFilesWithTheSameResults() throws {
-    let python = SharedData.peerPython
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-      throw XCTSkip("LiteRT is not installed: run ../shared/peers/setup.sh (or set PEERS_VENV) to check written files with LiteRT")
-    }
+    _ = try LiteRTReference.python()
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tflite-writer-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -45,18 +42,13 @@ final class TFLiteWriterTests: XCTestCase {
       let written = folder.appendingPathComponent(name + ".tflite").path
       try TFLiteWriter.write(graph, to: written)
       let output = folder.appendingPathComponent(name + ".litert.npy").path
-      let run = Process()
-      run.executableURL = URL(fileURLWithPath: python)
-      run.arguments = [LiteRTParityTests.fixtures.appendingPathComponent("litert_reference.py").path, written,
-                       fixture(name) + ".input.npy", output]
-      try run.run()
-      run.waitUntilExit()
-      XCTAssertEqual(run.terminationStatus, 0, "\(name): LiteRT could not run the written file")
-      guard run.terminationStatus == 0 else { continue }
+      let litert = try LiteRTReference.run(model: written, input: fixture(name) + ".input.npy", output: output)
+      XCTAssertNotNil(litert, "\(name): LiteRT could not run the written file")
+      guard let litert else { continue }
       let input = try NpyArray.read(path: fixture(name) + ".input.npy")
       let tensor = graph.tensors[graph.inputs[0]]
       let ours = try Int8Interpreter(graph).run([try TensorValues(shape: input.shape, type: tensor.type, bytes: [UInt8](input.data))])[0]
-      XCTAssertEqual(ours.bytes, [UInt8](try NpyArray.read(path: output).data), name)
+      XCTAssertEqual(ours.bytes, [UInt8](litert.data), name)
     }
   }
 }
