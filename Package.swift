@@ -109,7 +109,9 @@ let package = Package(
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/TrainDemo"),
     .executableTarget(name: "QuickStart", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/QuickStart"),
     .executableTarget(name: "CustomLayer", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/CustomLayer"),
-    .executableTarget(name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "Braai"], path: "Benchmarks/Bench"),
+    .executableTarget(
+      name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroInt8", "AstroQuantization", "Braai"],
+      path: "Benchmarks/Bench"),
     .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),
 
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),

@@ -1,7 +1,9 @@
 // Throughput benchmark: `swift run -c release bench WORKLOAD [--batch N] [--samples N] [--repeats N]`.
 // Prints one JSON line with the median samples/s over the repetitions (after a warm-up) and the peak RSS.
+import AstroInt8
 import AstroKernels
 import AstroNN
+import AstroQuantization
 import AstroTensor
 import Braai
 import Foundation
@@ -43,13 +45,37 @@ func alertsScore(batch: Int, samples: Int, repeats: Int) throws -> [Double] {
   }
 }
 
+/// `vgg6-int8-infer`: VGG6 quantized to int8 (calibrated on 64 samples) run by the int8 interpreter on int8
+/// batches, as LiteRT's `keras_vgg6.py litert-int8` runs TensorFlow's conversion of the same network.
+func vgg6Int8(batch: Int, samples: Int, repeats: Int, profile: Bool) throws -> [Double] {
+  var generator = SeededGenerator(seed: 0)
+  let model = try VGG6.make()
+  let calibration = Tensor.normal([64, 63, 63, 3], standardDeviation: 0.05, generator: &generator)
+  let quantized = try PostTrainingQuantization.quantize(model, calibration: [calibration], options: QuantizationOptions(method: .minMax))
+  let levels = (0..<(batch * 63 * 63 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+  let input = try TensorValues(shape: [batch, 63, 63, 3], type: .int8, bytes: levels)
+  _ = try quantized.interpreter.run([input])  // warm-up
+  if profile {
+    for (op, seconds) in try quantized.interpreter.profile([input]) {
+      FileHandle.standardError.write(Data(String(format: "%-50@ %8.2f ms\n", op as NSString, seconds * 1000).utf8))
+    }
+  }
+  let passes = max(1, samples / batch)
+  return try (0..<repeats).map { _ in
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<passes { _ = try quantized.interpreter.run([input]) }
+    return Double(passes * batch) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  }
+}
+
 @MainActor func usage() -> Never {
-  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N]\nworkloads: \(workloads.keys.sorted().joined(separator: ", "))\n".utf8))
+  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N]\nworkloads: \((workloads.keys + ["alerts-score", "vgg6-int8-infer"]).sorted().joined(separator: ", "))\n".utf8))
   exit(2)
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let name = arguments.first, workloads[name] != nil || name == "alerts-score" else { usage() }
+let special = ["alerts-score", "vgg6-int8-infer"]
+guard let name = arguments.first, workloads[name] != nil || special.contains(name) else { usage() }
 arguments.removeFirst()
 var options: [String: Int] = [:]
 while arguments.count >= 2, arguments[0].hasPrefix("--"), let value = Int(arguments[1]) {
@@ -74,6 +100,11 @@ func report(_ name: String, batch: Int, samples: Int, rates unsorted: [Double]) 
 if name == "alerts-score" {
   let batch = options["batch"] ?? 1024, samples = options["samples"] ?? 20_000
   try report(name, batch: batch, samples: samples, rates: try alertsScore(batch: batch, samples: samples, repeats: repeats))
+  exit(0)
+}
+if name == "vgg6-int8-infer" {
+  let batch = options["batch"] ?? 256, samples = options["samples"] ?? 4096
+  try report(name, batch: batch, samples: samples, rates: try vgg6Int8(batch: batch, samples: samples, repeats: repeats, profile: options["profile"] == 1))
   exit(0)
 }
 let workload = workloads[name]!

@@ -12,8 +12,9 @@ struct ConvolutionKernel: Kernel {
   let inputType: ElementType, outputType: ElementType
   let inputZeroPoint: Int, outputZeroPoint: Int
   let range: ClosedRange<Int32>
-  /// Weights minus their zero points, [outputChannels][depth] (rows zero-padded).
+  /// Weights minus their zero points, packed for the C++ kernel (blocks of 8 channels, tap pairs interleaved).
   let weights: [Int16]
+  let portable: Bool
   /// The int32 bias (zeros when the operator has none).
   let bias: [Int32]
   let multipliers: [Int32], shifts: [Int32]
@@ -81,7 +82,13 @@ struct ConvolutionKernel: Kernel {
       let zeroPoint = wq.zeroPoints.count == 1 ? wq.zeroPoints[0] : wq.zeroPoints[c]
       for k in 0..<taps { widened[c * depth + k] = Int16(raw[c * taps + k] - zeroPoint) }
     }
-    weights = widened
+    var geometry = astro_int8_conv()
+    geometry.out_c = outputChannels
+    geometry.depth = depth
+    var packed = [Int16](repeating: 0, count: astro_int8_packed_weights(&geometry))
+    astro_int8_pack_weights(&geometry, widened, &packed)
+    weights = packed
+    portable = site.portableKernels
 
     if let biasIndex = site.input(2) {
       let b = site.tensor(biasIndex)
@@ -148,25 +155,36 @@ struct ConvolutionKernel: Kernel {
     let totalRows = shape.batch * shape.out_h
     let scratchCount = astro_int8_conv_scratch(&shape)
     let work = shape.out_w * shape.out_c * depth
+    let geometry = shape
+    var wide = [Int16](repeating: 0, count: astro_int8_widened_count(&shape))
     x.bytes.withUnsafeBytes { xBytes in
+      wide.withUnsafeMutableBufferPointer { wideBuffer in
+        let target = UncheckedPointer(UnsafeMutableRawPointer(wideBuffer.baseAddress!))
+        Parallel.forEachChunk(geometry.batch) { _, range in
+          var shape = geometry
+          astro_int8_widen(&shape, xBytes.baseAddress!, target.pointer.assumingMemoryBound(to: Int16.self),
+                           range.lowerBound, range.upperBound)
+        }
+      }
+    }
+    wide.withUnsafeBufferPointer { wideBuffer in
       y.bytes.withUnsafeMutableBytes { yBytes in
         weights.withUnsafeBufferPointer { w in
           bias.withUnsafeBufferPointer { b in
-          multipliers.withUnsafeBufferPointer { m in
-            shifts.withUnsafeBufferPointer { s in
-              let shapeCopy = shape
-              let output = UncheckedPointer(yBytes.baseAddress!)
-              Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
-                var shape = shapeCopy
-                var scratch = [Int16](repeating: 0, count: scratchCount)
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                  astro_int8_conv_rows(&shape, xBytes.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
-                                       s.baseAddress!, output.pointer, range.lowerBound, range.upperBound,
-                                       scratch.baseAddress!)
+            multipliers.withUnsafeBufferPointer { m in
+              shifts.withUnsafeBufferPointer { s in
+                let output = UncheckedPointer(yBytes.baseAddress!)
+                Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
+                  var shape = geometry
+                  var scratch = [Int16](repeating: 0, count: scratchCount)
+                  scratch.withUnsafeMutableBufferPointer { scratch in
+                    astro_int8_conv_rows(&shape, wideBuffer.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
+                                         s.baseAddress!, output.pointer, range.lowerBound, range.upperBound,
+                                         scratch.baseAddress!, portable ? 1 : 0)
+                  }
                 }
               }
             }
-          }
           }
         }
       }

@@ -1,4 +1,6 @@
 import AstroKernels
+import Dispatch
+import Foundation
 
 /// Runs a full-integer graph on the CPU with LiteRT's reference arithmetic: outputs are bit-exact with LiteRT's
 /// `BUILTIN_REF` kernels, op by op. Convolutions and fully-connected layers use vectorised integer kernels on all
@@ -15,9 +17,11 @@ public final class Int8Interpreter: Sendable {
   /// Checks every operator (input counts, types, quantization, constant data) and prepares its constants
   /// (rescale multipliers, widened weights, lookup tables).
   /// - Throws: `Int8Error` naming the operator and tensor at fault, or the operator that cannot run on a CPU.
-  public init(_ graph: QuantizedGraph) throws {
+  /// - Parameter portableKernels: use the portable integer kernels even where AVX2 is available (the results are
+  ///   the same bytes; tests check it). `ASTRO_ISA=portable` in the environment sets it too.
+  public init(_ graph: QuantizedGraph, portableKernels: Bool = ProcessInfo.processInfo.environment["ASTRO_ISA"] == "portable") throws {
     self.graph = graph
-    let context = GraphContext(graph: graph)
+    let context = GraphContext(graph: graph, portableKernels: portableKernels)
     for index in graph.inputs + graph.outputs { try context.checkIndex(index, "graph input/output") }
     kernels = try graph.operators.enumerated().map { position, op in
       try context.prepare(op, at: position)
@@ -44,9 +48,27 @@ public final class Int8Interpreter: Sendable {
     }
   }
 
+  /// Runs the graph once and returns each operator's wall time, in execution order: where the time goes.
+  public func profile(_ inputs: [TensorValues]) throws -> [(operator: String, seconds: Double)] {
+    var values = try startingValues(inputs)
+    return try zip(kernels, graph.operators).map { kernel, op in
+      let start = DispatchTime.now().uptimeNanoseconds
+      try kernel.run(&values)
+      let name = "\(op.operation.name) -> \(op.outputs.first.map { graph.tensors[$0].name } ?? "")"
+      return (name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+  }
+
   /// Runs the graph and returns the values of all its tensors (constants included; nil for a tensor no
   /// operator computes): for per-layer comparisons with the float model.
   public func allValues(_ inputs: [TensorValues]) throws -> [TensorValues?] {
+    var values = try startingValues(inputs)
+    for kernel in kernels { try kernel.run(&values) }
+    return values
+  }
+
+  /// The constants plus the checked inputs: where a run starts.
+  private func startingValues(_ inputs: [TensorValues]) throws -> [TensorValues?] {
     guard inputs.count == graph.inputs.count else {
       throw Int8Error.invalidInput("\(inputs.count) inputs given, the graph takes \(graph.inputs.count)")
     }
@@ -63,7 +85,6 @@ public final class Int8Interpreter: Sendable {
       }
       values[index] = value
     }
-    for kernel in kernels { try kernel.run(&values) }
     return values
   }
 }
@@ -86,6 +107,7 @@ extension Array where Element == TensorValues? {
 /// Validation helpers used while preparing operators.
 struct GraphContext {
   let graph: QuantizedGraph
+  let portableKernels: Bool
 
   func checkIndex(_ index: Int, _ role: String) throws {
     guard graph.tensors.indices.contains(index) else {
@@ -97,7 +119,7 @@ struct GraphContext {
     let label = "operator \(position) (\(op.operation.name))"
     for index in op.inputs where index != -1 { try checkIndex(index, label) }
     for index in op.outputs { try checkIndex(index, label) }
-    let site = OperatorSite(graph: graph, op: op, label: label)
+    let site = OperatorSite(graph: graph, op: op, label: label, portableKernels: portableKernels)
     switch op.operation {
     case .conv2D(let options): return try ConvolutionKernel(convolution: options, site)
     case .fullyConnected(let activation, let keepNumDims):
@@ -134,6 +156,7 @@ struct OperatorSite {
   let graph: QuantizedGraph
   let op: GraphOperator
   let label: String
+  let portableKernels: Bool
 
   func requireCounts(inputs: ClosedRange<Int>, outputs: Int = 1) throws {
     guard inputs.contains(op.inputs.count), op.outputs.count == outputs else {

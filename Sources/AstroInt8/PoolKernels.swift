@@ -1,3 +1,6 @@
+import AstroKernels
+import AstroKernelsC
+
 /// MAX_POOL_2D and AVERAGE_POOL_2D on int8/uint8 NHWC tensors (input and output share scale and zero point).
 struct PoolKernel: Kernel {
   let label: String
@@ -32,45 +35,26 @@ struct PoolKernel: Kernel {
     guard rows.output > 0, columns.output > 0 else {
       throw Int8Error.invalidInput("\(label): input \(x.shape) is smaller than the pool window")
     }
-    let input = QuantizedElements.load(x.bytes, type)
-    var output = [Int32](repeating: 0, count: batch * rows.output * columns.output * channels)
-    var position = 0
-    for n in 0..<batch {
-      for oy in 0..<rows.output {
-        let originY = oy * options.strideHeight - rows.before
-        let y0 = max(0, -originY), y1 = min(options.filterHeight, height - originY)
-        for ox in 0..<columns.output {
-          let originX = ox * options.strideWidth - columns.before
-          let x0 = max(0, -originX), x1 = min(options.filterWidth, width - originX)
-          for c in 0..<channels {
-            var result: Int32
-            if average {
-              var sum: Int32 = 0, count: Int32 = 0
-              for fy in y0..<max(y0, y1) {
-                for fx in x0..<max(x0, x1) {
-                  sum += input[((n * height + originY + fy) * width + originX + fx) * channels + c]
-                  count += 1
-                }
-              }
-              guard count > 0 else { throw Int8Error.invalidInput("\(label): a pool window covers no input") }
-              // Rounded half away from zero, as LiteRT's reference average pool does.
-              result = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count
-            } else {
-              result = Int32.min
-              for fy in y0..<max(y0, y1) {
-                for fx in x0..<max(x0, x1) {
-                  result = max(result, input[((n * height + originY + fy) * width + originX + fx) * channels + c])
-                }
-              }
-            }
-            output[position] = range.clamp(result)
-            position += 1
-          }
+    var shape = astro_int8_pool()
+    shape.batch = batch; shape.in_h = height; shape.in_w = width; shape.channels = channels
+    shape.filter_h = options.filterHeight; shape.filter_w = options.filterWidth
+    shape.stride_h = options.strideHeight; shape.stride_w = options.strideWidth
+    shape.pad_top = rows.before; shape.pad_left = columns.before
+    shape.out_h = rows.output; shape.out_w = columns.output
+    shape.average = average ? 1 : 0; shape.is_unsigned = type == .uint8 ? 1 : 0
+    shape.act_min = range.lowerBound; shape.act_max = range.upperBound
+    var y = TensorValues(zeros: [batch, rows.output, columns.output, channels], type: type)
+    let geometry = shape
+    x.bytes.withUnsafeBytes { input in
+      y.bytes.withUnsafeMutableBytes { output in
+        let target = UncheckedPointer(output.baseAddress!)
+        Parallel.forEachChunk(batch * rows.output, minimumPerWorker: max(1, 50_000 / max(1, columns.output * channels))) { _, range in
+          var shape = geometry
+          astro_int8_pool_rows(&shape, input.baseAddress!, target.pointer, range.lowerBound, range.upperBound)
         }
       }
     }
-    values[outputIndex] = try TensorValues(shape: [batch, rows.output, columns.output, channels], type: type,
-                                           bytes: QuantizedElements.store(output, type))
+    values[outputIndex] = y
   }
 }
 

@@ -50,3 +50,18 @@ final class LiteRTParityTests: XCTestCase {
     try assertMatchesLiteRT("d6_m7_tf_int8", model: try SharedData.path("reference/tflite/d6_m7.tf-int8.tflite"))
   }
 }
+
+extension LiteRTParityTests {
+  /// The portable kernels give the same bytes as the vectorised ones (and so as LiteRT).
+  func testPortableKernelsMatchLiteRTToo() throws {
+    for name in ["conv_same_relu", "conv_valid_stride2", "conv_same_stride2", "dense", "avgpool_same", "residual_block", "dense_block"] {
+      let base = Self.fixtures.appendingPathComponent(name).path
+      let model = try TFLiteModel.read(path: base + ".tflite")
+      let input = try NpyArray.read(path: base + ".input.npy")
+      let tensor = model.graph.tensors[model.graph.inputs[0]]
+      let values = try TensorValues(shape: input.shape, type: tensor.type, bytes: [UInt8](input.data))
+      let portable = try Int8Interpreter(model.graph, portableKernels: true).run([values])[0]
+      XCTAssertEqual(portable.bytes, [UInt8](try NpyArray.read(path: base + ".output.npy").data), name)
+    }
+  }
+}

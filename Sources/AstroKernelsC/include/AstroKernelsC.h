@@ -112,8 +112,8 @@ void astro_bn_input_gradient(const float *x, const float *dy, const float *mask,
                              const float *b, const float *d, long row_begin, long row_end, float *dx);
 
 /// A convolution of a quantized (int8 or uint8) graph: input NHWC, kernel OHWI widened to int16 with its zero
-/// point removed and each output channel's row padded with zeros to `depth` (astro_int8_depth). A
-/// fully-connected layer is the 1×1 case (in_h = in_w = 1, in_c = inputs per sample).
+/// point removed, each output channel's row padded with zeros to `depth` (astro_int8_depth), then packed by
+/// astro_int8_pack_weights. A fully-connected layer is the 1×1 case (in_h = in_w = 1, in_c = inputs per sample).
 typedef struct astro_int8_conv {
   long batch, in_h, in_w, in_c;
   long k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
@@ -130,11 +130,38 @@ long astro_int8_depth(long k_h, long k_w, long in_c);
 /// int16 elements of scratch one astro_int8_conv_rows call needs.
 size_t astro_int8_conv_scratch(const astro_int8_conv *p);
 
-/// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis: for each output
-/// channel c, Σ w·(x − zp_in) + bias[c] (bias may be NULL), rescaled by LiteRT's
-/// MultiplyByQuantizedMultiplier(multiplier[c], shift[c]), plus zp_out, clamped to [act_min, act_max].
-void astro_int8_conv_rows(const astro_int8_conv *p, const void *x, const short *w, const int *bias,
-                          const int *multiplier, const int *shift, void *y, long row_begin, long row_end, short *scratch);
+/// int16 elements of the packed kernel (blocks of 8 output channels, tap pairs interleaved).
+size_t astro_int8_packed_weights(const astro_int8_conv *p);
+
+/// Packs the widened kernel rows [out_c][depth] into the layout astro_int8_conv_rows reads.
+void astro_int8_pack_weights(const astro_int8_conv *p, const short *rows, short *packed);
+
+/// int16 elements of the widened input: (x − zp_in) with the zero padding every window needs.
+size_t astro_int8_widened_count(const astro_int8_conv *p);
+
+/// Writes samples [sample_begin, sample_end) of the widened input.
+void astro_int8_widen(const astro_int8_conv *p, const void *x, short *wide, long sample_begin, long sample_end);
+
+/// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis from the widened input
+/// (astro_int8_widen): for each output channel c, Σ w·(x − zp_in) + bias[c], rescaled by LiteRT's MultiplyByQuantizedMultiplier(multiplier[c],
+/// shift[c]), plus zp_out, clamped to [act_min, act_max]. AVX2 (pmaddwd) when the CPU has it, unless
+/// `portable` is nonzero (tests check both routes give the same bytes).
+void astro_int8_conv_rows(const astro_int8_conv *p, const short *wide, const short *w, const int *bias,
+                          const int *multiplier, const int *shift, void *y, long row_begin, long row_end, short *scratch,
+                          int portable);
+
+/// A max or average pool of a quantized NHWC tensor (input and output share scale and zero point).
+typedef struct astro_int8_pool {
+  long batch, in_h, in_w, channels;
+  long filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
+  long out_h, out_w;
+  int average, is_unsigned;
+  int act_min, act_max;
+} astro_int8_pool;
+
+/// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis. Every window must cover
+/// at least one input element (true whenever out_h/out_w follow TensorFlow's padding rules).
+void astro_int8_pool_rows(const astro_int8_pool *p, const void *x, void *y, long row_begin, long row_end);
 
 /// LiteRT's MultiplyByQuantizedMultiplier (for tests: the Swift and C++ copies must agree).
 int astro_int8_multiply_by_quantized_multiplier(int x, int multiplier, int shift);
