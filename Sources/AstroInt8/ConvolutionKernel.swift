@@ -9,6 +9,9 @@ struct ConvolutionKernel: Kernel {
   let convolution: ConvolutionOptions?
   let keepNumDims: Bool
   let kernelHeight: Int, kernelWidth: Int, inputChannels: Int, outputChannels: Int, depth: Int
+  /// Channels per tap in the widened input and kernel: one zero channel is added when a kernel row would
+  /// otherwise hold an odd number of values (the vector kernel reads taps in pairs).
+  let paddedChannels: Int
   let inputType: ElementType, outputType: ElementType
   let inputZeroPoint: Int, outputZeroPoint: Int
   let range: ClosedRange<Int32>
@@ -76,11 +79,15 @@ struct ConvolutionKernel: Kernel {
     }
     let raw = try site.constantIntegers(weightIndex, count: outputChannels * kernelHeight * kernelWidth * inputChannels)
     let taps = kernelHeight * kernelWidth * inputChannels
-    depth = astro_int8_depth(kernelHeight, kernelWidth, inputChannels)
+    paddedChannels = (kernelWidth * inputChannels) % 2 == 1 ? inputChannels + 1 : inputChannels
+    depth = astro_int8_depth(kernelHeight, kernelWidth, paddedChannels)
     var widened = [Int16](repeating: 0, count: outputChannels * depth)
     for c in 0..<outputChannels {
       let zeroPoint = wq.zeroPoints.count == 1 ? wq.zeroPoints[0] : wq.zeroPoints[c]
-      for k in 0..<taps { widened[c * depth + k] = Int16(raw[c * taps + k] - zeroPoint) }
+      for k in 0..<taps {
+        let (tap, channel) = k.quotientAndRemainder(dividingBy: inputChannels)
+        widened[c * depth + tap * paddedChannels + channel] = Int16(raw[c * taps + k] - zeroPoint)
+      }
     }
     var geometry = astro_int8_conv()
     geometry.out_c = outputChannels
@@ -144,7 +151,7 @@ struct ConvolutionKernel: Kernel {
       shape.out_h = 1; shape.out_w = 1
       outputShape = keepNumDims ? x.shape.dropLast() + [outputChannels] : [rows, outputChannels]
     }
-    shape.in_c = inputChannels; shape.k_h = kernelHeight; shape.k_w = kernelWidth
+    shape.in_c = inputChannels; shape.in_c_padded = paddedChannels; shape.k_h = kernelHeight; shape.k_w = kernelWidth
     shape.out_c = outputChannels; shape.depth = depth
     shape.input_unsigned = inputType == .uint8 ? 1 : 0
     shape.output_unsigned = outputType == .uint8 ? 1 : 0

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <vector>
+
 namespace {
 
 inline int32_t saturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
@@ -53,7 +55,7 @@ inline long paddedWidth(const astro_int8_conv *p) {
 /// contiguous (no dilation), else one per tap; zeros after the taps up to `depth`.
 __attribute__((always_inline)) inline void gatherPatch(const astro_int8_conv *p, const int16_t *wide, long n, long oy, long ox,
                                                        int16_t *patch) {
-  const long in_c = p->in_c, width = paddedWidth(p), height = paddedHeight(p);
+  const long in_c = p->in_c_padded, width = paddedWidth(p), height = paddedHeight(p);
   long k = 0;
   for (long ky = 0; ky < p->k_h; ky++) {
     long iy = oy * p->stride_h + ky * p->dilation_h;
@@ -139,6 +141,14 @@ void convRowsPortable(const astro_int8_conv *p, const int16_t *wide, const int16
 
 #if ASTRO_X86_64
 #define ASTRO_AVX2 __attribute__((target("avx2,fma")))
+#define ASTRO_AVX2_LAMBDA __attribute__((target("avx2,fma"), always_inline))
+
+/// Tap pair k of a patch as one 32-bit word (an unaligned load when the patch starts at an odd position).
+inline int32_t pairAt(const int16_t *patch, long k) {
+  int32_t pair;
+  memcpy(&pair, patch + 2 * k, 4);
+  return pair;
+}
 
 /// Per-channel constants of one block of 8 channels, as vectors (zeros beyond out_c).
 struct BlockConstants {
@@ -199,54 +209,73 @@ ASTRO_AVX2 inline void writeBlockAVX2(const astro_int8_conv *p, __m256i acc, con
   v = _mm256_add_epi32(v, _mm256_set1_epi32(p->output_zero_point));
   v = _mm256_max_epi32(v, _mm256_set1_epi32(p->act_min));
   v = _mm256_min_epi32(v, _mm256_set1_epi32(p->act_max));
-  alignas(32) int32_t out[8];
-  _mm256_store_si256((__m256i *)out, v);
-  if (p->output_unsigned) {
-    uint8_t *target = (uint8_t *)y + offset;
-    for (long j = 0; j < channels; j++) target[j] = uint8_t(out[j]);
-  } else {
-    int8_t *target = (int8_t *)y + offset;
-    for (long j = 0; j < channels; j++) target[j] = int8_t(out[j]);
-  }
+  // The low byte of each lane (the values are clamped to the output type's range), 4 per 128-bit half.
+  const __m256i lowBytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                            0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  __m256i bytes = _mm256_shuffle_epi8(v, lowBytes);
+  uint64_t packed = uint64_t(uint32_t(_mm_cvtsi128_si32(_mm256_castsi256_si128(bytes))))
+    | uint64_t(uint32_t(_mm_cvtsi128_si32(_mm256_extracti128_si256(bytes, 1)))) << 32;
+  memcpy((uint8_t *)y + offset, &packed, size_t(channels));
 }
 
 ASTRO_AVX2 void convRowsAVX2(const astro_int8_conv *p, const int16_t *wide, const int16_t *w, const int32_t *bias,
                              const int32_t *multiplier, const int32_t *shift, void *y, long row_begin, long row_end,
                              int16_t *scratch) {
   const long depth = p->depth, pairs = depth / 2, blocks = channelBlocks(p);
+  std::vector<BlockConstants> constants;
+  for (long b = 0; b < blocks; b++) constants.push_back(blockConstants(p, b, bias, multiplier, shift));
+  // Without dilation, and with an even number of values per kernel row, the tap pairs of a pixel are read
+  // straight from the widened input (no patch copy): kernel row ky of pixel ox starts at row + ox·stride·C.
+  const long segment = p->k_w * p->in_c_padded, height = paddedHeight(p), width = paddedWidth(p);
+  const bool direct = p->dilation_w == 1 && segment % 2 == 0;
+  const long segmentPairs = segment / 2;
   for (long row = row_begin; row < row_end; row++) {
     long n = row / p->out_h, oy = row % p->out_h;
     for (long ox = 0; ox < p->out_w; ox += 4) {
-      long pixels = gatherFour(p, wide, n, oy, ox, scratch);
-      const int32_t *p0 = (const int32_t *)scratch, *p1 = (const int32_t *)(scratch + depth);
-      const int32_t *p2 = (const int32_t *)(scratch + 2 * depth), *p3 = (const int32_t *)(scratch + 3 * depth);
+      long pixels = p->out_w - ox < 4 ? p->out_w - ox : 4;
+      if (!direct) gatherFour(p, wide, n, oy, ox, scratch);
       long base = (row * p->out_w + ox) * p->out_c;
       for (long block = 0; block < blocks; block += 2) {
         // Two blocks (16 channels) at a time share each broadcast of the 4 pixels' tap pairs.
         bool two = block + 1 < blocks;
         const int16_t *wa = w + block * pairs * 16, *wb = two ? wa + pairs * 16 : wa;
         __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (long k = 0; k < pairs; k++) {
-          __m256i va = _mm256_loadu_si256((const __m256i *)(wa + k * 16));
-          __m256i vb = _mm256_loadu_si256((const __m256i *)(wb + k * 16));
-          __m256i x0 = _mm256_set1_epi32(p0[k]), x1 = _mm256_set1_epi32(p1[k]);
-          __m256i x2 = _mm256_set1_epi32(p2[k]), x3 = _mm256_set1_epi32(p3[k]);
-          a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x0, va));
-          a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(x1, va));
-          a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(x2, va));
-          a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(x3, va));
-          b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(x0, vb));
-          b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(x1, vb));
-          b2 = _mm256_add_epi32(b2, _mm256_madd_epi16(x2, vb));
-          b3 = _mm256_add_epi32(b3, _mm256_madd_epi16(x3, vb));
+        auto accumulate = [&](const int16_t *p0, const int16_t *p1, const int16_t *p2, const int16_t *p3, const int16_t *va_,
+                              const int16_t *vb_, long count) ASTRO_AVX2_LAMBDA {
+          for (long k = 0; k < count; k++) {
+            __m256i va = _mm256_loadu_si256((const __m256i *)(va_ + k * 16));
+            __m256i vb = _mm256_loadu_si256((const __m256i *)(vb_ + k * 16));
+            __m256i x0 = _mm256_set1_epi32(pairAt(p0, k)), x1 = _mm256_set1_epi32(pairAt(p1, k));
+            __m256i x2 = _mm256_set1_epi32(pairAt(p2, k)), x3 = _mm256_set1_epi32(pairAt(p3, k));
+            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x0, va));
+            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(x1, va));
+            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(x2, va));
+            a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(x3, va));
+            b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(x0, vb));
+            b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(x1, vb));
+            b2 = _mm256_add_epi32(b2, _mm256_madd_epi16(x2, vb));
+            b3 = _mm256_add_epi32(b3, _mm256_madd_epi16(x3, vb));
+          }
+        };
+        if (direct) {
+          for (long ky = 0; ky < p->k_h; ky++) {
+            const int16_t *rowStart = wide + ((n * height + oy * p->stride_h + ky * p->dilation_h) * width) * p->in_c_padded;
+            const int16_t *q[4];
+            for (long i = 0; i < 4; i++) {
+              // Missing pixels of the last group repeat the first (their sums are not written).
+              q[i] = rowStart + (ox + (i < pixels ? i : 0)) * p->stride_w * p->in_c_padded;
+            }
+            accumulate(q[0], q[1], q[2], q[3], wa + ky * segmentPairs * 16, wb + ky * segmentPairs * 16, segmentPairs);
+          }
+        } else {
+          accumulate(scratch, scratch + depth, scratch + 2 * depth, scratch + 3 * depth, wa, wb, pairs);
         }
         __m256i accA[4] = {a0, a1, a2, a3}, accB[4] = {b0, b1, b2, b3};
         for (long half = 0; half < (two ? 2 : 1); half++) {
           long b = block + half;
           long channels = p->out_c - b * 8 < 8 ? p->out_c - b * 8 : 8;
-          BlockConstants k = blockConstants(p, b, bias, multiplier, shift);
           for (long i = 0; i < pixels; i++) {
-            writeBlockAVX2(p, half == 0 ? accA[i] : accB[i], k, channels, y, base + i * p->out_c + b * 8);
+            writeBlockAVX2(p, half == 0 ? accA[i] : accB[i], constants[b], channels, y, base + i * p->out_c + b * 8);
           }
         }
       }
@@ -283,23 +312,25 @@ extern "C" void astro_int8_pack_weights(const astro_int8_conv *p, const int16_t 
 }
 
 extern "C" size_t astro_int8_widened_count(const astro_int8_conv *p) {
-  return size_t(p->batch * paddedHeight(p) * paddedWidth(p) * p->in_c);
+  return size_t(p->batch * paddedHeight(p) * paddedWidth(p) * p->in_c_padded);
 }
 
 extern "C" void astro_int8_widen(const astro_int8_conv *p, const void *x, int16_t *wide, long sample_begin, long sample_end) {
-  const long height = paddedHeight(p), width = paddedWidth(p), c = p->in_c;
+  const long height = paddedHeight(p), width = paddedWidth(p), c = p->in_c, stride = p->in_c_padded;
   for (long n = sample_begin; n < sample_end; n++) {
-    int16_t *target = wide + n * height * width * c;
-    memset(target, 0, size_t(height * width * c) * sizeof(int16_t));
+    int16_t *target = wide + n * height * width * stride;
+    memset(target, 0, size_t(height * width * stride) * sizeof(int16_t));
     for (long iy = 0; iy < p->in_h; iy++) {
-      int16_t *out = target + ((iy + p->pad_top) * width + p->pad_left) * c;
+      int16_t *out = target + ((iy + p->pad_top) * width + p->pad_left) * stride;
       long offset = (n * p->in_h + iy) * p->in_w * c;
-      if (p->input_unsigned) {
-        const uint8_t *in = (const uint8_t *)x + offset;
-        for (long i = 0; i < p->in_w * c; i++) out[i] = int16_t(int(in[i]) - p->input_zero_point);
-      } else {
-        const int8_t *in = (const int8_t *)x + offset;
-        for (long i = 0; i < p->in_w * c; i++) out[i] = int16_t(int(in[i]) - p->input_zero_point);
+      for (long ix = 0; ix < p->in_w; ix++) {
+        if (p->input_unsigned) {
+          const uint8_t *in = (const uint8_t *)x + offset + ix * c;
+          for (long k = 0; k < c; k++) out[ix * stride + k] = int16_t(int(in[k]) - p->input_zero_point);
+        } else {
+          const int8_t *in = (const int8_t *)x + offset + ix * c;
+          for (long k = 0; k < c; k++) out[ix * stride + k] = int16_t(int(in[k]) - p->input_zero_point);
+        }
       }
     }
   }

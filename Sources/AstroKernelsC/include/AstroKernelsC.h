@@ -116,6 +116,9 @@ void astro_bn_input_gradient(const float *x, const float *dy, const float *mask,
 /// astro_int8_pack_weights. A fully-connected layer is the 1×1 case (in_h = in_w = 1, in_c = inputs per sample).
 typedef struct astro_int8_conv {
   long batch, in_h, in_w, in_c;
+  /// Channels per position in the widened input and the kernel rows: in_c, or in_c + 1 (a zero channel) so
+  /// that a kernel row holds an even number of taps and tap pairs can be read in place.
+  long in_c_padded;
   long k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
   long out_h, out_w, out_c;
   long depth;
@@ -124,8 +127,8 @@ typedef struct astro_int8_conv {
   int act_min, act_max;
 } astro_int8_conv;
 
-/// Kernel taps per output channel rounded up to 16 (the row length of the widened kernel).
-long astro_int8_depth(long k_h, long k_w, long in_c);
+/// Kernel taps per output channel (with in_c_padded channels) rounded up to 16: the row length of the widened kernel.
+long astro_int8_depth(long k_h, long k_w, long in_c_padded);
 
 /// int16 elements of scratch one astro_int8_conv_rows call needs.
 size_t astro_int8_conv_scratch(const astro_int8_conv *p);
