@@ -158,12 +158,14 @@ struct ConvolutionKernel: Kernel {
     shape.input_zero_point = Int32(inputZeroPoint); shape.output_zero_point = Int32(outputZeroPoint)
     shape.act_min = range.lowerBound; shape.act_max = range.upperBound
 
-    var y = TensorValues(zeros: outputShape, type: outputType)
+    var y = TensorValues(uninitialized: outputShape, type: outputType)
     let totalRows = shape.batch * shape.out_h
     let scratchCount = astro_int8_conv_scratch(&shape)
     let work = shape.out_w * shape.out_c * depth
     let geometry = shape
-    var wide = [Int16](repeating: 0, count: astro_int8_widened_count(&shape))
+    // Uninitialised: astro_int8_widen writes every element.
+    let wideCount = astro_int8_widened_count(&shape)
+    var wide = [Int16](unsafeUninitializedCapacity: wideCount) { _, initialized in initialized = wideCount }
     x.bytes.withUnsafeBytes { xBytes in
       wide.withUnsafeMutableBufferPointer { wideBuffer in
         let target = UncheckedPointer(UnsafeMutableRawPointer(wideBuffer.baseAddress!))
@@ -183,7 +185,7 @@ struct ConvolutionKernel: Kernel {
                 let output = UncheckedPointer(yBytes.baseAddress!)
                 Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
                   var shape = geometry
-                  var scratch = [Int16](repeating: 0, count: scratchCount)
+                  var scratch = [Int16](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
                   scratch.withUnsafeMutableBufferPointer { scratch in
                     astro_int8_conv_rows(&shape, wideBuffer.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
                                          s.baseAddress!, output.pointer, range.lowerBound, range.upperBound,

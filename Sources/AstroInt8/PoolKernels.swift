@@ -43,7 +43,7 @@ struct PoolKernel: Kernel {
     shape.out_h = rows.output; shape.out_w = columns.output
     shape.average = average ? 1 : 0; shape.is_unsigned = type == .uint8 ? 1 : 0
     shape.act_min = range.lowerBound; shape.act_max = range.upperBound
-    var y = TensorValues(zeros: [batch, rows.output, columns.output, channels], type: type)
+    var y = TensorValues(uninitialized: [batch, rows.output, columns.output, channels], type: type)
     let geometry = shape
     x.bytes.withUnsafeBytes { input in
       y.bytes.withUnsafeMutableBytes { output in

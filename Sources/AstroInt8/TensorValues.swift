@@ -23,11 +23,12 @@ public struct TensorValues: Equatable, Sendable {
     self.bytes = bytes
   }
 
-  /// Zero-filled values (internal: the interpreter's outputs).
-  init(zeros shape: [Int], type: ElementType) {
+  /// Values whose bytes a kernel is about to write in full (left uninitialised: no pass to zero them first).
+  init(uninitialized shape: [Int], type: ElementType) {
     self.shape = shape
     self.type = type
-    self.bytes = [UInt8](repeating: 0, count: shape.reduce(1, *) * type.size)
+    let count = shape.reduce(1, *) * type.size
+    self.bytes = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
   }
 
   /// int8 values.
