@@ -84,11 +84,16 @@ let package = Package(
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
-    .target(name: "Braai", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "ZTFAlerts", "AstroEval"]),
+    .target(
+      name: "Braai",
+      dependencies: [
+        "AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "ZTFAlerts", "AstroEval", "AstroInt8", "AstroTFLite", "AstroQuantization",
+      ]),
     .executableTarget(
       name: "BraaiCLI",
       dependencies: [
-        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/BraaiCLI"),
 
@@ -104,7 +109,10 @@ let package = Package(
     // astrolearn: summary and predict for any Keras model file.
     .executableTarget(
       name: "AstroLearnCLI",
-      dependencies: ["AstroNN", "AstroIO", "AstroTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "AstroNN", "AstroIO", "AstroTensor", "AstroInt8", "AstroQuantization", "AstroTFLite",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Examples/AstroLearnCLI"),
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/TrainDemo"),
     .executableTarget(name: "QuickStart", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/QuickStart"),

@@ -1,16 +1,21 @@
 // astrolearn: any Keras model file from the command line.
 //   swift run -c release astrolearn summary MODEL.h5
-//   swift run -c release astrolearn predict MODEL.h5 --input NAME=FILE.npy [--input ...] --out OUT.npy [--batch N] [--logits]
+//   swift run -c release astrolearn predict MODEL.h5|MODEL.tflite --input NAME=FILE.npy [--input ...] --out OUT.npy [--batch N] [--logits]
+//   swift run -c release astrolearn quantize MODEL.h5 --calibration NAME=FILE.npy [--method minmax|percentile|mse] [--edgetpu] --out M.tflite
+//   swift run -c release astrolearn edgetpu-report M.tflite
 import ArgumentParser
+import AstroInt8
 import AstroIO
 import AstroNN
+import AstroQuantization
+import AstroTFLite
 import AstroTensor
 import Foundation
 
 struct AstroLearnCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "astrolearn", abstract: "Inspect and run Keras model files (.h5 with model_config).",
-    subcommands: [Summary.self, Predict.self])
+    commandName: "astrolearn", abstract: "Inspect, run and quantize Keras model files (.h5 with model_config) and int8 .tflite files.",
+    subcommands: [Summary.self, Predict.self, Quantize.self, EdgeTPUReportCommand.self])
 }
 
 struct Summary: ParsableCommand {
@@ -37,7 +42,7 @@ struct Predict: ParsableCommand {
       NAME.npy per output.
       """)
 
-  @Argument(help: "A full Keras model file (.h5).")
+  @Argument(help: "A full Keras model file (.h5), or an int8 .tflite (run by the int8 engine; floats in and out).")
   var model: String
 
   @Option(name: .customLong("input"), help: "NAME=FILE.npy, once per model input.")
@@ -58,8 +63,9 @@ struct Predict: ParsableCommand {
   }
 
   func run() throws {
+    if model.hasSuffix(".tflite") { return try runTFLite() }
     let loaded = try Model.loadKeras(from: model)
-    let arrays = try readInputs(for: loaded)
+    let arrays = try NamedInputs.read(inputs, names: loaded.inputNames, shapes: loaded.inputShapes)
     let n = arrays[0].shape[0]
     let outputs = loaded.outputShapes.map { Tensor(uninitializedShape: [n] + $0) }
     var progress = ProgressBar(total: n)
@@ -75,29 +81,27 @@ struct Predict: ParsableCommand {
     try write(outputs, names: loaded.outputNames)
   }
 
-  /// One tensor per model input, in the model's order, each checked against the input's shape.
-  func readInputs(for model: Model) throws -> [Tensor] {
-    var byName: [String: String] = [:]
-    for argument in inputs {
-      if let eq = argument.firstIndex(of: "="), !argument[..<eq].isEmpty {
-        byName[String(argument[..<eq])] = String(argument[argument.index(after: eq)...])
-      } else if model.inputNames.count == 1 {
-        byName[model.inputNames[0]] = argument
-      } else {
-        throw ValidationError("--input \(argument): name the input (NAME=FILE.npy); the model's inputs are \(model.inputNames.joined(separator: ", "))")
+  /// Runs an int8 .tflite: float inputs quantized with the model's input parameters, outputs dequantized.
+  func runTFLite() throws {
+    guard !logits else { throw ValidationError("--logits applies to Keras models, not to a .tflite") }
+    let graph = try TFLiteModel.read(path: model).graph
+    let interpreter = try Int8Interpreter(graph)
+    let inputTensors = graph.inputs.map { graph.tensors[$0] }
+    let arrays = try NamedInputs.read(inputs, names: inputTensors.map(\.name), shapes: inputTensors.map { Array($0.shape.dropFirst()) })
+    let n = arrays[0].shape[0]
+    var outputs = [[Float]](repeating: [], count: graph.outputs.count), shapes = [[Int]](repeating: [], count: graph.outputs.count)
+    for first in stride(from: 0, to: n, by: batch) {
+      let range = first..<min(first + batch, n)
+      let values = try zip(arrays, inputTensors).map { array, tensor in
+        let part = try array.batch(range)
+        return try TensorValues(quantizing: part.values, shape: part.shape, for: tensor)
+      }
+      for (k, (value, index)) in zip(try interpreter.run(values), graph.outputs).enumerated() {
+        outputs[k] += value.dequantized(graph.tensors[index].quantization)
+        shapes[k] = [n] + value.shape.dropFirst()
       }
     }
-    if let unknown = byName.keys.sorted().first(where: { !model.inputNames.contains($0) }) {
-      throw ValidationError("--input \(unknown)=...: the model has no input '\(unknown)'; its inputs are \(model.inputNames.joined(separator: ", "))")
-    }
-    return try zip(model.inputNames, model.inputShapes).map { name, shape in
-      guard let path = byName[name] else { throw ValidationError("no --input \(name)=FILE.npy (the model's inputs are \(model.inputNames.joined(separator: ", ")))") }
-      let tensor = try Tensor.load(npy: path)
-      guard tensor.rank == shape.count + 1, Array(tensor.shape.dropFirst()) == shape else {
-        throw ValidationError("\(path): array of shape \(tensor.shape), input '\(name)' takes [N] + \(shape)")
-      }
-      return tensor
-    }
+    try write(try zip(outputs, shapes).map { try Tensor(shape: $1, values: $0) }, names: graph.outputs.map { graph.tensors[$0].name })
   }
 
   func write(_ outputs: [Tensor], names: [String]) throws {
@@ -111,6 +115,34 @@ struct Predict: ParsableCommand {
       let path = (out as NSString).appendingPathComponent("\(name).npy")
       try output.npyArray().write(to: path)
       FileHandle.standardError.write(Data("astrolearn: wrote \(path) \(output.shape)\n".utf8))
+    }
+  }
+}
+
+/// Arrays for named model inputs from `NAME=FILE.npy` arguments (a bare `FILE.npy` for a one-input model).
+enum NamedInputs {
+  /// One tensor per input, in `names` order, each checked against its per-sample shape.
+  static func read(_ arguments: [String], names: [String], shapes: [[Int]]) throws -> [Tensor] {
+    var byName: [String: String] = [:]
+    for argument in arguments {
+      if let eq = argument.firstIndex(of: "="), !argument[..<eq].isEmpty {
+        byName[String(argument[..<eq])] = String(argument[argument.index(after: eq)...])
+      } else if names.count == 1 {
+        byName[names[0]] = argument
+      } else {
+        throw ValidationError("\(argument): name the input (NAME=FILE.npy); the model's inputs are \(names.joined(separator: ", "))")
+      }
+    }
+    if let unknown = byName.keys.sorted().first(where: { !names.contains($0) }) {
+      throw ValidationError("\(unknown)=...: the model has no input '\(unknown)'; its inputs are \(names.joined(separator: ", "))")
+    }
+    return try zip(names, shapes).map { name, shape in
+      guard let path = byName[name] else { throw ValidationError("no \(name)=FILE.npy given (the model's inputs are \(names.joined(separator: ", ")))") }
+      let tensor = try Tensor.load(npy: path)
+      guard tensor.rank == shape.count + 1, Array(tensor.shape.dropFirst()) == shape else {
+        throw ValidationError("\(path): array of shape \(tensor.shape), input '\(name)' takes [N] + \(shape)")
+      }
+      return tensor
     }
   }
 }

@@ -1,5 +1,7 @@
 // braai: ZTF's real/bogus classifier from the command line.
-//   swift run -c release braai score [--weights FILE.h5] [--norm row|global] [--batch N] [--format csv|json] PATH...
+//   swift run -c release braai score [--weights FILE.h5 | --model FILE.tflite] [--norm row|global] [--batch N] [--format csv|json] PATH...
+//   swift run -c release braai quantize --calibration DIR_OR_NPY [--method minmax|percentile|mse] [--edgetpu] --out M.tflite
+//   swift run -c release braai triplets PATH... --out triplets.npy
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -11,7 +13,7 @@ import ZTFAlerts
 struct BraaiCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "braai", abstract: "ZTF real/bogus classification with braai (VGG6 on alert triplets).",
-    subcommands: [Score.self, Train.self, Evaluate.self])
+    subcommands: [Score.self, Train.self, Evaluate.self, Quantize.self, Triplets.self])
 }
 
 extension TripletNormalization: ExpressibleByArgument {}
@@ -24,6 +26,9 @@ struct Score: ParsableCommand {
 
   @Option(help: "Keras .h5 weights (default: the bundled d6_m7, which produced the packets' drb).")
   var weights: String?
+
+  @Option(help: "An int8 .tflite (from `braai quantize` or TensorFlow's converter) to score with instead, on the int8 engine.")
+  var model: String?
 
   @Option(help: "Cutout normalisation: row (d6_m7) or global (d6_m9).")
   var norm: TripletNormalization = .row
@@ -39,9 +44,10 @@ struct Score: ParsableCommand {
 
   func run() throws {
     let start = Date()
-    let model = try BraaiModel(weights: weights)
+    if model != nil && weights != nil { throw ValidationError("give --weights or --model, not both") }
+    let scoring: any TripletScoring = try model.map { try BraaiInt8Model(tflite: $0) } ?? BraaiModel(weights: weights)
     let files = try AlertScorer.avroFiles(in: paths)
-    let scorer = AlertScorer(model: model, normalization: norm, batchSize: batch)
+    let scorer = AlertScorer(model: scoring, normalization: norm, batchSize: batch)
     let (alerts, failures) = scorer.score(files: files)
     for failure in failures { FileHandle.standardError.write(Data("braai: \(failure)\n".utf8)) }
     print(format == .csv ? Self.csv(alerts) : Self.json(alerts), terminator: "")

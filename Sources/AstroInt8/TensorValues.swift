@@ -46,6 +46,27 @@ public struct TensorValues: Equatable, Sendable {
     try self.init(shape: shape, type: .float32, bytes: floats.withUnsafeBytes { Array($0) })
   }
 
+  /// Float values as `tensor` takes them: quantized (`round(x/s) + zp`, clamped; NaN to the zero point) for an
+  /// int8/uint8 tensor, as they are for a float32 one.
+  public init(quantizing values: [Float], shape: [Int], for tensor: GraphTensor) throws {
+    switch tensor.type {
+    case .float32:
+      try self.init(shape: shape, floats: values)
+    case .int8, .uint8:
+      let q = tensor.quantization ?? Quantization(scale: 1, zeroPoint: 0)
+      let unsigned = tensor.type == .uint8
+      let range: ClosedRange<Float> = unsigned ? 0...255 : -128...127
+      let bytes = values.map { value -> UInt8 in
+        let level = value.isNaN ? Float(q.zeroPoint) : (value / q.scale).rounded(.toNearestOrAwayFromZero) + Float(q.zeroPoint)
+        let clamped = min(max(level, range.lowerBound), range.upperBound)
+        return unsigned ? UInt8(clamped) : UInt8(bitPattern: Int8(clamped))
+      }
+      try self.init(shape: shape, type: tensor.type, bytes: bytes)
+    default:
+      throw Int8Error.invalidInput("tensor '\(tensor.name)' of type \(tensor.type.name) does not take float values")
+    }
+  }
+
   /// Elements in `shape`.
   public var elementCount: Int { shape.reduce(1, *) }
 

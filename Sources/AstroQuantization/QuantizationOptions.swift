@@ -11,8 +11,20 @@ public enum CalibrationMethod: Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .minMax: return "minmax"
-    case .percentile(let p): return "percentile(\(p))"
+    case .percentile(let p): return "percentile:\(p)"
     case .mse: return "mse"
+    }
+  }
+
+  /// Parses `minmax`, `mse`, `percentile` (0.9999) or `percentile:P` (0.5 < P ≤ 1), as command lines write them.
+  public init?(parsing text: String) {
+    switch text {
+    case "minmax": self = .minMax
+    case "mse": self = .mse
+    case "percentile": self = .percentile(0.9999)
+    default:
+      guard text.hasPrefix("percentile:"), let p = Double(text.dropFirst("percentile:".count)), p > 0.5, p <= 1 else { return nil }
+      self = .percentile(p)
     }
   }
 }

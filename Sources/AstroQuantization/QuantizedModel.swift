@@ -48,22 +48,8 @@ public final class QuantizedModel: @unchecked Sendable {
     return try outputs.enumerated().map { k, values in try Tensor(shape: [count] + outputShapes[k].dropFirst(), values: values) }
   }
 
-  /// Float values as a graph input takes them: quantized (`round(x/s) + zp`, clamped) for int8/uint8 inputs.
   static func quantize(_ x: Tensor, as tensor: GraphTensor) throws -> TensorValues {
-    switch tensor.type {
-    case .float32: return try TensorValues(shape: x.shape, floats: x.values)
-    case .int8, .uint8:
-      let q = tensor.quantization ?? Quantization(scale: 1, zeroPoint: 0)
-      let range: ClosedRange<Float> = tensor.type == .uint8 ? 0...255 : -128...127
-      let bytes = x.values.map { value -> UInt8 in
-        let level = value.isNaN ? Float(q.zeroPoint) : ((value / q.scale).rounded(.toNearestOrAwayFromZero) + Float(q.zeroPoint))
-        let clamped = min(max(level, range.lowerBound), range.upperBound)
-        return tensor.type == .uint8 ? UInt8(clamped) : UInt8(bitPattern: Int8(clamped))
-      }
-      return try TensorValues(shape: x.shape, type: tensor.type, bytes: bytes)
-    default:
-      throw QuantizationError.unsupported("input '\(tensor.name)' of type \(tensor.type.name)")
-    }
+    try TensorValues(quantizing: x.values, shape: x.shape, for: tensor)
   }
 
   /// Per-layer error of the int8 graph against the float model on `inputs` (one batch per model input).

@@ -9,6 +9,9 @@ public struct TFLiteModel: Sendable {
   public var operatorVersions: [Int]
   /// Subgraphs in the file (only the first one is read).
   public var subgraphCount: Int
+  /// Whether some tensor's shape signature leaves a dimension open (−1): LiteRT resizes it, the Edge TPU
+  /// compiler refuses it.
+  public var hasDynamicShapes: Bool
 
   /// Whether the graph contains an Edge TPU compiled region (`edgetpu-custom-op`).
   public var isEdgeTPUCompiled: Bool {
@@ -46,9 +49,11 @@ public struct TFLiteModel: Sendable {
     let buffers = try model.tables(4, "buffers")
     let description = try model.string(3, "description") ?? ""
 
-    let tensors = try subgraph.tables(0, "tensors").enumerated().map { k, table in
+    let tensorTables = try subgraph.tables(0, "tensors")
+    let tensors = try tensorTables.enumerated().map { k, table in
       try Self.tensor(table, index: k, buffers: buffers, reader: reader)
     }
+    hasDynamicShapes = try tensorTables.contains { try ($0.int32s(7, "shape_signature") ?? []).contains(-1) }
     let inputs = try subgraph.int32s(1, "inputs") ?? []
     let outputs = try subgraph.int32s(2, "outputs") ?? []
     var operators = [GraphOperator](), versions = [Int]()

@@ -29,11 +29,12 @@ public struct ScoringFailure: Error, Sendable, CustomStringConvertible {
 /// Decoding and triplet building run in parallel over the files; the model runs on batches. A packet that
 /// fails (corrupt Avro, bad gzip, odd FITS) is reported and the others are still scored, in input order.
 public struct AlertScorer {
-  public let model: BraaiModel
+  /// The float or int8 braai that scores the triplets.
+  public let model: any TripletScoring
   public let normalization: TripletNormalization
   public let batchSize: Int
 
-  public init(model: BraaiModel, normalization: TripletNormalization = .row, batchSize: Int = 256) {
+  public init(model: any TripletScoring, normalization: TripletNormalization = .row, batchSize: Int = 256) {
     self.model = model
     self.normalization = normalization
     self.batchSize = max(1, batchSize)

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// The score is the sigmoid output: near 1 for a real astrophysical transient, near 0 for a bogus
 /// subtraction artefact. ZTF packets carry d6_m7's score as `candidate.drb`.
-public final class BraaiModel {
+public final class BraaiModel: TripletScoring {
   /// The network (VGG6 with braai's layer names).
   public let model: Model
   /// Where the weights came from.
