@@ -30,10 +30,14 @@ public enum ElementType: Int, Sendable, CaseIterable {
 /// Affine quantization: `real = (q − zeroPoint) · scale`, per tensor (one scale) or per channel along
 /// `dimension` (one scale and zero point per index of that dimension).
 public struct Quantization: Equatable, Sendable {
+  /// One scale per tensor, or one per index of `dimension`.
   public var scales: [Float]
+  /// The integer that stands for 0, one per scale.
   public var zeroPoints: [Int]
+  /// The quantized dimension of a per-channel quantization (0 for per-tensor).
   public var dimension: Int
 
+  /// Per-tensor (one scale) or per-channel parameters.
   public init(scales: [Float], zeroPoints: [Int], dimension: Int = 0) {
     self.scales = scales
     self.zeroPoints = zeroPoints
@@ -63,14 +67,18 @@ public enum PaddingMode: Int, Sendable {
 
 /// A graph tensor: an activation (no data) or a constant (weights, biases, shapes).
 public struct GraphTensor: Equatable, Sendable {
+  /// The tensor's name (a layer's, in graphs this library makes).
   public var name: String
   /// The shape; for activations the first dimension is the batch, which the interpreter takes from the input.
   public var shape: [Int]
+  /// The element type.
   public var type: ElementType
+  /// How its integers map to real values (nil for float tensors and shape constants).
   public var quantization: Quantization?
   /// Little-endian, row-major bytes of a constant; nil for activations.
   public var data: [UInt8]?
 
+  /// A tensor; `data` makes it a constant.
   public init(name: String, shape: [Int], type: ElementType, quantization: Quantization? = nil, data: [UInt8]? = nil) {
     self.name = name
     self.shape = shape
@@ -85,11 +93,16 @@ public struct GraphTensor: Equatable, Sendable {
 
 /// Options of a 2-D convolution (kernel OHWI).
 public struct ConvolutionOptions: Equatable, Sendable {
+  /// TensorFlow's SAME or VALID padding.
   public var padding: PaddingMode
+  /// Steps between windows, vertically and horizontally.
   public var strideHeight: Int, strideWidth: Int
+  /// Spacing of kernel taps (1: contiguous).
   public var dilationHeight: Int, dilationWidth: Int
+  /// The clamp applied to the output.
   public var activation: FusedActivation
 
+  /// Options with TensorFlow's defaults (stride and dilation 1, no activation).
   public init(padding: PaddingMode, strideHeight: Int = 1, strideWidth: Int = 1, dilationHeight: Int = 1,
               dilationWidth: Int = 1, activation: FusedActivation = .none) {
     self.padding = padding
@@ -103,11 +116,16 @@ public struct ConvolutionOptions: Equatable, Sendable {
 
 /// Options of a 2-D max or average pool.
 public struct PoolOptions: Equatable, Sendable {
+  /// TensorFlow's SAME or VALID padding.
   public var padding: PaddingMode
+  /// Steps between windows, vertically and horizontally.
   public var strideHeight: Int, strideWidth: Int
+  /// The window's size.
   public var filterHeight: Int, filterWidth: Int
+  /// The clamp applied to the output.
   public var activation: FusedActivation
 
+  /// Pool options.
   public init(padding: PaddingMode, strideHeight: Int, strideWidth: Int, filterHeight: Int, filterWidth: Int,
               activation: FusedActivation = .none) {
     self.padding = padding
@@ -121,10 +139,12 @@ public struct PoolOptions: Equatable, Sendable {
 
 /// Options of a strided slice: bit i of a mask concerns axis i.
 public struct StridedSliceOptions: Equatable, Sendable {
+  /// Masks of axes whose begin or end is ignored, that are an ellipsis, new, or shrunk away.
   public var beginMask: Int, endMask: Int, ellipsisMask: Int, newAxisMask: Int, shrinkAxisMask: Int
   /// Whether `end` counts from `begin`.
   public var offset: Bool
 
+  /// Options with all masks clear.
   public init(beginMask: Int = 0, endMask: Int = 0, ellipsisMask: Int = 0, newAxisMask: Int = 0, shrinkAxisMask: Int = 0,
               offset: Bool = false) {
     self.beginMask = beginMask
@@ -134,6 +154,7 @@ public struct StridedSliceOptions: Equatable, Sendable {
     self.shrinkAxisMask = shrinkAxisMask
     self.offset = offset
   }
+
 }
 
 /// The operations of full-integer graphs (TFLite builtin operators and custom ones).
@@ -192,10 +213,14 @@ public enum GraphOperation: Equatable, Sendable {
 /// One operator of a graph: what it does, and the indices of its input and output tensors (−1: an absent
 /// optional input).
 public struct GraphOperator: Equatable, Sendable {
+  /// What the operator does.
   public var operation: GraphOperation
+  /// Tensor indices it reads (−1: an absent optional input).
   public var inputs: [Int]
+  /// Tensor indices it writes.
   public var outputs: [Int]
 
+  /// An operator reading `inputs` and writing `outputs`.
   public init(_ operation: GraphOperation, inputs: [Int], outputs: [Int]) {
     self.operation = operation
     self.inputs = inputs
@@ -206,13 +231,18 @@ public struct GraphOperator: Equatable, Sendable {
 /// A quantized model as a flat graph, in execution order: what a `.tflite` file holds, and what the
 /// quantizer produces.
 public struct QuantizedGraph: Equatable, Sendable {
+  /// Every tensor; operators refer to them by index.
   public var tensors: [GraphTensor]
+  /// The operators in execution order.
   public var operators: [GraphOperator]
+  /// Indices of the graph's input tensors.
   public var inputs: [Int]
+  /// Indices of the graph's output tensors.
   public var outputs: [Int]
   /// Free text (TFLite's model description).
   public var description: String
 
+  /// A graph from its parts.
   public init(tensors: [GraphTensor], operators: [GraphOperator], inputs: [Int], outputs: [Int], description: String = "") {
     self.tensors = tensors
     self.operators = operators

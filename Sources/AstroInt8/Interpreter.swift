@@ -17,8 +17,10 @@ public final class Int8Interpreter: Sendable {
   /// Checks every operator (input counts, types, quantization, constant data) and prepares its constants
   /// (rescale multipliers, widened weights, lookup tables).
   /// - Throws: `Int8Error` naming the operator and tensor at fault, or the operator that cannot run on a CPU.
-  /// - Parameter portableKernels: use the portable integer kernels even where AVX2 is available (the results are
-  ///   the same bytes; tests check it). `ASTRO_ISA=portable` in the environment sets it too.
+  /// - Parameters:
+  ///   - graph: The graph to run.
+  ///   - portableKernels: Use the portable integer kernels even where AVX2 is available (the results are the same
+  ///     bytes; tests check it). `ASTRO_ISA=portable` in the environment sets it too.
   public init(_ graph: QuantizedGraph, portableKernels: Bool = ProcessInfo.processInfo.environment["ASTRO_ISA"] == "portable") throws {
     self.graph = graph
     let context = GraphContext(graph: graph, portableKernels: portableKernels)

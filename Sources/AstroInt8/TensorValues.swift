@@ -1,7 +1,10 @@
 /// The values of one tensor: a shape, an element type and little-endian bytes.
 public struct TensorValues: Equatable, Sendable {
+  /// The shape, batch first.
   public var shape: [Int]
+  /// The element type.
   public var type: ElementType
+  /// Row-major little-endian bytes.
   public var bytes: [UInt8]
 
   /// Values from raw bytes; the byte count must match the shape and type.

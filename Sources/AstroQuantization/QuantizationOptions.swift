@@ -56,6 +56,7 @@ public struct QuantizationOptions: Sendable {
   /// Calibration samples run through the float model at once.
   public var calibrationBatchSize: Int
 
+  /// Options; the defaults are MSE calibration, int8 I/O, bias correction, a dynamic batch, 16 samples per pass.
   public init(method: CalibrationMethod = .mse, methodOverrides: [String: CalibrationMethod] = [:], ioType: QuantizedIOType = .int8,
               biasCorrection: Bool = true, dynamicBatch: Bool = true, calibrationBatchSize: Int = 16) {
     self.method = method

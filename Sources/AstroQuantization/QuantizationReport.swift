@@ -8,7 +8,9 @@ public struct QuantizationReport: Sendable {
     public var tensor: String
     /// The calibration method that chose its range (`fixed` for operator-fixed parameters).
     public var method: String
+    /// The tensor's scale.
     public var scale: Float
+    /// The tensor's zero point.
     public var zeroPoint: Int
     /// RMS error over RMS value.
     public var relativeError: Double

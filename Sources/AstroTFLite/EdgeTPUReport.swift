@@ -6,8 +6,11 @@ import AstroInt8
 public struct EdgeTPUReport: Sendable {
   /// One operator's verdict.
   public struct Row: Sendable {
+    /// The operator's position in execution order.
     public var index: Int
+    /// Its TFLite name.
     public var operation: String
+    /// Whether the compiler would map it to the TPU.
     public var onTPU: Bool
     /// Why it stays on the CPU (empty when mapped).
     public var reason: String

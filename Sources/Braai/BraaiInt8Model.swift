@@ -41,6 +41,7 @@ public final class BraaiInt8Model: TripletScoring {
     interpreter = try Int8Interpreter(graph)
   }
 
+  /// Scores flat HWC triplets: quantized with the model's input parameters, outputs dequantized.
   public func score(triplets: [[Float]], batchSize: Int = 256) throws -> [Float] {
     let size = BraaiModel.cutoutSize * BraaiModel.cutoutSize * 3
     let input = graph.tensors[graph.inputs[0]], output = graph.tensors[graph.outputs[0]]
