@@ -33,6 +33,8 @@ for round in $(seq "$rounds"); do
   "$python" "$peers/keras_vgg6.py" train --batch 64 --samples 4096 2>/dev/null | sed 's/^/keras /' >>"$log"
   $bench vgg6-infer --samples 16384 | sed 's/^/ours /' >>"$log"
   "$python" "$peers/keras_vgg6.py" infer --batch 1024 --samples 16384 2>/dev/null | sed 's/^/keras /' >>"$log"
+  $bench vgg6-int8-infer --batch 256 --samples 4096 | sed 's/^/ours /' >>"$log"
+  "$python" "$peers/keras_vgg6.py" litert-int8 --batch 256 --samples 4096 2>/dev/null | sed 's/^/keras /' >>"$log"
   if [ "$quick" = 0 ]; then
     for w in ds-vgg6-train ds-vgg6-infer resnet50-train resnet50-infer densenet121-train densenet121-infer; do
       $bench "$w" --repeats 1 | sed 's/^/ours /' >>"$log"
@@ -58,7 +60,8 @@ for line in open(sys.argv[1]):
         keras.setdefault(prefix + "-train", []).append(float(f[3])); keras.setdefault(prefix + "-infer", []).append(float(f[5]))
 # Ratios per round pair each of our runs with the peer's run of the same round (they ran minutes apart);
 # their spread shows how much the shared machine moved during the run.
-print(f"| workload | ours samples/s | Keras samples/s | ours/Keras | per-round ratios | ours peak RSS MB |")
+# vgg6-int8-infer's peer is LiteRT (XNNPACK, int8), the others' TF/Keras.
+print(f"| workload | ours samples/s | peer samples/s | ours/peer | per-round ratios | ours peak RSS MB |")
 print(f"|---|---:|---:|---:|---|---:|")
 for w in ours:
     o = statistics.median(ours[w]); k = statistics.median(keras[w]) if w in keras else None
