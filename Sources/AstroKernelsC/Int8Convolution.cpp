@@ -10,9 +10,8 @@
 #include "AVX512Support.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <vector>
 
 namespace {
 
@@ -222,8 +221,13 @@ ASTRO_AVX2 void convRowsAVX2(const astro_int8_conv *p, const int16_t *wide, cons
                              const int32_t *multiplier, const int32_t *shift, void *y, long row_begin, long row_end,
                              int16_t *scratch) {
   const long depth = p->depth, pairs = depth / 2, blocks = channelBlocks(p);
-  std::vector<BlockConstants> constants;
-  for (long b = 0; b < blocks; b++) constants.push_back(blockConstants(p, b, bias, multiplier, shift));
+  // Plain C allocation (not std::vector): make check-arm64 syntax-checks this file with the C library headers only.
+  BlockConstants *constants = (BlockConstants *)aligned_alloc(32, size_t(blocks) * sizeof(BlockConstants));
+  if (!constants) {  // out of memory for a few KB: the portable route needs none
+    convRowsPortable(p, wide, w, bias, multiplier, shift, y, row_begin, row_end, scratch);
+    return;
+  }
+  for (long b = 0; b < blocks; b++) constants[b] = blockConstants(p, b, bias, multiplier, shift);
   // Without dilation, and with an even number of values per kernel row, the tap pairs of a pixel are read
   // straight from the widened input (no patch copy): kernel row ky of pixel ox starts at row + ox·stride·C.
   const long segment = p->k_w * p->in_c_padded, height = paddedHeight(p), width = paddedWidth(p);
@@ -281,6 +285,7 @@ ASTRO_AVX2 void convRowsAVX2(const astro_int8_conv *p, const int16_t *wide, cons
       }
     }
   }
+  free(constants);
 }
 
 bool hasAVX2() {

@@ -86,17 +86,23 @@ extension Model {
   /// Writes the weight groups and `layer_names` under `group` of an open file (also used by checkpoints).
   public func writeKerasWeights(into file: HDF5File, group: String) throws {
     let base = group == "/" ? "" : group
-    try file.setStringAttribute("layer_names", of: group, values: layers.map(\.name))
+    let ordered = kerasLayerOrder
+    try file.setStringAttribute("layer_names", of: group, values: ordered.map(\.name))
     try file.setStringAttribute("backend", of: group, value: "tensorflow")
     try file.setStringAttribute("keras_version", of: group, value: "2.2.4-tf")
-    for layer in layers {
+    for layer in ordered {
       let layerGroup = "\(base)/\(layer.name)"
       try file.createGroup(layerGroup)
       // Keras 2 variable names are scoped by the layer that owns them (`conv1/kernel:0`); a nested
-      // model's weights carry their inner layer's name already.
-      let names = layer.weightNames.map { layer is Model ? "\($0):0" : "\(layer.name)/\($0):0" }
-      try file.setStringAttribute("weight_names", of: layerGroup, values: Array(names))
-      for (weight, name) in zip(layer.weights, names) {
+      // model's weights carry their inner layer's name already, and come trainable first, as Keras lists them.
+      var pairs = Array(zip(layer.weights, layer.weightNames))
+      if layer is Model {
+        let trainable = Set(layer.trainableWeights.map(ObjectIdentifier.init))
+        pairs = pairs.filter { trainable.contains(ObjectIdentifier($0.0)) } + pairs.filter { !trainable.contains(ObjectIdentifier($0.0)) }
+      }
+      let names = pairs.map { layer is Model ? "\($0.1):0" : "\(layer.name)/\($0.1):0" }
+      try file.setStringAttribute("weight_names", of: layerGroup, values: names)
+      for ((weight, _), name) in zip(pairs, names) {
         try file.writeFloats("\(layerGroup)/\(name)", shape: weight.shape, values: weight.values)
       }
     }
