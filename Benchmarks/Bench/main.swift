@@ -28,14 +28,23 @@ let workloads: [String: Workload] = [
 ]
 
 /// `alerts-score`: real ZTF packets (../shared's 44, else the bundled 10) read, decoded, turned into
-/// triplets and scored by braai d6_m7, the packet list repeated up to `--samples` alerts.
-func alertsScore(batch: Int, samples: Int, repeats: Int) throws -> [Double] {
+/// triplets and scored by braai d6_m7, the packet list repeated up to `--samples` alerts; `--int8 1` scores with
+/// d6_m7 quantized to int8 on the int8 interpreter.
+func alertsScore(batch: Int, samples: Int, repeats: Int, int8: Bool) throws -> [Double] {
   let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
   let shared = root.deletingLastPathComponent().appendingPathComponent("shared/data/ztf-alerts").path
   let folder = FileManager.default.fileExists(atPath: shared) ? shared : root.appendingPathComponent("Datasets/ztf-alerts").path
   let packets = try AlertScorer.avroFiles(in: [folder])
   let files = (0..<samples).map { packets[$0 % packets.count] }
-  let scorer = AlertScorer(model: try BraaiModel(), normalization: .row, batchSize: batch)
+  let braai = try BraaiModel()
+  var model: any TripletScoring = braai
+  if int8 {
+    // d6_m7 quantized with the first 14 packets' triplets as calibration (outside the timing).
+    let calibration = AlertScorer(model: braai).triplets(files: Array(packets.prefix(14))).triplets
+    let samples = try Tensor(shape: [calibration.count, 63, 63, 3], values: calibration.flatMap(\.triplet))
+    model = try BraaiInt8Model(try PostTrainingQuantization.quantize(braai.model, calibration: [samples]))
+  }
+  let scorer = AlertScorer(model: model, normalization: .row, batchSize: batch)
   _ = scorer.score(files: Array(files.prefix(batch)))  // warm-up
   return try (0..<repeats).map { _ in
     let start = DispatchTime.now().uptimeNanoseconds
@@ -69,7 +78,7 @@ func vgg6Int8(batch: Int, samples: Int, repeats: Int, profile: Bool) throws -> [
 }
 
 @MainActor func usage() -> Never {
-  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N]\nworkloads: \((workloads.keys + ["alerts-score", "vgg6-int8-infer"]).sorted().joined(separator: ", "))\n".utf8))
+  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N] [--profile 1] [--int8 1 (alerts-score)]\nworkloads: \((workloads.keys + ["alerts-score", "vgg6-int8-infer"]).sorted().joined(separator: ", "))\n".utf8))
   exit(2)
 }
 
@@ -99,7 +108,9 @@ func report(_ name: String, batch: Int, samples: Int, rates unsorted: [Double]) 
 
 if name == "alerts-score" {
   let batch = options["batch"] ?? 1024, samples = options["samples"] ?? 20_000
-  try report(name, batch: batch, samples: samples, rates: try alertsScore(batch: batch, samples: samples, repeats: repeats))
+  let int8 = options["int8"] == 1
+  try report(int8 ? "alerts-score-int8" : name, batch: batch, samples: samples,
+             rates: try alertsScore(batch: batch, samples: samples, repeats: repeats, int8: int8))
   exit(0)
 }
 if name == "vgg6-int8-infer" {

@@ -14,6 +14,13 @@ public enum PostTrainingQuantization {
   public static func quantize(_ model: Model, calibration: [Tensor], options: QuantizationOptions = QuantizationOptions())
     throws -> QuantizedModel
   {
+    try quantize(model, calibration: calibration, options: options, valueRanges: [:])
+  }
+
+  /// As above, with the ranges of some model values given (quantization-aware training's tracked ranges): a
+  /// group of tensors holding such values takes the union of their given ranges instead of calibrating.
+  static func quantize(_ model: Model, calibration: [Tensor], options: QuantizationOptions,
+                       valueRanges: [Int: (lo: Float, hi: Float)]) throws -> QuantizedModel {
     guard calibration.count == model.inputShapes.count, let count = calibration.first?.shape.first, count > 0 else {
       throw QuantizationError.calibration(
         "\(calibration.count) calibration batch(es) for \(model.inputShapes.count) input(s), each with at least one sample")
@@ -76,6 +83,16 @@ public enum PostTrainingQuantization {
       }
       groupQuantization[groups[t]] = fixed
     }
+    var givenRanges = [Int: (lo: Float, hi: Float)]()
+    for (t, tensor) in plan.tensors.enumerated() {
+      guard case .value(let v)? = tensor.source, let range = valueRanges[v] else { continue }
+      let current = givenRanges[groups[t]] ?? (range.lo, range.hi)
+      givenRanges[groups[t]] = (min(current.lo, range.lo, 0), max(current.hi, range.hi, 0))
+    }
+    for (group, range) in givenRanges where groupQuantization[group] == nil {
+      let (scale, zeroPoint) = activationQuantization(lo: range.lo, hi: range.hi)
+      groupQuantization[group] = Quantization(scale: scale, zeroPoint: zeroPoint)
+    }
     var chosenRanges = [Int: (lo: Float, hi: Float, method: CalibrationMethod)]()
     for (group, stats) in statistics where groupQuantization[group] == nil {
       let m = method(group)
@@ -90,6 +107,6 @@ public enum PostTrainingQuantization {
       tensor.source.map { (t, $0) }
     })
     return try QuantizedModel(graph: graph, model: model, sources: sourceOf, layers: plan.tensors.map(\.layer),
-                          methods: groups.map { chosenRanges[$0]?.method })
+                          methods: groups.map { g in chosenRanges[g].map { .calibrated($0.method) } ?? (givenRanges[g] != nil ? .trained : nil) })
   }
 }

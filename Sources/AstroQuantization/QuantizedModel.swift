@@ -14,9 +14,9 @@ public final class QuantizedModel: @unchecked Sendable {
   let model: Model
   let sources: [Int: FloatSource]
   let layers: [String]
-  let methods: [CalibrationMethod?]
+  let methods: [RangeOrigin?]
 
-  init(graph: QuantizedGraph, model: Model, sources: [Int: FloatSource], layers: [String], methods: [CalibrationMethod?]) throws {
+  init(graph: QuantizedGraph, model: Model, sources: [Int: FloatSource], layers: [String], methods: [RangeOrigin?]) throws {
     self.graph = graph
     self.interpreter = try Int8Interpreter(graph)
     self.model = model
@@ -101,4 +101,17 @@ struct ErrorAccumulator {
   /// The mean error over the RMS value: a systematic shift.
   var relativeBias: Double { signal > 0 ? errorSum / Double(max(count, 1)) / (signal / Double(max(count, 1))).squareRoot() : 0 }
   var sqnr: Double { noise > 0 ? 10 * log10(signal / noise) : .infinity }
+}
+
+/// Where a tensor's range came from: a calibration method, or quantization-aware training.
+enum RangeOrigin: CustomStringConvertible {
+  case calibrated(CalibrationMethod)
+  case trained
+
+  var description: String {
+    switch self {
+    case .calibrated(let method): return method.description
+    case .trained: return "qat"
+    }
+  }
 }

@@ -1,8 +1,10 @@
 import AstroInt8
+import AstroNN
 import AstroQuantization
 import AstroTensor
 import Braai
 import Foundation
+import SyntheticData
 import TestSupport
 import XCTest
 
@@ -29,5 +31,39 @@ final class QuantizationTests: XCTestCase {
     XCTAssertLessThanOrEqual(differences.last!, 0.05, "max |Δscore|")
     XCTAssertLessThanOrEqual(p95, 0.03, "p95 |Δscore| (measured 0.021)")
     print("d6_m7 int8 vs float on 44 alerts: median \(differences[22]) p95 \(p95) max \(differences.last!)")
+  }
+}
+
+extension QuantizationTests {
+  /// PTQ against QAT for d6_m7, both calibrated on the first 14 real alerts and scored on all 44 against float d6_m7.
+  /// QAT fine-tunes on 1,024 generated triplets (SyntheticData, never the evaluation alerts) with the float model's
+  /// scores as targets: distillation, no labels needed.
+  func testQuantizationAwareFineTuningOfD6M7() throws {
+    let folder = try SharedData.path("data/ztf-alerts")
+    let braai = try BraaiModel(weights: SharedData.path("data/braai/d6_m7.h5"))
+    let (items, _) = AlertScorer(model: braai, normalization: .row).triplets(files: try AlertScorer.avroFiles(in: [folder]))
+    let all = try Tensor(shape: [items.count, 63, 63, 3], values: items.flatMap(\.triplet))
+    let calibration = try all.slice(along: 0, 0..<14)
+    let floatScores = try braai.score(all)
+    func summary(_ scores: [Float]) -> (p95: Float, max: Float, flips: Int) {
+      let d = zip(scores, floatScores).map { abs($0 - $1) }.sorted()
+      return (d[Int((Double(d.count - 1) * 0.95).rounded())], d.last!, zip(scores, floatScores).filter { ($0 >= 0.5) != ($1 >= 0.5) }.count)
+    }
+    let ptq = summary(try PostTrainingQuantization.quantize(braai.model, calibration: [calibration]).predict([all])[0].values)
+
+    let generated = try ZTFTripletGenerator().generate(count: 1024, seed: 5, normalization: .row)
+    let synthetic = try Tensor(shape: [1024, 63, 63, 3], values: generated.triplets)
+    let targets = try Tensor(shape: [1024], values: try braai.score(synthetic))
+    let qat = try QuantizationAwareTraining(braai.model, calibration: [calibration])
+    var configuration = TrainingConfiguration()
+    configuration.epochs = 2
+    configuration.batchSize = 32
+    configuration.progress = .silent
+    try Trainer(model: qat.trainingModel, optimizer: Adam(learningRate: 1e-5), configuration: configuration)
+      .fit(try Dataset(inputs: [synthetic], targets: [targets]))
+    let trained = summary(try qat.export(calibration: [calibration]).predict([all])[0].values)
+    print("d6_m7 on 44 alerts, 14 for calibration: PTQ p95 \(ptq.p95) max \(ptq.max) flips \(ptq.flips); QAT p95 \(trained.p95) max \(trained.max) flips \(trained.flips)")
+    XCTAssertEqual(trained.flips, 0)
+    XCTAssertLessThanOrEqual(trained.max, 0.05)
   }
 }
