@@ -38,7 +38,7 @@ struct Quantize: ParsableCommand {
 
   func run() throws {
     let loaded = try Model.loadKeras(from: model)
-    let arrays = try NamedInputs.read(calibration, names: loaded.inputNames, shapes: loaded.inputShapes)
+    let arrays = try NamedInputs.read(calibration, option: "--calibration", names: loaded.inputNames, shapes: loaded.inputShapes)
     let count = min(calibrationCount, arrays[0].shape[0])
     let samples = try arrays.map { try $0.batch(0..<count) }
     let options = QuantizationOptions(method: method, ioType: io ?? (edgetpu ? .uint8 : .int8), dynamicBatch: !edgetpu)

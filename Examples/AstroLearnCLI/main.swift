@@ -122,7 +122,7 @@ struct Predict: ParsableCommand {
 /// Arrays for named model inputs from `NAME=FILE.npy` arguments (a bare `FILE.npy` for a one-input model).
 enum NamedInputs {
   /// One tensor per input, in `names` order, each checked against its per-sample shape.
-  static func read(_ arguments: [String], names: [String], shapes: [[Int]]) throws -> [Tensor] {
+  static func read(_ arguments: [String], option: String = "--input", names: [String], shapes: [[Int]]) throws -> [Tensor] {
     var byName: [String: String] = [:]
     for argument in arguments {
       if let eq = argument.firstIndex(of: "="), !argument[..<eq].isEmpty {
@@ -130,14 +130,14 @@ enum NamedInputs {
       } else if names.count == 1 {
         byName[names[0]] = argument
       } else {
-        throw ValidationError("\(argument): name the input (NAME=FILE.npy); the model's inputs are \(names.joined(separator: ", "))")
+        throw ValidationError("\(option) \(argument): name the input (NAME=FILE.npy); the model's inputs are \(names.joined(separator: ", "))")
       }
     }
     if let unknown = byName.keys.sorted().first(where: { !names.contains($0) }) {
-      throw ValidationError("\(unknown)=...: the model has no input '\(unknown)'; its inputs are \(names.joined(separator: ", "))")
+      throw ValidationError("\(option) \(unknown)=...: the model has no input '\(unknown)'; its inputs are \(names.joined(separator: ", "))")
     }
     return try zip(names, shapes).map { name, shape in
-      guard let path = byName[name] else { throw ValidationError("no \(name)=FILE.npy given (the model's inputs are \(names.joined(separator: ", ")))") }
+      guard let path = byName[name] else { throw ValidationError("no \(option) \(name)=FILE.npy (the model's inputs are \(names.joined(separator: ", ")))") }
       let tensor = try Tensor.load(npy: path)
       guard tensor.rank == shape.count + 1, Array(tensor.shape.dropFirst()) == shape else {
         throw ValidationError("\(path): array of shape \(tensor.shape), input '\(name)' takes [N] + \(shape)")

@@ -2,10 +2,11 @@
 // reference requantization (bit-exact: the int32 sums are exact whatever the order, and the rescale is the
 // same fixed-point arithmetic as LiteRT's MultiplyByQuantizedMultiplier).
 //
-// Operands are widened to int16 with their zero points removed ((x − zp_in) and (w − zp_w) both fit in 16
-// bits), so one routine covers int8 and uint8 and products of pairs never saturate (unlike pmaddubsw's u8·s8
-// pairs). The loops are plain C++ that the compiler vectorises; the AVX2 copy is the same code compiled for
-// AVX2 (pmaddwd) and chosen at run time.
+// The input is first widened to int16 with its zero point removed and the padding every window needs
+// ((x − zp_in) and (w − zp_w) both fit in 16 bits, so one routine covers int8 and uint8 and pair sums never
+// saturate, unlike pmaddubsw's u8·s8 pairs). The AVX2 route broadcasts each pixel's tap pairs against 8 output
+// channels' weight pairs (pmaddwd), 4 pixels and 16 channels at a time, reading the pairs in place, and rescales
+// 8 outputs at once; the portable route does the same sums in plain loops. Tests check both against LiteRT.
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
@@ -351,8 +352,4 @@ extern "C" void astro_int8_conv_rows(const astro_int8_conv *p, const int16_t *wi
   }
 #endif
   convRowsPortable(p, wide, w, bias, multiplier, shift, y, row_begin, row_end, scratch);
-}
-
-extern "C" int32_t astro_int8_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
-  return multiplyByQuantizedMultiplier(x, multiplier, shift);
 }

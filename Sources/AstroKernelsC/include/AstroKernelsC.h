@@ -166,8 +166,6 @@ typedef struct astro_int8_pool {
 /// at least one input element (true whenever out_h/out_w follow TensorFlow's padding rules).
 void astro_int8_pool_rows(const astro_int8_pool *p, const void *x, void *y, long row_begin, long row_end);
 
-/// LiteRT's MultiplyByQuantizedMultiplier (for tests: the Swift and C++ copies must agree).
-int astro_int8_multiply_by_quantized_multiplier(int x, int multiplier, int shift);
 
 #ifdef __cplusplus
 }
