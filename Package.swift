@@ -143,7 +143,8 @@ let package = Package(
       name: "AstroInt8Tests",
       dependencies: ["AstroInt8", "AstroTFLite", "AstroQuantization", "AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "SyntheticData", "TestSupport"]),
+    .testTarget(
+      name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6],
   cxxLanguageStandard: .cxx17
