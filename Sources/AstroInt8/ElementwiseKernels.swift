@@ -322,6 +322,53 @@ struct LogisticKernel: Kernel {
   }
 }
 
+/// SOFTMAX along the last axis as LiteRT computes it for int8/uint8: a 256-entry float table of
+/// `exp(β·s_in·(q − max))`, the sum in float, each probability rounded (+0.5, truncated) to the output's 1/256 grid.
+struct SoftmaxKernel: Kernel {
+  let label: String
+  let inputIndex: Int, outputIndex: Int
+  let type: ElementType
+  /// table[k] = exp(−β·s_in·(255 − k)).
+  let table: [Float]
+  let outputScale: Float, outputZeroPoint: Int32
+
+  init(beta: Float, _ site: OperatorSite) throws {
+    (label, inputIndex, outputIndex) = try site.unaryOperands(inputs: 1...1)
+    type = try site.quantizedType(inputIndex)
+    guard try site.quantizedType(outputIndex) == type else { throw Int8Error.invalidGraph("\(label): input and output types differ") }
+    let input = try site.perTensor(inputIndex), output = try site.perTensor(outputIndex)
+    let expectedZero = type == .int8 ? -128 : 0
+    guard abs(output.scale - 1.0 / 256) <= 1.0 / 256 * 0.001, output.zeroPoint == expectedZero else {
+      throw Int8Error.invalidGraph("\(label): the output must have scale 1/256 and zero point \(expectedZero)")
+    }
+    let scale = -input.scale * beta
+    table = (0...255).map { k in Foundation.exp(scale * Float(255 - k)) }
+    outputScale = output.scale
+    outputZeroPoint = Int32(output.zeroPoint)
+  }
+
+  func run(_ values: inout [TensorValues?]) throws {
+    let x = try values.value(inputIndex, for: label)
+    guard let classes = x.shape.last, classes > 0 else { throw Int8Error.invalidInput("\(label): input \(x.shape) has no classes") }
+    let input = QuantizedElements.load(x.bytes, type)
+    let limits = QuantizedElements.limits(type)
+    var output = [Int32](repeating: 0, count: input.count)
+    for row in 0..<(input.count / classes) {
+      let slice = input[(row * classes)..<((row + 1) * classes)]
+      let largest = slice.max()!
+      // LiteRT indexes table + 255 − max by the raw value.
+      func entry(_ q: Int32) -> Float { table[Int(255 - largest + q)] }
+      var sum: Float = 0
+      for q in slice { sum += entry(q) }
+      let inverse = 1 / (sum * outputScale)
+      for (j, q) in slice.enumerated() {
+        output[row * classes + j] = limits.clamp(Int32(entry(q) * inverse + 0.5) &+ outputZeroPoint)
+      }
+    }
+    values[outputIndex] = TensorValues(checkedShape: x.shape, type: type, bytes: QuantizedElements.store(output, type))
+  }
+}
+
 /// QUANTIZE: float to int8/uint8 (`round(x/s) + zp`), or int8/uint8 to int8/uint8 with new parameters.
 struct QuantizeKernel: Kernel {
   let label: String

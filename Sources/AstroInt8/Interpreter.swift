@@ -140,8 +140,7 @@ struct GraphContext {
     case .shape(let type): return try ShapeKernel(type, site)
     case .stridedSlice(let options): return try StridedSliceKernel(options, site)
     case .pack(let axis): return try PackKernel(axis: axis, site)
-    case .softmax:
-      throw Int8Error.unsupported("\(label): int8 SOFTMAX is not implemented by this interpreter (models here end in LOGISTIC)")
+    case .softmax(let beta): return try SoftmaxKernel(beta: beta, site)
     case .custom(let code, _):
       let hint = code == "edgetpu-custom-op"
         ? ": this part of the model was compiled for a Coral Edge TPU and its weights live in the compiled executable; run the model on an Edge TPU, or run the uncompiled .tflite here"

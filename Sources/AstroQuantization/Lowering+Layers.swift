@@ -118,20 +118,21 @@ extension Lowering {
     case .linear, .relu:
       output = self.activation(nodes[last].layer.name, shape: node.outputShape, source: .value(lastValue), layer: dense.name)
       emit(.fullyConnected(activation: activation == .relu ? .relu : .none, keepNumDims: false), [x, weights, biasTensor], output)
-    case .sigmoid:
+    case .sigmoid, .softmax:
+      // Logits, then the activation with its fixed 1/256 output. A sigmoid's logits use the unsaturated window;
+      // a softmax's are calibrated (it depends on their differences).
       let inputValue = node.inputs[0]
       let frozenKernel = try Tensor(shape: kernel.shape, values: w), frozenBias = try Tensor(shape: [units], values: bias)
       let logits = self.activation(dense.name + "/logits", shape: node.outputShape, source: .computed({ values in
         try values[inputValue].matmul(frozenKernel).adding(frozenBias)
       }), layer: dense.name)
-      plan.tensors[logits].fixed = Self.logisticInput
+      if activation == .sigmoid { plan.tensors[logits].fixed = Self.logisticInput }
       emit(.fullyConnected(activation: .none, keepNumDims: false), [x, weights, biasTensor], logits)
       output = self.activation(nodes[last].layer.name, shape: node.outputShape, source: .value(lastValue), layer: dense.name)
       plan.tensors[output].fixed = Quantization(scale: 1.0 / 256, zeroPoint: -128)
-      emit(.logistic, [logits], output)
+      emit(activation == .sigmoid ? .logistic : .softmax(beta: 1), [logits], output)
     default:
-      throw QuantizationError.unsupported(
-        "dense '\(dense.name)': activation \(activation.rawValue) (the int8 engine has no SOFTMAX; export logits or a sigmoid)")
+      throw QuantizationError.unsupported("dense '\(dense.name)': activation \(activation.rawValue)")
     }
     tensorOf[lastValue] = output
     plan.biasCorrections.append(try denseCorrection(node: node, bias: biasTensor, weights: transposed, units: units))

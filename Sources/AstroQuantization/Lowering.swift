@@ -122,10 +122,10 @@ struct Lowering {
     case let layer as ActivationLayer:
       switch layer.activation {
       case .linear: tensorOf[v] = try input(k)
-      case .sigmoid:
+      case .sigmoid, .softmax:
         let out = activation(name, shape: node.outputShape, source: .value(v), layer: name)
         plan.tensors[out].fixed = Quantization(scale: 1.0 / 256, zeroPoint: -128)
-        emit(.logistic, [try input(k)], out)
+        emit(layer.activation == .sigmoid ? .logistic : .softmax(beta: 1), [try input(k)], out)
         tensorOf[v] = out
       default:
         throw QuantizationError.unsupported(

@@ -14,7 +14,6 @@ final class BTSbotQuantizationTests: XCTestCase {
       let (shape, values) = try fixture.readFloats(path)
       return try Tensor(shape: shape, values: values)
     }
-    let synthetic = [try tensor("triplet"), try tensor("metadata")]
     let real = [try tensor("example_alerts/triplet"), try tensor("example_alerts/metadata")]
     let quantized = try PostTrainingQuantization.quantize(model, calibration: real)
     let names = quantized.graph.operators.map(\.operation.name)

@@ -7,7 +7,7 @@ import XCTest
 final class TFLiteWriterTests: XCTestCase {
   static let cases = [
     "conv_same_relu", "conv_valid_stride2", "conv_same_stride2", "conv_relu6", "mul_broadcast", "dense", "maxpool_valid",
-    "maxpool_same", "avgpool_valid", "avgpool_same", "mean", "add_relu", "concatenation", "pad", "logistic",
+    "maxpool_same", "avgpool_valid", "avgpool_same", "mean", "add_relu", "concatenation", "pad", "logistic", "softmax",
     "residual_block", "dense_block",
   ]
 

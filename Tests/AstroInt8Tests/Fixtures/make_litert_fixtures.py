@@ -82,6 +82,7 @@ case("add_relu", (6, 6, 3), lambda x: layers.ReLU()(layers.Add()([conv(4, 1)(x),
 case("concatenation", (6, 6, 3), lambda x: conv(2, 1)(layers.Concatenate()([conv(2, 1)(x), conv(3, 3, padding="same")(x)])))
 case("pad", (5, 5, 2), lambda x: conv(3, 3)(layers.ZeroPadding2D(((1, 2), (2, 0)))(x)))
 case("logistic", (8,), lambda x: layers.Dense(1, activation="sigmoid")(x), samples=32)
+case("softmax", (8,), lambda x: layers.Dense(5, activation="softmax")(x), samples=32)
 
 
 def residual(x):
