@@ -56,7 +56,7 @@ final class LiteRTParityTests: XCTestCase {
   func testDenseBlock() throws { try assertMatchesLiteRT("dense_block") }
 
   /// TensorFlow's own conversion of d6_m7 on 12 random uint8 batches: 11 of 12 scores exact, one 1 step off. Traced to
-  /// 2 of 3,072 fc_1 values off by one at a rounding tie of the per-tensor FULLY_CONNECTED rescale, which the
+  /// 2 of 3,072 fc_1 values off by one in the per-channel FULLY_CONNECTED (256 weight scales), which the
   /// small fixtures do not hit; open in the int8 issue.
   func testTensorFlowsConversionOfD6M7() throws {
     try assertMatchesLiteRT("d6_m7_tf_int8", model: try SharedData.path("reference/tflite/d6_m7.tf-int8.tflite"), allowedOffByOne: 1)
