@@ -92,13 +92,10 @@ struct Predict: ParsableCommand {
     var outputs = [[Float]](repeating: [], count: graph.outputs.count), shapes = [[Int]](repeating: [], count: graph.outputs.count)
     for first in stride(from: 0, to: n, by: batch) {
       let range = first..<min(first + batch, n)
-      let values = try zip(arrays, inputTensors).map { array, tensor in
-        let part = try array.batch(range)
-        return try TensorValues(quantizing: part.values, shape: part.shape, for: tensor)
-      }
-      for (k, (value, index)) in zip(try interpreter.run(values), graph.outputs).enumerated() {
-        outputs[k] += value.dequantized(graph.tensors[index].quantization)
-        shapes[k] = [n] + value.shape.dropFirst()
+      let parts = try arrays.map { try $0.batch(range) }
+      for (k, output) in try interpreter.run(floats: parts.map { ($0.values, $0.shape) }).enumerated() {
+        outputs[k] += output.values
+        shapes[k] = [n] + output.shape.dropFirst()
       }
     }
     try write(try zip(outputs, shapes).map { try Tensor(shape: $1, values: $0) }, names: graph.outputs.map { graph.tensors[$0].name })

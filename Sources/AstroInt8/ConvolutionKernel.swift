@@ -168,10 +168,10 @@ struct ConvolutionKernel: Kernel {
     var wide = [Int16](unsafeUninitializedCapacity: wideCount) { _, initialized in initialized = wideCount }
     x.bytes.withUnsafeBytes { xBytes in
       wide.withUnsafeMutableBufferPointer { wideBuffer in
-        let target = UncheckedPointer(UnsafeMutableRawPointer(wideBuffer.baseAddress!))
+        let target = wideBuffer.baseAddress!
         Parallel.forEachChunk(geometry.batch) { _, range in
           var shape = geometry
-          astro_int8_widen(&shape, xBytes.baseAddress!, target.pointer.assumingMemoryBound(to: Int16.self),
+          astro_int8_widen(&shape, xBytes.baseAddress!, target,
                            range.lowerBound, range.upperBound)
         }
       }
@@ -182,13 +182,13 @@ struct ConvolutionKernel: Kernel {
           bias.withUnsafeBufferPointer { b in
             multipliers.withUnsafeBufferPointer { m in
               shifts.withUnsafeBufferPointer { s in
-                let output = UncheckedPointer(yBytes.baseAddress!)
+                let output = yBytes.baseAddress!
                 Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
                   var shape = geometry
                   var scratch = [Int16](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
                   scratch.withUnsafeMutableBufferPointer { scratch in
                     astro_int8_conv_rows(&shape, wideBuffer.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
-                                         s.baseAddress!, output.pointer, range.lowerBound, range.upperBound,
+                                         s.baseAddress!, output, range.lowerBound, range.upperBound,
                                          scratch.baseAddress!, portable ? 1 : 0)
                   }
                 }
@@ -200,12 +200,6 @@ struct ConvolutionKernel: Kernel {
     }
     values[outputIndex] = y
   }
-}
-
-/// A mutable pointer handed to `Parallel` workers that write disjoint parts of it.
-struct UncheckedPointer: @unchecked Sendable {
-  let pointer: UnsafeMutableRawPointer
-  init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 }
 
 /// TensorFlow's output size and leading padding along one spatial axis (LiteRT's `kernels/padding.h`).

@@ -50,6 +50,20 @@ public final class Int8Interpreter: Sendable {
     }
   }
 
+  /// Runs the graph on float values, one `(values, shape)` per graph input: each quantized with its input's
+  /// parameters (float32 inputs pass as they are); returns each output dequantized, with its shape.
+  public func run(floats inputs: [(values: [Float], shape: [Int])]) throws -> [(values: [Float], shape: [Int])] {
+    guard inputs.count == graph.inputs.count else {
+      throw Int8Error.invalidInput("\(inputs.count) inputs given, the graph takes \(graph.inputs.count)")
+    }
+    let values = try zip(inputs, graph.inputs).map { input, index in
+      try TensorValues(quantizing: input.values, shape: input.shape, for: graph.tensors[index])
+    }
+    return zip(try run(values), graph.outputs).map { value, index in
+      (value.dequantized(graph.tensors[index].quantization), value.shape)
+    }
+  }
+
   /// Runs the graph once and returns each operator's wall time, in execution order: where the time goes.
   public func profile(_ inputs: [TensorValues]) throws -> [(operator: String, seconds: Double)] {
     var values = try startingValues(inputs)

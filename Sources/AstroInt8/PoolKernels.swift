@@ -47,10 +47,10 @@ struct PoolKernel: Kernel {
     let geometry = shape
     x.bytes.withUnsafeBytes { input in
       y.bytes.withUnsafeMutableBytes { output in
-        let target = UncheckedPointer(output.baseAddress!)
+        let target = output.baseAddress!
         Parallel.forEachChunk(batch * rows.output, minimumPerWorker: max(1, 50_000 / max(1, columns.output * channels))) { _, range in
           var shape = geometry
-          astro_int8_pool_rows(&shape, input.baseAddress!, target.pointer, range.lowerBound, range.upperBound)
+          astro_int8_pool_rows(&shape, input.baseAddress!, target, range.lowerBound, range.upperBound)
         }
       }
     }

@@ -146,14 +146,9 @@ enum IntegerValues {
   }
 
   static func make(_ integers: [Int], shape: [Int], type: ElementType) -> TensorValues {
-    var bytes = [UInt8]()
-    for value in integers {
-      if type == .int64 {
-        withUnsafeBytes(of: Int64(value).littleEndian) { bytes += $0 }
-      } else {
-        withUnsafeBytes(of: Int32(truncatingIfNeeded: value).littleEndian) { bytes += $0 }
-      }
-    }
+    let bytes = type == .int64
+      ? integers.map { Int64($0) }.withUnsafeBytes { Array($0) }
+      : integers.map { Int32(truncatingIfNeeded: $0) }.withUnsafeBytes { Array($0) }
     return TensorValues(checkedShape: shape, type: type, bytes: bytes)
   }
 }

@@ -44,6 +44,11 @@ public struct TensorValues: Equatable, Sendable {
     try self.init(shape: shape, type: .uint8, bytes: uint8s)
   }
 
+  /// int32 values (biases, shapes).
+  public init(shape: [Int], int32s: [Int32]) throws {
+    try self.init(shape: shape, type: .int32, bytes: int32s.withUnsafeBytes { Array($0) })
+  }
+
   /// float32 values.
   public init(shape: [Int], floats: [Float]) throws {
     try self.init(shape: shape, type: .float32, bytes: floats.withUnsafeBytes { Array($0) })

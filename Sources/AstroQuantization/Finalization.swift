@@ -17,8 +17,8 @@ enum Finalization {
     for (t, planned) in plan.tensors.enumerated() {
       var tensor = GraphTensor(name: planned.name, shape: planned.shape, type: planned.type)
       switch planned.constant {
-      case .int32(_, let values)?:
-        tensor.data = bytes(values)
+      case .int32(let shape, let values)?:
+        tensor.data = try TensorValues(shape: shape, int32s: values).bytes
       case .weights(let shape, let values, let perChannel)?:
         guard values.allSatisfy(\.isFinite) else { throw QuantizationError.unsupported("'\(planned.name)' holds values that are not finite") }
         let (scales, quantized) = WeightQuantization.quantize(values, channels: shape[0], perChannel: perChannel)
@@ -34,9 +34,9 @@ enum Finalization {
         } ?? values
         let biasScales = values.indices.map { inputScale * scales[scales.count == 1 ? 0 : $0] }
         tensor.quantization = Quantization(scales: biasScales, zeroPoints: [Int](repeating: 0, count: biasScales.count), dimension: 0)
-        tensor.data = bytes(corrected.indices.map { c in
+        tensor.data = try TensorValues(shape: [values.count], int32s: corrected.indices.map { c in
           Int32(max(-2_147_483_520, min(2_147_483_520, (Double(corrected[c]) / Double(biasScales[c])).rounded(.toNearestOrAwayFromZero))))
-        })
+        }).bytes
       case .operand(_, let values)?:
         guard values.allSatisfy(\.isFinite) else { throw QuantizationError.unsupported("'\(planned.name)' holds values that are not finite") }
         let (scale, zeroPoint) = AstroQuantization.activationQuantization(
@@ -57,12 +57,5 @@ enum Finalization {
     }
     return QuantizedGraph(tensors: tensors, operators: plan.operators, inputs: plan.inputs, outputs: plan.outputs,
                           description: description)
-  }
-
-  static func bytes(_ values: [Int32]) -> [UInt8] {
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(values.count * 4)
-    for value in values { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    return bytes
   }
 }

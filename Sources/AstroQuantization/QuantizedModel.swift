@@ -36,20 +36,14 @@ public final class QuantizedModel: @unchecked Sendable {
     var start = 0
     while start < count {
       let end = min(count, start + max(1, batchSize))
-      let values = try zip(inputs, graph.inputs).map { input, index in
-        try Self.quantize(try input.slice(along: 0, start..<end), as: graph.tensors[index])
-      }
-      for (k, (value, index)) in zip(try interpreter.run(values), graph.outputs).enumerated() {
-        outputs[k] += value.dequantized(graph.tensors[index].quantization)
-        outputShapes[k] = value.shape
+      let slices = try inputs.map { try $0.slice(along: 0, start..<end) }
+      for (k, output) in try interpreter.run(floats: slices.map { ($0.values, $0.shape) }).enumerated() {
+        outputs[k] += output.values
+        outputShapes[k] = output.shape
       }
       start = end
     }
     return try outputs.enumerated().map { k, values in try Tensor(shape: [count] + outputShapes[k].dropFirst(), values: values) }
-  }
-
-  static func quantize(_ x: Tensor, as tensor: GraphTensor) throws -> TensorValues {
-    try TensorValues(quantizing: x.values, shape: x.shape, for: tensor)
   }
 
   /// Per-layer error of the int8 graph against the float model on `inputs` (one batch per model input).
@@ -61,7 +55,7 @@ public final class QuantizedModel: @unchecked Sendable {
       let end = min(count, start + max(1, batchSize))
       let slices = try inputs.map { try $0.slice(along: 0, start..<end) }
       let floatValues = try model.allValues(slices)
-      let quantized = try zip(slices, graph.inputs).map { try Self.quantize($0, as: graph.tensors[$1]) }
+      let quantized = try zip(slices, graph.inputs).map { try TensorValues(quantizing: $0.values, shape: $0.shape, for: graph.tensors[$1]) }
       let intValues = try interpreter.allValues(quantized)
       for (t, source) in sources {
         guard let values = intValues[t], let q = graph.tensors[t].quantization else { continue }

@@ -44,7 +44,6 @@ public final class BraaiInt8Model: TripletScoring {
   /// Scores flat HWC triplets: quantized with the model's input parameters, outputs dequantized.
   public func score(triplets: [[Float]], batchSize: Int = 256) throws -> [Float] {
     let size = BraaiModel.cutoutSize * BraaiModel.cutoutSize * 3
-    let input = graph.tensors[graph.inputs[0]], output = graph.tensors[graph.outputs[0]]
     var scores = [Float]()
     scores.reserveCapacity(triplets.count)
     for first in stride(from: 0, to: triplets.count, by: max(1, batchSize)) {
@@ -55,8 +54,7 @@ public final class BraaiInt8Model: TripletScoring {
         guard triplet.count == size else { throw Int8Error.invalidInput("braai: triplet \(first + i) has \(triplet.count) values, expected \(size)") }
         flat += triplet
       }
-      let values = try TensorValues(quantizing: flat, shape: [group.count, BraaiModel.cutoutSize, BraaiModel.cutoutSize, 3], for: input)
-      scores += try interpreter.run([values])[0].dequantized(output.quantization)
+      scores += try interpreter.run(floats: [(flat, [group.count, BraaiModel.cutoutSize, BraaiModel.cutoutSize, 3])])[0].values
     }
     return scores
   }

@@ -10,11 +10,11 @@ final class LiteRTParityTests: XCTestCase {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
   /// Runs `model` on the fixture's input batch and compares every output byte with LiteRT's.
-  func assertMatchesLiteRT(_ name: String, model path: String? = nil, allowedOffByOne: Int = 0, file: StaticString = #filePath,
-                           line: UInt = #line) throws {
+  func assertMatchesLiteRT(_ name: String, model path: String? = nil, allowedOffByOne: Int = 0, portableKernels: Bool = false,
+                           file: StaticString = #filePath, line: UInt = #line) throws {
     let base = Self.fixtures.appendingPathComponent(name).path
     let model = try TFLiteModel.read(path: path ?? base + ".tflite")
-    let interpreter = try Int8Interpreter(model.graph)
+    let interpreter = try Int8Interpreter(model.graph, portableKernels: portableKernels)
     let input = try NpyArray.read(path: base + ".input.npy")
     let expected = try NpyArray.read(path: base + ".output.npy")
     let inputTensor = model.graph.tensors[model.graph.inputs[0]]
@@ -67,13 +67,7 @@ extension LiteRTParityTests {
   /// The portable kernels give the same bytes as the vectorised ones (and so as LiteRT).
   func testPortableKernelsMatchLiteRTToo() throws {
     for name in ["conv_same_relu", "conv_valid_stride2", "conv_same_stride2", "dense", "avgpool_same", "residual_block", "dense_block"] {
-      let base = Self.fixtures.appendingPathComponent(name).path
-      let model = try TFLiteModel.read(path: base + ".tflite")
-      let input = try NpyArray.read(path: base + ".input.npy")
-      let tensor = model.graph.tensors[model.graph.inputs[0]]
-      let values = try TensorValues(shape: input.shape, type: tensor.type, bytes: [UInt8](input.data))
-      let portable = try Int8Interpreter(model.graph, portableKernels: true).run([values])[0]
-      XCTAssertEqual(portable.bytes, [UInt8](try NpyArray.read(path: base + ".output.npy").data), name)
+      try assertMatchesLiteRT(name, portableKernels: true)
     }
   }
 }
