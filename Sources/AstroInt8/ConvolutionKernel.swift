@@ -21,6 +21,9 @@ struct ConvolutionKernel: Kernel {
   /// The int32 bias (zeros when the operator has none).
   let bias: [Int32]
   let multipliers: [Int32], shifts: [Int32]
+  /// s_in·s_w/s_out per output channel in double, for fully-connected layers: LiteRT's reference kernel rescales
+  /// with round(sum · scale) in double there, not with the integer multiplier (empty for convolutions).
+  let doubleScales: [Double]
 
   init(convolution options: ConvolutionOptions, _ site: OperatorSite) throws {
     guard options.strideHeight > 0, options.strideWidth > 0, options.dilationHeight > 0, options.dilationWidth > 0 else {
@@ -105,9 +108,9 @@ struct ConvolutionKernel: Kernel {
       bias = [Int32](repeating: 0, count: outputChannels)
     }
 
-    // LiteRT forms s_in·s_w in double for int8 per-channel kernels (every int8 convolution, per-channel fully
-    // connected), and in float for per-tensor fully-connected and uint8 kernels.
-    let productInFloat = inputType == .uint8 || (convolution == nil && wq.scales.count == 1)
+    // LiteRT forms s_in·s_w in double for int8 convolutions and in float for uint8 ones. (Fully-connected
+    // layers rescale with `doubleScales`; the C++ kernel still reads these multipliers and ignores them.)
+    let productInFloat = inputType == .uint8
     var multipliers = [Int32](), shifts = [Int32]()
     for c in 0..<outputChannels {
       let weightScale = wq.scales.count == 1 ? wq.scales[0] : wq.scales[c]
@@ -118,6 +121,9 @@ struct ConvolutionKernel: Kernel {
     }
     self.multipliers = multipliers
     self.shifts = shifts
+    doubleScales = convolution != nil ? [] : (0..<outputChannels).map { c in
+      Double(input.scale) * Double(wq.scales.count == 1 ? wq.scales[0] : wq.scales[c]) / Double(output.scale)
+    }
   }
 
   func run(_ values: inout [TensorValues?]) throws {
@@ -182,14 +188,16 @@ struct ConvolutionKernel: Kernel {
           bias.withUnsafeBufferPointer { b in
             multipliers.withUnsafeBufferPointer { m in
               shifts.withUnsafeBufferPointer { s in
-                let output = yBytes.baseAddress!
-                Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
-                  var shape = geometry
-                  var scratch = [Int16](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
-                  scratch.withUnsafeMutableBufferPointer { scratch in
-                    astro_int8_conv_rows(&shape, wideBuffer.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
-                                         s.baseAddress!, output, range.lowerBound, range.upperBound,
-                                         scratch.baseAddress!, portable ? 1 : 0)
+                doubleScales.withUnsafeBufferPointer { d in
+                  let output = yBytes.baseAddress!
+                  Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
+                    var shape = geometry
+                    var scratch = [Int16](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
+                    scratch.withUnsafeMutableBufferPointer { scratch in
+                      astro_int8_conv_rows(&shape, wideBuffer.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
+                                           s.baseAddress!, d.isEmpty ? nil : d.baseAddress!, output, range.lowerBound,
+                                           range.upperBound, scratch.baseAddress!, portable ? 1 : 0)
+                    }
                   }
                 }
               }

@@ -10,6 +10,7 @@
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,14 @@ __attribute__((always_inline)) inline void gatherPatch(const astro_int8_conv *p,
 }
 
 __attribute__((always_inline)) inline int32_t finish(const astro_int8_conv *p, int32_t acc, long c, const int32_t *bias,
-                                                     const int32_t *multiplier, const int32_t *shift) {
+                                                     const int32_t *multiplier, const int32_t *shift, const double *scale) {
   if (bias) acc += bias[c];
+  if (scale) {
+    // LiteRT's reference FULLY_CONNECTED: round(acc · s_in·s_w/s_out) in double (half away from zero) plus
+    // zp_out, clamped to the activation range while still a double so the conversion is always defined.
+    double scaled = round(double(acc) * scale[c]) + p->output_zero_point;
+    return scaled < p->act_min ? p->act_min : (scaled > p->act_max ? p->act_max : int32_t(scaled));
+  }
   acc = multiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + p->output_zero_point;
   return acc < p->act_min ? p->act_min : (acc > p->act_max ? p->act_max : acc);
 }
@@ -91,13 +98,13 @@ inline long channelBlocks(const astro_int8_conv *p) { return (p->out_c + 7) / 8;
 
 /// Writes 4 pixels' outputs of channel block `block` from their int32 sums.
 __attribute__((always_inline)) inline void writeBlock(const astro_int8_conv *p, const int32_t sums[4][8], long pixels, long block,
-                                                      const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+                                                      const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const double *scale,
                                                       void *y, long base) {
   for (long i = 0; i < pixels; i++) {
     for (long j = 0; j < 8; j++) {
       long c = block * 8 + j;
       if (c >= p->out_c) break;
-      store(p, y, base + i * p->out_c + c, finish(p, sums[i][j], c, bias, multiplier, shift));
+      store(p, y, base + i * p->out_c + c, finish(p, sums[i][j], c, bias, multiplier, shift, scale));
     }
   }
 }
@@ -114,7 +121,7 @@ __attribute__((always_inline)) inline long gatherFour(const astro_int8_conv *p, 
 }
 
 void convRowsPortable(const astro_int8_conv *p, const int16_t *wide, const int16_t *w, const int32_t *bias,
-                      const int32_t *multiplier, const int32_t *shift, void *y, long row_begin, long row_end,
+                      const int32_t *multiplier, const int32_t *shift, const double *scale, void *y, long row_begin, long row_end,
                       int16_t *scratch) {
   const long depth = p->depth, pairs = depth / 2;
   for (long row = row_begin; row < row_end; row++) {
@@ -133,7 +140,7 @@ void convRowsPortable(const astro_int8_conv *p, const int16_t *wide, const int16
             }
           }
         }
-        writeBlock(p, sums, pixels, block, bias, multiplier, shift, y, base);
+        writeBlock(p, sums, pixels, block, bias, multiplier, shift, scale, y, base);
       }
     }
   }
@@ -219,13 +226,13 @@ ASTRO_AVX2 inline void writeBlockAVX2(const astro_int8_conv *p, __m256i acc, con
 }
 
 ASTRO_AVX2 void convRowsAVX2(const astro_int8_conv *p, const int16_t *wide, const int16_t *w, const int32_t *bias,
-                             const int32_t *multiplier, const int32_t *shift, void *y, long row_begin, long row_end,
+                             const int32_t *multiplier, const int32_t *shift, const double *scale, void *y, long row_begin, long row_end,
                              int16_t *scratch) {
   const long depth = p->depth, pairs = depth / 2, blocks = channelBlocks(p);
   // Plain C allocation (not std::vector): make check-arm64 syntax-checks this file with the C library headers only.
   BlockConstants *constants = (BlockConstants *)aligned_alloc(32, size_t(blocks) * sizeof(BlockConstants));
   if (!constants) {  // out of memory for a few KB: the portable route needs none
-    convRowsPortable(p, wide, w, bias, multiplier, shift, y, row_begin, row_end, scratch);
+    convRowsPortable(p, wide, w, bias, multiplier, shift, scale, y, row_begin, row_end, scratch);
     return;
   }
   for (long b = 0; b < blocks; b++) constants[b] = blockConstants(p, b, bias, multiplier, shift);
@@ -280,7 +287,16 @@ ASTRO_AVX2 void convRowsAVX2(const astro_int8_conv *p, const int16_t *wide, cons
           long b = block + half;
           long channels = p->out_c - b * 8 < 8 ? p->out_c - b * 8 : 8;
           for (long i = 0; i < pixels; i++) {
-            writeBlockAVX2(p, half == 0 ? accA[i] : accB[i], constants[b], channels, y, base + i * p->out_c + b * 8);
+            if (scale) {  // the double rescale, one value at a time (fully-connected outputs are few)
+              alignas(32) int32_t sums[8];
+              _mm256_store_si256((__m256i *)sums, half == 0 ? accA[i] : accB[i]);
+              for (long j = 0; j < channels; j++) {
+                long c = b * 8 + j;
+                store(p, y, base + i * p->out_c + c, finish(p, sums[j], c, bias, multiplier, shift, scale));
+              }
+            } else {
+              writeBlockAVX2(p, half == 0 ? accA[i] : accB[i], constants[b], channels, y, base + i * p->out_c + b * 8);
+            }
           }
         }
       }
@@ -343,13 +359,13 @@ extern "C" void astro_int8_widen(const astro_int8_conv *p, const void *x, int16_
 }
 
 extern "C" void astro_int8_conv_rows(const astro_int8_conv *p, const int16_t *wide, const int16_t *w, const int32_t *bias,
-                                     const int32_t *multiplier, const int32_t *shift, void *y, long row_begin,
+                                     const int32_t *multiplier, const int32_t *shift, const double *scale, void *y, long row_begin,
                                      long row_end, int16_t *scratch, int portable) {
 #if ASTRO_X86_64
   if (!portable && hasAVX2()) {
-    convRowsAVX2(p, wide, w, bias, multiplier, shift, y, row_begin, row_end, scratch);
+    convRowsAVX2(p, wide, w, bias, multiplier, shift, scale, y, row_begin, row_end, scratch);
     return;
   }
 #endif
-  convRowsPortable(p, wide, w, bias, multiplier, shift, y, row_begin, row_end, scratch);
+  convRowsPortable(p, wide, w, bias, multiplier, shift, scale, y, row_begin, row_end, scratch);
 }

@@ -147,11 +147,12 @@ void astro_int8_widen(const astro_int8_conv *p, const void *x, short *wide, long
 
 /// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis from the widened input
 /// (astro_int8_widen): for each output channel c, Σ w·(x − zp_in) + bias[c], rescaled by LiteRT's MultiplyByQuantizedMultiplier(multiplier[c],
-/// shift[c]), plus zp_out, clamped to [act_min, act_max]. AVX2 (pmaddwd) when the CPU has it, unless
+/// shift[c]), or, when `scale` is not NULL, by round(sum · scale[c]) in double as LiteRT's reference FULLY_CONNECTED
+/// does, plus zp_out, clamped to [act_min, act_max]. AVX2 (pmaddwd) when the CPU has it, unless
 /// `portable` is nonzero (tests check both routes give the same bytes).
 void astro_int8_conv_rows(const astro_int8_conv *p, const short *wide, const short *w, const int *bias,
-                          const int *multiplier, const int *shift, void *y, long row_begin, long row_end, short *scratch,
-                          int portable);
+                          const int *multiplier, const int *shift, const double *scale, void *y, long row_begin,
+                          long row_end, short *scratch, int portable);
 
 /// A max or average pool of a quantized NHWC tensor (input and output share scale and zero point).
 typedef struct astro_int8_pool {
