@@ -28,6 +28,7 @@ let package = Package(
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
     .library(name: "DeepStreaks", targets: ["DeepStreaks"]),
+    .library(name: "ActiveLearning", targets: ["ActiveLearning"]),
     .executable(name: "deepstreaks", targets: ["DeepStreaksCLI"]),
   ],
   dependencies: [
@@ -60,6 +61,9 @@ let package = Package(
     .target(name: "AstroTFLite", dependencies: ["AstroInt8", "AstroIO"]),
     // Post-training and quantization-aware int8 quantization of any model, with per-layer error reports.
     .target(name: "AstroQuantization", dependencies: ["AstroNN", "AstroTensor", "AstroInt8"]),
+
+    // Active learning for any model: acquisition functions, pools streamed from disk, stopping criteria.
+    .target(name: "ActiveLearning", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO"]),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
@@ -145,6 +149,8 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
+    .testTarget(
+      name: "ActiveLearningTests", dependencies: ["ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6],
   cxxLanguageStandard: .cxx17

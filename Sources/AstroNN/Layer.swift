@@ -137,6 +137,8 @@ public final class ForwardContext {
   public var generator: SeededGenerator
   /// Set by the model on its output layer when logits are asked for: the final activation is skipped.
   public var skipActivation = false
+  /// Monte-Carlo dropout: dropout active outside training (batch normalisation stays on its moving statistics).
+  public var monteCarloDropout = false
 
   /// A context for training (`training: true`) or inference, with the generator dropout draws from.
   public init(training: Bool, generator: SeededGenerator = SeededGenerator(seed: 0)) {

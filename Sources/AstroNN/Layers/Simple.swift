@@ -20,10 +20,10 @@ public final class Dropout: Layer {
     return inputShapes[0]
   }
 
-  /// In training, zeroes each value with probability `rate` and scales the others by `1 / (1 - rate)`; otherwise
-  /// returns the input.
+  /// In training (or Monte-Carlo dropout), zeroes each value with probability `rate` and scales the others by
+  /// `1 / (1 - rate)`; otherwise returns the input.
   public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
-    context.training ? try inputs[0].dropout(rate: rate, generator: &context.generator) : inputs[0]
+    context.training || context.monteCarloDropout ? try inputs[0].dropout(rate: rate, generator: &context.generator) : inputs[0]
   }
 }
 
