@@ -63,7 +63,7 @@ let package = Package(
     .target(name: "AstroQuantization", dependencies: ["AstroNN", "AstroTensor", "AstroInt8"]),
 
     // Active learning for any model: acquisition functions, pools streamed from disk, stopping criteria.
-    .target(name: "ActiveLearning", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO"]),
+    .target(name: "ActiveLearning", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "AstroEval", "AstroPlot"]),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
@@ -114,7 +114,7 @@ let package = Package(
     .executableTarget(
       name: "AstroLearnCLI",
       dependencies: [
-        "AstroNN", "AstroIO", "AstroTensor", "AstroInt8", "AstroQuantization", "AstroTFLite",
+        "AstroNN", "AstroIO", "AstroTensor", "AstroInt8", "AstroQuantization", "AstroTFLite", "ActiveLearning", "SyntheticData",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/AstroLearnCLI"),
@@ -122,7 +122,7 @@ let package = Package(
     .executableTarget(name: "QuickStart", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/QuickStart"),
     .executableTarget(name: "CustomLayer", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/CustomLayer"),
     .executableTarget(
-      name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroInt8", "AstroQuantization", "Braai"],
+      name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroInt8", "AstroQuantization", "Braai", "ActiveLearning", "AstroIO"],
       path: "Benchmarks/Bench"),
     .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),
 

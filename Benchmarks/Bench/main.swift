@@ -78,12 +78,12 @@ func vgg6Int8(batch: Int, samples: Int, repeats: Int, profile: Bool) throws -> [
 }
 
 @MainActor func usage() -> Never {
-  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N] [--profile 1] [--int8 1 (alerts-score)]\nworkloads: \((workloads.keys + ["alerts-score", "vgg6-int8-infer"]).sorted().joined(separator: ", "))\n".utf8))
+  FileHandle.standardError.write(Data("usage: bench WORKLOAD [--batch N] [--samples N] [--repeats N] [--profile 1] [--int8 1 (alerts-score)] [--pool N --pick N --passes N (al-select)]\nworkloads: \((workloads.keys + ["alerts-score", "vgg6-int8-infer", "al-select"]).sorted().joined(separator: ", "))\n".utf8))
   exit(2)
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-let special = ["alerts-score", "vgg6-int8-infer"]
+let special = ["alerts-score", "vgg6-int8-infer", "al-select"]
 guard let name = arguments.first, workloads[name] != nil || special.contains(name) else { usage() }
 arguments.removeFirst()
 var options: [String: Int] = [:]
@@ -111,6 +111,10 @@ if name == "alerts-score" {
   let int8 = options["int8"] == 1
   try report(int8 ? "alerts-score-int8" : name, batch: batch, samples: samples,
              rates: try alertsScore(batch: batch, samples: samples, repeats: repeats, int8: int8))
+  exit(0)
+}
+if name == "al-select" {
+  try activeLearningSelect(pool: options["pool"] ?? 100_000, pick: options["pick"] ?? 1000, passes: options["passes"] ?? 20)
   exit(0)
 }
 if name == "vgg6-int8-infer" {

@@ -3,6 +3,7 @@
 //   swift run -c release astrolearn predict MODEL.h5|MODEL.tflite --input NAME=FILE.npy [--input ...] --out OUT.npy [--batch N] [--logits]
 //   swift run -c release astrolearn quantize MODEL.h5 --calibration NAME=FILE.npy [--method minmax|percentile|mse] [--edgetpu] --out M.tflite
 //   swift run -c release astrolearn edgetpu-report M.tflite
+//   swift run -c release astrolearn al simulate --strategies random,uncertainty,bald --seeds 10 --out DIR
 import ArgumentParser
 import AstroInt8
 import AstroIO
@@ -15,7 +16,7 @@ import Foundation
 struct AstroLearnCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "astrolearn", abstract: "Inspect, run and quantize Keras model files (.h5 with model_config) and int8 .tflite files.",
-    subcommands: [Summary.self, Predict.self, Quantize.self, EdgeTPUReportCommand.self])
+    subcommands: [Summary.self, Predict.self, Quantize.self, EdgeTPUReportCommand.self, ActiveLearningCommand.self])
 }
 
 struct Summary: ParsableCommand {

@@ -208,6 +208,10 @@ public struct NpyArray: Equatable, Sendable {
     NpyHeader.format(descr: dtype.rawValue, shape: shape) + data
   }
 
+  /// The header `numpy.save` writes for an array of `dtype` and `shape` (data aligned to 64 bytes): followed
+  /// by the C-order data, a complete file. For arrays written a block at a time.
+  public static func fileHeader(dtype: DType, shape: [Int]) -> Data { NpyHeader.format(descr: dtype.rawValue, shape: shape) }
+
   /// Writes the array to `path` atomically (temporary file in the same folder, fsync, rename).
   public func write(to path: String) throws {
     do {
