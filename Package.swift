@@ -29,11 +29,14 @@ let package = Package(
     .executable(name: "alerts", targets: ["AlertsCLI"]),
     .library(name: "DeepStreaks", targets: ["DeepStreaks"]),
     .library(name: "ActiveLearning", targets: ["ActiveLearning"]),
+    .library(name: "Labeling", targets: ["Labeling"]),
     .executable(name: "deepstreaks", targets: ["DeepStreaksCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    // SHA-256 of labellers' bearer tokens (only the hash is stored).
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"4.0.0"),
     // `make docs`: DocC catalogs of every library (swift package generate-documentation).
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
@@ -64,6 +67,13 @@ let package = Package(
 
     // Active learning for any model: acquisition functions, pools streamed from disk, stopping criteria.
     .target(name: "ActiveLearning", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "AstroEval", "AstroPlot"]),
+
+    // Labelling: projects, items, labellers, the append-only label log, queue, agreement, consensus, exports.
+    .target(
+      name: "Labeling",
+      dependencies: [
+        "ActiveLearning", "AstroIO", "AstroTensor", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+      ]),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
@@ -149,6 +159,7 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
+    .testTarget(name: "LabelingTests", dependencies: ["Labeling", "TestSupport"]),
     .testTarget(
       name: "ActiveLearningTests", dependencies: ["ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "TestSupport"]),
   ],
