@@ -27,6 +27,7 @@ let package = Package(
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
+    .executable(name: "label", targets: ["LabelCLI"]),
     .library(name: "DeepStreaks", targets: ["DeepStreaks"]),
     .library(name: "ActiveLearning", targets: ["ActiveLearning"]),
     .library(name: "Labeling", targets: ["Labeling"]),
@@ -37,6 +38,8 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     // SHA-256 of labellers' bearer tokens (only the hash is stored).
     .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"4.0.0"),
+    // The labelling server (`label serve`).
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     // `make docs`: DocC catalogs of every library (swift package generate-documentation).
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
@@ -72,8 +75,16 @@ let package = Package(
     .target(
       name: "Labeling",
       dependencies: [
-        "ActiveLearning", "AstroIO", "AstroTensor", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        "ActiveLearning", "AstroIO", "AstroTensor", "AstroPlot", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
+    .executableTarget(
+      name: "LabelCLI",
+      dependencies: [
+        "Labeling", "AstroIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      path: "Examples/LabelCLI"),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
     .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
