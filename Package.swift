@@ -75,13 +75,14 @@ let package = Package(
     .target(
       name: "Labeling",
       dependencies: [
-        "ActiveLearning", "AstroIO", "AstroTensor", "AstroPlot", .product(name: "GRDB", package: "GRDB.swift"),
+        "ActiveLearning", "AstroNN", "AstroIO", "AstroTensor", "AstroPlot", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .executableTarget(
       name: "LabelCLI",
       dependencies: [
-        "Labeling", "AstroIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Labeling", "ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "AstroEval", "SyntheticData",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"),
       ],
       path: "Examples/LabelCLI"),

@@ -5,6 +5,8 @@
 //   swift run -c release label import --db L.sqlite --project real-bogus --npy DIR --stamp S [--dataset NAME] [--gold N]
 //   swift run -c release label serve --db L.sqlite --port 8080 [--host 127.0.0.1]
 //   swift run -c release label export --db L.sqlite --project real-bogus --format zwickyverse|labelstudio|kowalski|npy --out PATH
+//   swift run -c release label retrain --db L.sqlite --project real-bogus --positive real [--weights d6_m7.h5] [--strategy bald]
+//   swift run -c release label demo --out DIR
 import ArgumentParser
 import AstroIO
 import Foundation
@@ -15,7 +17,7 @@ import Labeling
 struct LabelCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "label", abstract: "Label alerts with the model in the loop: a store, a web page and a JSON API.",
-    subcommands: [Init.self, User.self, ProjectCommand.self, Import.self, Serve.self, Export.self])
+    subcommands: [Init.self, User.self, ProjectCommand.self, Import.self, Serve.self, Export.self, Retrain.self, Demo.self])
 }
 
 struct Init: ParsableCommand {
