@@ -3,17 +3,18 @@ import AstroIO
 import AstroNN
 import AstroTensor
 import Foundation
+import TestSupport
 import XCTest
 
 final class PoolTests: XCTestCase {
-  var folder: URL!
+  var scratch: TemporaryFolder!
+  var folder: URL { scratch.url }
 
   override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory.appendingPathComponent("al-pool-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    scratch = try TemporaryFolder("al-pool")
   }
 
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+  override func tearDown() { scratch = nil }
 
   func testNpyPoolReadsAnyRowsOfAnyDtypeLikeTheWholeArray() throws {
     let values = (0..<(30 * 4 * 2)).map { Float($0 % 251) }

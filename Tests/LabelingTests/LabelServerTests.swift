@@ -10,13 +10,13 @@ import XCTest
 /// `label serve` end to end over loopback with a real HTTP client: two labellers and an admin, authentication and
 /// roles, validation, agreement, and the exports parsed back.
 final class LabelServerTests: XCTestCase {
-  var folder: URL!
+  var scratch: TemporaryFolder!
+  var folder: URL { scratch.url }
   var server: Process?
   var base = ""
 
   override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory.appendingPathComponent("label-server-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    scratch = try TemporaryFolder("label-server")
     // Loopback requests must not go through a proxy from the environment.
     setenv("no_proxy", "127.0.0.1,localhost", 1)
     setenv("NO_PROXY", "127.0.0.1,localhost", 1)
@@ -25,7 +25,7 @@ final class LabelServerTests: XCTestCase {
   override func tearDownWithError() throws {
     server?.terminate()
     server?.waitUntilExit()
-    try? FileManager.default.removeItem(at: folder)
+    scratch = nil
   }
 
   var db: String { folder.appendingPathComponent("labels.sqlite").path }

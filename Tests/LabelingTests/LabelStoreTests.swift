@@ -2,18 +2,19 @@ import AstroIO
 import Foundation
 import GRDB
 import Labeling
+import TestSupport
 import XCTest
 
 final class LabelStoreTests: XCTestCase {
-  var folder: URL!
+  var scratch: TemporaryFolder!
+  var folder: URL { scratch.url }
   var path: String { folder.appendingPathComponent("labels.sqlite").path }
 
   override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory.appendingPathComponent("label-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    scratch = try TemporaryFolder("label-store")
   }
 
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+  override func tearDown() { scratch = nil }
 
   func item(_ id: String, candid: Int64? = nil, gold: [String]? = nil, value: Float = 0) -> NewLabelItem {
     NewLabelItem(externalID: id, candid: candid, height: 2, width: 2, channels: 3, triplet: [Float](repeating: value, count: 12), gold: gold)

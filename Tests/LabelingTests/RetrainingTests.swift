@@ -7,14 +7,14 @@ import TestSupport
 import XCTest
 
 final class RetrainingTests: XCTestCase {
-  var folder: URL!
+  var scratch: TemporaryFolder!
+  var folder: URL { scratch.url }
 
   override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory.appendingPathComponent("label-retrain-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    scratch = try TemporaryFolder("label-retrain")
   }
 
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+  override func tearDown() { scratch = nil }
 
   /// Blobs (real) against hot pixels (bogus) as 8×8×3 items; 12 labelled, the rest waiting.
   func testRetrainingScoresEveryItemAndReordersTheQueue() throws {
