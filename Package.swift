@@ -171,7 +171,7 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
-    .testTarget(name: "LabelingTests", dependencies: ["Labeling", "TestSupport"]),
+    .testTarget(name: "LabelingTests", dependencies: ["Labeling", "TestSupport"], exclude: ["Browser"]),
     .testTarget(
       name: "ActiveLearningTests", dependencies: ["ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "TestSupport"]),
   ],

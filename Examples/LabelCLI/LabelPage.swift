@@ -70,7 +70,8 @@ async function next() {
   current = queue.items[0] || null; chosen = new Set(); $("unsure").checked = false; markChosen();
   if (!current) { $("item").hidden = true; status("nothing left to label in this project"); return; }
   $("item").hidden = false;
-  $("caption").textContent = current.external_id + (current.candid ? " · candid " + current.candid : "");
+  // The external id (a candid as text for alerts): JSON numbers above 2^53, as candids are, lose digits in JavaScript.
+  $("caption").textContent = current.external_id;
   $("score").textContent = current.score == null ? "" : "model score " + current.score.toFixed(3) + " (" + queue.model_version + ")";
   const png = await (await api(`/api/items/${current.id}/triplet.png`)).blob();
   $("triplet").src = URL.createObjectURL(png);

@@ -158,4 +158,42 @@ final class LabelServerTests: XCTestCase {
     XCTAssertEqual(try request("GET", "/api/projects/\(project)/export?format=csv", token: admin).0, 400)
     XCTAssertEqual(try request("GET", "/api/projects/77/queue", token: ann).0, 404)
   }
+
+  /// The page in headless Chromium (driven over the DevTools protocol by Browser/label_three_items.py): sign in,
+  /// label three items with the "2" key, and find three label events of that labeller in the store.
+  func testThePageLabelsThreeItemsWithTheKeyboard() throws {
+    guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+      throw XCTSkip("chromium is not installed (make test installs Debian's chromium)")
+    }
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("python3 is not installed") }
+    let store = try LabelStore.create(path: db)
+    let project = try store.createProject(name: "rb", classes: ["bogus", "real"])
+    let items = (0..<5).map { (i: Int) -> NewLabelItem in
+      let pixels: [Float] = (0..<75).map { (k: Int) -> Float in Float((k * (i + 3)) % 11) }
+      return NewLabelItem(externalID: "item\(i)", candid: Int64(700 + i), height: 5, width: 5, channels: 3, triplet: pixels)
+    }
+    try store.importItems(projectID: project.id, dataset: "n1", items: items)
+    let (ann, token) = try store.addLabeller(name: "ann", role: .labeller)
+    try startServer()
+    let script = SharedData.packageRoot.appendingPathComponent("Tests/LabelingTests/Browser/label_three_items.py").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = [script, chromium, base + "/", token, "2"]
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, errors)
+    let result = try object(output)
+    let captions = try XCTUnwrap(result["captions"] as? [String])
+    XCTAssertEqual(captions.count, 3)
+    let events = try store.events(projectID: project.id).filter { $0.labellerID == ann.id }
+    XCTAssertEqual(events.count, 3)
+    XCTAssertTrue(events.allSatisfy { $0.kind == .label && $0.labels == ["real"] && ($0.seconds ?? -1) > 0 })
+    let labelled = try events.map { try store.item(id: $0.itemID).externalID }
+    XCTAssertEqual(labelled, captions.map { String($0.split(separator: " ").first ?? "") }, "the items shown are the items labelled")
+  }
 }
