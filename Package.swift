@@ -81,7 +81,7 @@ let package = Package(
     .executableTarget(
       name: "LabelCLI",
       dependencies: [
-        "Labeling", "ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "AstroEval", "SyntheticData",
+        "Labeling", "ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "AstroEval", "SyntheticData", "ZTFAlerts",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"),
       ],

@@ -3,6 +3,7 @@
 //   swift run -c release label user add --db L.sqlite --name ann --role admin
 //   swift run -c release label project add --db L.sqlite --name real-bogus --classes bogus,real [--labels-per-item 2] [--blind]
 //   swift run -c release label import --db L.sqlite --project real-bogus --npy DIR --stamp S [--dataset NAME] [--gold N]
+//   swift run -c release label import --db L.sqlite --project real-bogus --alerts Datasets/ztf-alerts
 //   swift run -c release label serve --db L.sqlite --port 8080 [--host 127.0.0.1]
 //   swift run -c release label export --db L.sqlite --project real-bogus --format zwickyverse|labelstudio|kowalski|npy --out PATH
 //   swift run -c release label retrain --db L.sqlite --project real-bogus --positive real [--weights d6_m7.h5] [--strategy bald]
@@ -12,6 +13,7 @@ import AstroIO
 import Foundation
 import Hummingbird
 import Labeling
+import ZTFAlerts
 
 @main
 struct LabelCommand: AsyncParsableCommand {
@@ -74,18 +76,36 @@ struct ProjectCommand: ParsableCommand {
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Import items from braai's .npy layout (triplets.<stamp>.npy, candids.<stamp>.npy when present).",
-    discussion: "With --gold N, the first N items become gold items whose known class is labels.<stamp>.npy's (class index into the project's classes).")
+    abstract: "Import items from braai's .npy layout (triplets.<stamp>.npy, candids.<stamp>.npy when present) or from ZTF alert packets.",
+    discussion: """
+      --npy DIR --stamp S reads braai's files; with --gold N, the first N items become gold items whose known class is \
+      labels.<stamp>.npy's (a class index into the project's classes). --alerts DIR reads every .avro packet below DIR and \
+      imports each alert's triplet (braai's row normalisation) under its candid, with its objectId.
+      """)
   @Option(help: "The store.") var db: String
   @Option(help: "Project name.") var project: String
-  @Option(help: "Folder holding triplets.<stamp>.npy.") var npy: String
-  @Option(help: "File stamp.") var stamp: String
-  @Option(help: "Dataset name (default: the stamp).") var dataset: String?
+  @Option(help: "Folder holding triplets.<stamp>.npy.") var npy: String?
+  @Option(help: "File stamp of --npy.") var stamp = "train"
+  @Option(help: "Folder of ZTF alert packets (.avro) instead of --npy.") var alerts: String?
+  @Option(help: "Dataset name (default: the stamp, or the alert folder's name).") var dataset: String?
   @Option(help: "Items to mark as gold, with labels.<stamp>.npy as their answers.") var gold = 0
+
+  func validate() throws {
+    guard (npy == nil) != (alerts == nil) else { throw ValidationError("give exactly one of --npy DIR and --alerts DIR") }
+  }
 
   func run() throws {
     let store = try LabelStore(path: db)
     let target = try store.project(named: project)
+    if let alerts {
+      let name = dataset ?? URL(fileURLWithPath: alerts).lastPathComponent
+      let (items, failures) = try alertItems(alerts)
+      for failure in failures { FileHandle.standardError.write(Data("skipped \(failure)\n".utf8)) }
+      try store.importItems(projectID: target.id, dataset: name, items: items)
+      print("imported \(items.count) alerts into \(target.name)/\(name)")
+      return
+    }
+    guard let npy else { return }
     let folder = URL(fileURLWithPath: npy)
     let triplets = try NpyArray.read(path: folder.appendingPathComponent("triplets.\(stamp).npy").path)
     guard triplets.shape.count == 4 else { throw ValidationError("triplets.\(stamp).npy has shape \(triplets.shape), not (N, H, W, C)") }
@@ -107,6 +127,26 @@ struct Import: ParsableCommand {
     }
     try store.importItems(projectID: target.id, dataset: dataset ?? stamp, items: items)
     print("imported \(n) items into \(target.name)/\(dataset ?? stamp)")
+  }
+
+  /// Every alert's triplet in the packets below `folder`; packets that cannot be read are reported, not fatal.
+  func alertItems(_ folder: String) throws -> ([NewLabelItem], [String]) {
+    guard let walker = FileManager.default.enumerator(atPath: folder) else { throw ValidationError("\(folder): cannot list the folder") }
+    let files = walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".avro") }.sorted()
+      .map { URL(fileURLWithPath: folder).appendingPathComponent($0).path }
+    guard !files.isEmpty else { throw ValidationError("\(folder) holds no .avro alert packets") }
+    var items = [NewLabelItem](), failures = [String]()
+    for file in files {
+      do {
+        for alert in try AlertReader.read(path: file) {
+          items.append(NewLabelItem(externalID: String(alert.candid), candid: alert.candid, objectID: alert.objectId, height: 63, width: 63,
+                                    channels: 3, triplet: try Triplet.make(alert, normalization: .row)))
+        }
+      } catch {
+        failures.append("\(file): \(error)")
+      }
+    }
+    return (items, failures)
   }
 }
 

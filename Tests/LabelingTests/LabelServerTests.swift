@@ -196,4 +196,22 @@ final class LabelServerTests: XCTestCase {
     let labelled = try events.map { try store.item(id: $0.itemID).externalID }
     XCTAssertEqual(labelled, captions.map { String($0.split(separator: " ").first ?? "") }, "the items shown are the items labelled")
   }
+
+  /// `label import --alerts`: every bundled packet's triplet under its candid and objectId; importing the same
+  /// packets again is refused whole, naming the first repeated candid.
+  func testImportsAlertPackets() throws {
+    _ = try label(["init", "--db", db])
+    _ = try label(["project", "add", "--db", db, "--name", "rb", "--classes", "bogus,real"])
+    let packets = SharedData.packageRoot.appendingPathComponent("Datasets/ztf-alerts").path
+    XCTAssertTrue(try label(["import", "--db", db, "--project", "rb", "--alerts", packets]).contains("imported 10 alerts"))
+    let store = try LabelStore(path: db)
+    let items = try store.items(projectID: 1)
+    XCTAssertEqual(items.count, 10)
+    XCTAssertTrue(items.allSatisfy { $0.candid.map(String.init) == $0.externalID && $0.objectID?.hasPrefix("ZTF") == true })
+    XCTAssertEqual(try store.triplet(itemID: items[0].id).values.count, 63 * 63 * 3)
+    let again = try runProduct("label", ["import", "--db", db, "--project", "rb", "--alerts", packets])
+    XCTAssertNotEqual(again.status, 0)
+    XCTAssertTrue(again.stderr.contains("already in dataset"), again.stderr)
+    XCTAssertEqual(try store.items(projectID: 1).count, 10)
+  }
 }
