@@ -115,7 +115,11 @@ struct Import: ParsableCommand {
     guard candids.map({ $0.count == n }) ?? true else { throw ValidationError("candids.\(stamp).npy does not hold \(n) ids") }
     var labels: [Int]?
     if gold > 0 {
-      labels = try NpyArray.read(path: folder.appendingPathComponent("labels.\(stamp).npy").path).floats().map { Int($0.rounded()) }
+      let values = try NpyArray.read(path: folder.appendingPathComponent("labels.\(stamp).npy").path).floats()
+      guard values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 < Float(target.classes.count) }) else {
+        throw ValidationError("labels.\(stamp).npy must hold class indices 0..<\(target.classes.count) (found a value outside)")
+      }
+      labels = values.map { Int($0.rounded()) }
       guard labels!.count == n, labels!.allSatisfy({ target.classes.indices.contains($0) }) else {
         throw ValidationError("labels.\(stamp).npy must hold \(n) class indices into \(target.classes)")
       }

@@ -115,9 +115,10 @@ enum LabelServer {
       return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     api.get("items/:item") { _, context in
-      _ = try context.caller()
+      let caller = try context.caller()
       let item = try context.parameters.require("item", as: Int64.self)
-      return try encoded(try mapped { try store.item(id: item) })
+      // A gold item's answer is for admins only: a labeller who could read it would pass every gold check.
+      return try encoded(ItemJSON(try mapped { try store.item(id: item) }, showGold: caller.role == .admin))
     }
     api.get("items/:item/triplet.png") { _, context in
       _ = try context.caller()
@@ -150,7 +151,10 @@ enum LabelServer {
       case .invalid(let m): throw HTTPError(.badRequest, message: m)
       case .forbidden(let m): throw HTTPError(.forbidden, message: m)
       case .conflict(let m): throw HTTPError(.conflict, message: m)
-      case .store(let m): throw HTTPError(.internalServerError, message: m)
+      case .store(let m):
+        // The detail (file path, SQLite's text) goes to the server's log, not to the client.
+        FileHandle.standardError.write(Data("store error: \(m)\n".utf8))
+        throw HTTPError(.internalServerError, message: "the labelling store failed; see the server's log")
       }
     }
   }
@@ -186,10 +190,8 @@ enum LabelServer {
 
   static func progress(_ store: LabelStore, _ project: Int64) throws -> ProgressJSON {
     let items = try store.items(projectID: project)
-    let events = try store.events(projectID: project)
-    let retracted = Set(events.compactMap(\.retracts))
     var perLabeller = [String: Int]()
-    for event in events where event.kind == .label && !retracted.contains(event.id) { perLabeller[event.labellerName, default: 0] += 1 }
+    for answer in try store.standingAnswers(projectID: project) where answer.kind == .label { perLabeller[answer.labellerName, default: 0] += 1 }
     let current = try store.currentLabels(projectID: project)
     return ProgressJSON(items: items.count, labelled: current.count, perLabeller: perLabeller)
   }
@@ -217,6 +219,18 @@ struct ProjectJSON: Encodable {
     (id, name, classes, multiLabel, labelsPerItem, blind) = (p.id, p.name, p.classes, p.multiLabel, p.labelsPerItem, p.blind)
   }
   private enum CodingKeys: String, CodingKey { case id, name, classes, multiLabel = "multi_label", labelsPerItem = "labels_per_item", blind }
+}
+
+struct ItemJSON: Encodable {
+  let id: Int64, dataset: String, externalID: String, candid: Int64?, objectID: String?, height: Int, width: Int, channels: Int
+  let gold: [String]?
+  init(_ i: LabelItem, showGold: Bool) {
+    (id, dataset, externalID, candid, objectID) = (i.id, i.dataset, i.externalID, i.candid, i.objectID)
+    (height, width, channels, gold) = (i.height, i.width, i.channels, showGold ? i.gold : nil)
+  }
+  private enum CodingKeys: String, CodingKey {
+    case id, dataset, externalID = "external_id", candid, objectID = "object_id", height, width, channels, gold
+  }
 }
 
 struct QueueItemJSON: Encodable {

@@ -55,6 +55,11 @@ public struct ActiveLearner {
     if case .ensemble = strategy, models.count < 2 {
       throw ActiveLearningError.strategy("ensemble disagreement needs at least two models, got \(models.count)")
     }
+    switch strategy {
+    case .bald(let passes) where passes < 2, .power(_, let passes, _) where passes == 1:
+      throw ActiveLearningError.strategy("\(strategy) needs at least 2 Monte-Carlo passes to measure disagreement, got \(passes)")
+    default: break
+    }
     var candidates = unlabeled
     if strategy.needsEmbeddings, let limit = candidateLimit, candidates.count > limit {
       candidates.shuffle(using: &generator)
@@ -81,10 +86,10 @@ public struct ActiveLearner {
       let u = measure.scores(scores.probabilities, classes: scores.classes)
       return pick(Self.largest(k, of: u), u)
     case .bald, .ensemble:
-      let u = scores.disagreement ?? []
+      let u = try disagreement(scores)
       return pick(Self.largest(k, of: u), u)
     case .power(let measure, let passes, let beta):
-      let u = passes > 0 ? (scores.disagreement ?? []) : measure.scores(scores.probabilities, classes: scores.classes)
+      let u = passes > 0 ? try disagreement(scores) : measure.scores(scores.probabilities, classes: scores.classes)
       return pick(Self.powerSample(k, of: u, beta: beta, generator: &generator), u)
     case .classBalanced(let measure):
       let u = measure.scores(scores.probabilities, classes: scores.classes)
@@ -128,6 +133,11 @@ public struct ActiveLearner {
       let (rows, typicality) = try typical(k, scores: scores, scorer: scorer, pool: pool, labeled: labeled, generator: &generator)
       return (rows.map { positions[$0] }, typicality)
     }
+  }
+
+  private func disagreement(_ scores: PoolScores) throws -> [Float] {
+    guard let values = scores.disagreement else { throw ActiveLearningError.strategy("\(strategy) was scored with a single member") }
+    return values
   }
 
   /// Rows of the `k` largest values, largest first (ties: lower row first).

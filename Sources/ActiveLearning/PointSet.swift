@@ -88,7 +88,7 @@ struct PointSet {
   /// k-means++ seeding (Arthur and Vassilvitskii 2007), as BADGE uses it: the first row with the largest norm,
   /// then each next row drawn with probability proportional to its squared distance to the nearest pick.
   func kMeansPlusPlusSeeds(_ k: Int, generator: inout SeededGenerator, firstByNorm: Bool) -> [Int] {
-    guard count > 0 else { return [] }
+    guard count > 0, k > 0 else { return [] }
     var picks = [Int]()
     var first = Int(generator.next() % UInt64(count))
     if firstByNorm {
@@ -177,6 +177,8 @@ struct PointSet {
       // Prefer the previous chain element on ties, so the chain always ends in a reciprocal pair.
       if chain.count >= 2 { b = chain[chain.count - 2]; best = distance[a * n + b] }
       for j in 0..<n where active[j] && j != a && distance[a * n + j] < best { (b, best) = (j, distance[a * n + j]) }
+      // Only with non-finite distances (PoolScorer refuses non-finite embeddings): take any other active row.
+      if b < 0 { b = (0..<n).first { active[$0] && $0 != a }! }
       if chain.count >= 2 && b == chain[chain.count - 2] {
         chain.removeLast(2)
         // Merge b into a (Lance–Williams update for average linkage).

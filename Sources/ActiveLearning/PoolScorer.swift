@@ -97,7 +97,11 @@ public struct PoolScorer {
       for (m, member) in models.enumerated() {
         if m == 0, let value = embeddingValue {
           let (outputs, hidden) = try member.predict(inputs, alsoReturning: value)
-          embeddings += hidden.values
+          let values = hidden.values
+          if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw ActiveLearningError.model("'\(member.name)' gave a non-finite embedding for pool position \(chunk[bad / embeddingSize])")
+          }
+          embeddings += values
           if monteCarloPasses == 0 { accumulator.add(Self.classProbabilities(outputs[0], units: units)) }
         } else if monteCarloPasses == 0 {
           accumulator.add(Self.classProbabilities(try member.predict(inputs)[0], units: units))
@@ -109,7 +113,11 @@ public struct PoolScorer {
           }
         }
       }
-      probabilities += accumulator.meanProbabilities
+      let mean = accumulator.meanProbabilities
+      if let bad = mean.firstIndex(where: { !$0.isFinite }) {
+        throw ActiveLearningError.model("'\(model.name)' gave a non-finite probability for pool position \(chunk[bad / classes])")
+      }
+      probabilities += mean
       if members > 1 { disagreement += accumulator.values }
     }
     return PoolScores(

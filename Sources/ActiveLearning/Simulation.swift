@@ -111,8 +111,10 @@ public struct ActiveLearningSimulation {
   public let makeModel: (UInt64) throws -> Model
 
   public init(settings: SimulationSettings, data: SimulationData, makeModel: @escaping (UInt64) throws -> Model) throws {
-    guard settings.seeds >= 1, settings.rounds >= 1, settings.batchSize >= 1, settings.initialLabels >= 2 else {
-      throw ActiveLearningError.strategy("seeds, rounds and batch must be at least 1, initial labels at least 2")
+    guard settings.seeds >= 1, settings.rounds >= 1, settings.batchSize >= 1, settings.initialLabels >= 2, settings.poolSize >= 1,
+      settings.testSize >= 2, settings.trainingSteps >= 1, settings.trainingBatchSize >= 1
+    else {
+      throw ActiveLearningError.strategy("seeds, rounds, batch, pool, steps and training batch must be at least 1, initial labels and test at least 2")
     }
     guard settings.poolSize + settings.testSize <= data.count else {
       throw ActiveLearningError.pool("pool \(settings.poolSize) + test \(settings.testSize) exceed the \(data.count) samples")

@@ -62,12 +62,21 @@ public final class MappedNpyFile: @unchecked Sendable {
       }
       guard count <= (length - header.dataOffset) / dtype.itemSize else {
         throw NpyError(source: path, field: "data", reason: "data section has \(length - header.dataOffset) bytes, "
-                         + "shape \(header.shape) of \(header.descr) needs \(count * dtype.itemSize)")
+                         + "shape \(header.shape) of \(header.descr) needs \(count) elements of \(dtype.itemSize) bytes")
+      }
+      // A row's size on its own (a zero first axis makes the total 0 whatever the rest declares).
+      var perRow = 1
+      for extent in header.shape.dropFirst() {
+        let (product, overflow) = perRow.multipliedReportingOverflow(by: extent)
+        guard !overflow, product.multipliedReportingOverflow(by: dtype.itemSize).overflow == false else {
+          throw NpyError(source: path, field: "shape", reason: "shape \(header.shape) is too large")
+        }
+        perRow = product
       }
       self.dtype = dtype
       shape = header.shape
       dataOffset = header.dataOffset
-      rowElements = header.shape.dropFirst().reduce(1, *)
+      rowElements = perRow
     } catch {
       munmap(UnsafeMutableRawPointer(mutating: base), length)
       throw error

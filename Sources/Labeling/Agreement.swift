@@ -59,7 +59,10 @@ public enum Agreement {
                                                                       iterations: Int = 100) -> [[Double]] {
     let k = categories.count
     let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
-    let raters = Array(Set(ratings.flatMap(\.keys)))
+    // Raters in order of first appearance, so that runs are repeatable (a Set's order is not).
+    var raters = [Rater]()
+    var seen = Set<Rater>()
+    for item in ratings { for rater in item.keys.sorted(by: { "\($0)" < "\($1)" }) where seen.insert(rater).inserted { raters.append(rater) } }
     let raterIndex = Dictionary(uniqueKeysWithValues: raters.enumerated().map { ($1, $0) })
     let coded = ratings.map { item in item.compactMap { r, c in index[c].map { (raterIndex[r]!, $0) } } }
     var posterior = coded.map { votes -> [Double] in

@@ -107,20 +107,24 @@ extension LabelStore {
     }
   }
 
-  /// Each labeller's standing answer per item: their latest label or skip not withdrawn (nil entries for skips are
-  /// left out). `[item: [labeller: labels]]`, with `unsure` answers marked.
-  public func currentLabels(projectID: Int64) throws -> [Int64: [Int64: (labels: [String], unsure: Bool)]] {
+  /// Each labeller's standing answer per item: their latest label or skip that is not withdrawn (earlier answers
+  /// they replaced are left out), in log order.
+  public func standingAnswers(projectID: Int64) throws -> [LabelEvent] {
     let events = try events(projectID: projectID)
     let retracted = Set(events.compactMap(\.retracts))
     var latest = [Int64: [Int64: LabelEvent]]()
     for event in events where event.kind != .retract && !retracted.contains(event.id) {
       latest[event.itemID, default: [:]][event.labellerID] = event
     }
+    return latest.values.flatMap(\.values).sorted { $0.id < $1.id }
+  }
+
+  /// Each labeller's standing label per item (skips left out): `[item: [labeller: labels]]`, with `unsure` answers
+  /// marked.
+  public func currentLabels(projectID: Int64) throws -> [Int64: [Int64: (labels: [String], unsure: Bool)]] {
     var result = [Int64: [Int64: (labels: [String], unsure: Bool)]]()
-    for (item, byLabeller) in latest {
-      for (labeller, event) in byLabeller where event.kind == .label {
-        result[item, default: [:]][labeller] = (event.labels, event.unsure)
-      }
+    for event in try standingAnswers(projectID: projectID) where event.kind == .label {
+      result[event.itemID, default: [:]][event.labellerID] = (event.labels, event.unsure)
     }
     return result
   }

@@ -33,10 +33,8 @@ extension LabelStore {
     guard (1...1000).contains(count) else { throw LabelStoreError.invalid("queue size must be 1 to 1000, got \(count)") }
     let project = try project(id: projectID)
     let items = try items(projectID: projectID)
-    let events = try events(projectID: projectID)
     let current = try currentLabels(projectID: projectID)
-    let retracted = Set(events.compactMap(\.retracts))
-    let answeredByMe = Set(events.filter { $0.labellerID == labeller.id && $0.kind != .retract && !retracted.contains($0.id) }.map(\.itemID))
+    let answeredByMe = Set(try standingAnswers(projectID: projectID).filter { $0.labellerID == labeller.id }.map(\.itemID))
     let model = try currentModel(projectID: projectID)
     var scores = [Int64: (score: Double, acquisition: Double)]()
     if let model {
@@ -49,7 +47,8 @@ extension LabelStore {
         }
       }
     }
-    let open = items.filter { !answeredByMe.contains($0.id) && (current[$0.id]?.count ?? 0) < project.labelsPerItem }
+    // Gold items are never retired: every labeller meets them.
+    let open = items.filter { !answeredByMe.contains($0.id) && ($0.gold != nil || (current[$0.id]?.count ?? 0) < project.labelsPerItem) }
     var regular = open.filter { $0.gold == nil }
     let gold = open.filter { $0.gold != nil }
     switch order {

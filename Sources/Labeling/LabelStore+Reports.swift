@@ -72,7 +72,7 @@ extension LabelStore {
   public func agreement(projectID: Int64) throws -> AgreementReport {
     let items = try items(projectID: projectID)
     let current = try currentLabels(projectID: projectID)
-    let events = try events(projectID: projectID)
+    let standing = try standingAnswers(projectID: projectID)
     let names = Dictionary(uniqueKeysWithValues: try labellers().map { ($0.id, $0.name) })
     let ratings = items.map { item in (current[item.id] ?? [:]).mapValues { Self.category($0.labels) } }
     let raters = Set(ratings.flatMap(\.keys)).sorted()
@@ -84,8 +84,6 @@ extension LabelStore {
         }
       }
     }
-    let retracted = Set(events.compactMap(\.retracts))
-    let standing = events.filter { $0.kind != .retract && !retracted.contains($0.id) }
     let gold = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.gold.map { (item.id, Self.category($0)) } })
     let summaries = names.keys.sorted().compactMap { id -> AgreementReport.LabellerSummary? in
       let mine = standing.filter { $0.labellerID == id }

@@ -68,11 +68,19 @@ public struct Retraining {
 
     let pool = try TensorPool([try Tensor(shape: [items.count] + model.inputShape, values: items.flatMap { values[$0.id]! })])
     let scores = try PoolScorer(models: [model]).score(pool)
-    let labelled = Set(labels.map(\.itemID))
-    let unlabelled = items.indices.filter { !labelled.contains(items[$0].id) }
-    // The strategy's pick order over every unlabelled item becomes the acquisition value (first pick highest).
-    let order = try ActiveLearner(strategy: strategy).select(unlabelled.count, models: [model], pool: pool, unlabeled: unlabelled,
-                                                             labeled: items.indices.filter { labelled.contains(items[$0].id) }, seed: seed).indices
+    // Every item still open (fewer labels than the project asks for, so half-labelled items too) is ranked; items
+    // with a label count as labelled for the diversity strategies.
+    let current = try store.currentLabels(projectID: projectID)
+    let open = items.indices.filter { (current[items[$0].id]?.count ?? 0) < project.labelsPerItem }
+    let labelled = items.indices.filter { current[items[$0].id] != nil }
+    let openSet = Set(open)
+    var order = try ActiveLearner(strategy: strategy).select(open.count, models: [model], pool: pool, unlabeled: open,
+                                                             labeled: labelled.filter { !openSet.contains($0) }, seed: seed).indices
+    // Items an embedding strategy left out (beyond its candidate limit) follow, most uncertain first.
+    let picked = Set(order)
+    let uncertainty = UncertaintyMeasure.entropy.scores(scores.probabilities, classes: scores.classes)
+    order += open.filter { !picked.contains($0) }.sorted { uncertainty[$0] > uncertainty[$1] }
+    // The strategy's order becomes the acquisition value (first pick highest); retired items get -1.
     var acquisition = [Int: Double]()
     for (rank, index) in order.enumerated() { acquisition[index] = Double(order.count - rank) }
     var stored = [Int64: (score: Double, acquisition: Double)]()

@@ -110,6 +110,16 @@ final class ActiveLearnerTests: XCTestCase {
     XCTAssertEqual(badge.indices[0], norms.indices.max { norms[$0] < norms[$1] })
   }
 
+  func testBALDNeedsTwoPasses() throws {
+    let model = try ModelBuilder.sequential(name: "mc", inputShape: [2], seed: 1, [Dense(4, activation: .relu), Dropout(0.5), Dense(1, activation: .sigmoid)])
+    let data = try pool([[0, 1], [1, 0], [2, 2]])
+    for strategy in [AcquisitionStrategy.bald(passes: 1), .power(.entropy, passes: 1, beta: 1)] {
+      XCTAssertThrowsError(try ActiveLearner(strategy: strategy).select(1, models: [model], pool: data, unlabeled: [0, 1, 2], seed: 1))
+    }
+    XCTAssertEqual(try ActiveLearner(strategy: .bald(passes: 4)).select(2, models: [model], pool: data, unlabeled: [0, 1, 2], seed: 1).indices.count, 2)
+    XCTAssertEqual(try ActiveLearner(strategy: .badge).select(0, models: [try probeModel()], pool: data, unlabeled: [0, 1, 2], seed: 1).indices, [])
+  }
+
   func testEnsembleNeedsTwoModelsAndScoresTheirDisagreement() throws {
     let a = try probeModel(), b = try probeModel()
     try (b.layer(named: "score") as! Dense).kernel!.assign(try Tensor(shape: [2, 1], values: [-1, 0]))

@@ -47,6 +47,15 @@ final class PoolTests: XCTestCase {
     XCTAssertThrowsError(try NpyPool(paths: [empty]))
   }
 
+  /// Headers that declare absurd shapes are refused, not multiplied until they overflow.
+  func testOverflowingShapesAreRefused() throws {
+    for shape in [[1 << 62], [0, 1 << 32, 1 << 32], [3, 1 << 40, 1 << 40]] {
+      let path = folder.appendingPathComponent("huge.npy").path
+      try (NpyArray.fileHeader(dtype: .float32, shape: shape) + Data(count: 64)).write(to: URL(fileURLWithPath: path))
+      XCTAssertThrowsError(try NpyPool(paths: [path]), "\(shape)") { XCTAssertTrue("\($0)".contains("huge.npy"), "\($0)") }
+    }
+  }
+
   /// Scores do not depend on how the pool is chunked (deterministic prediction), and a pool on disk scores as
   /// the same pool in memory.
   func testScoringIsIndependentOfChunkingAndStorage() throws {

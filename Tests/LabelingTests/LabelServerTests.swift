@@ -157,6 +157,8 @@ final class LabelServerTests: XCTestCase {
     XCTAssertEqual(Set((tasks[1]["annotations"] as! [[String: Any]]).compactMap { $0["completed_by"] as? String }), ["ann", "bob"])
     XCTAssertEqual(try request("GET", "/api/projects/\(project)/export?format=csv", token: admin).0, 400)
     XCTAssertEqual(try request("GET", "/api/projects/77/queue", token: ann).0, 404)
+    let (_, itemBody) = try request("GET", "/api/items/1", token: ann)
+    XCTAssertEqual(try object(itemBody)["external_id"] as? String, "501")
   }
 
   /// The page in headless Chromium (driven over the DevTools protocol by Browser/label_three_items.py): sign in,

@@ -96,7 +96,10 @@ final class LabelStoreTests: XCTestCase {
     try store.record(itemID: items[1], labeller: bob, labels: ["bogus"])
     XCTAssertFalse(try store.queue(projectID: project.id, labeller: people[2], count: 10).entries.map(\.externalID).contains("b"),
                    "two labels retire an item")
-    let shown = try store.events(projectID: project.id).last!
+    try store.record(itemID: items[3], labeller: bob, labels: ["bogus"])
+    XCTAssertEqual(try store.queue(projectID: project.id, labeller: people[2], count: 10).entries.first?.externalID, "g",
+                   "a gold item is never retired: every labeller meets it")
+    let shown = try store.events(projectID: project.id).filter { $0.itemID == items[1] }.last!
     XCTAssertEqual(shown.modelVersion, "m1")
     XCTAssertEqual(shown.shownScore, 0.5)
   }
