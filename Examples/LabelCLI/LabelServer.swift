@@ -190,10 +190,10 @@ enum LabelServer {
 
   static func progress(_ store: LabelStore, _ project: Int64) throws -> ProgressJSON {
     let items = try store.items(projectID: project)
+    let labels = try store.standingAnswers(projectID: project).filter { $0.kind == .label }
     var perLabeller = [String: Int]()
-    for answer in try store.standingAnswers(projectID: project) where answer.kind == .label { perLabeller[answer.labellerName, default: 0] += 1 }
-    let current = try store.currentLabels(projectID: project)
-    return ProgressJSON(items: items.count, labelled: current.count, perLabeller: perLabeller)
+    for answer in labels { perLabeller[answer.labellerName, default: 0] += 1 }
+    return ProgressJSON(items: items.count, labelled: Set(labels.map(\.itemID)).count, perLabeller: perLabeller)
   }
 }
 

@@ -103,13 +103,8 @@ public struct ActiveLearner {
         all = PointSet(values: points.values + labeledScores.embeddings!, dimension: scores.embeddingSize)
         centers = Array(points.count..<(points.count + labeled.count))
       }
-      let rows = all.kCenterGreedy(candidates: Array(0..<points.count), centers: centers, k: k)
-      // The distance of each pick to the nearest labelled sample or earlier pick, as it was when picked.
-      var distances = [Float]()
-      for (n, r) in rows.enumerated() {
-        let previous = centers + rows.prefix(n)
-        distances.append(previous.map { all.squaredDistance(r, $0) }.min().map { $0.squareRoot() } ?? .infinity)
-      }
+      // Each pick's score: its distance to the nearest labelled sample or earlier pick, as it was when picked.
+      let (rows, distances) = all.kCenterGreedy(candidates: Array(0..<points.count), centers: centers, k: k)
       return (rows.map { positions[$0] }, distances)
     case .badge:
       let gradients = Self.gradientEmbeddings(scores)

@@ -57,16 +57,18 @@ struct PointSet {
 
   /// k-center greedy (Sener and Savarese 2018): picks `k` rows among `candidates`, each the candidate farthest
   /// from every center so far (`centers` first, then the picks). With no centers the first pick is the
-  /// candidate farthest from the candidates' mean.
-  func kCenterGreedy(candidates: [Int], centers: [Int], k: Int) -> [Int] {
+  /// candidate farthest from the candidates' mean. Returns the picks and each one's distance to the nearest center
+  /// or earlier pick when it was picked (infinite for a first pick without centers).
+  func kCenterGreedy(candidates: [Int], centers: [Int], k: Int) -> (picks: [Int], distances: [Float]) {
     let pool = subset(candidates)
     var nearest = [Float](repeating: .infinity, count: candidates.count)
     for c in centers { pool.lowerNearest(&nearest, toward: row(c)) }
-    var picks = [Int]()
+    var picks = [Int](), distances = [Float]()
     var taken = [Bool](repeating: false, count: candidates.count)
     func take(_ i: Int) {
       taken[i] = true
       picks.append(candidates[i])
+      distances.append(nearest[i].squareRoot())
       pool.lowerNearest(&nearest, toward: pool.row(i))
     }
     if centers.isEmpty, !candidates.isEmpty, k > 0 {
@@ -82,7 +84,7 @@ struct PointSet {
       for i in 0..<candidates.count where !taken[i] && (best < 0 || nearest[i] > nearest[best]) { best = i }
       take(best)
     }
-    return picks
+    return (picks, distances)
   }
 
   /// k-means++ seeding (Arthur and Vassilvitskii 2007), as BADGE uses it: the first row with the largest norm,

@@ -54,24 +54,15 @@ public final class MappedNpyFile: @unchecked Sendable {
       if header.fortranOrder {
         throw NpyError(source: path, field: "fortran_order", reason: "Fortran-ordered arrays are not supported")
       }
-      var count = 1
-      for extent in header.shape {
-        let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-        guard !overflow, extent >= 0 else { throw NpyError(source: path, field: "shape", reason: "shape \(header.shape) is too large") }
-        count = product
+      // A row's size on its own too: a zero first axis makes the total 0 whatever the rest declares.
+      guard let count = elementCount(header.shape), let perRow = elementCount(Array(header.shape.dropFirst())),
+        !perRow.multipliedReportingOverflow(by: dtype.itemSize).overflow
+      else {
+        throw NpyError(source: path, field: "shape", reason: "shape \(header.shape) is too large")
       }
       guard count <= (length - header.dataOffset) / dtype.itemSize else {
         throw NpyError(source: path, field: "data", reason: "data section has \(length - header.dataOffset) bytes, "
                          + "shape \(header.shape) of \(header.descr) needs \(count) elements of \(dtype.itemSize) bytes")
-      }
-      // A row's size on its own (a zero first axis makes the total 0 whatever the rest declares).
-      var perRow = 1
-      for extent in header.shape.dropFirst() {
-        let (product, overflow) = perRow.multipliedReportingOverflow(by: extent)
-        guard !overflow, product.multipliedReportingOverflow(by: dtype.itemSize).overflow == false else {
-          throw NpyError(source: path, field: "shape", reason: "shape \(header.shape) is too large")
-        }
-        perRow = product
       }
       self.dtype = dtype
       shape = header.shape
@@ -90,27 +81,9 @@ public final class MappedNpyFile: @unchecked Sendable {
     guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
       throw NpyError(source: path, field: "rows", reason: "rows \(rows) outside 0..<\(rowCount)")
     }
-    let count = rows.count * rowElements
-    let start = base + dataOffset + rows.lowerBound * rowElements * dtype.itemSize
-    return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-      switch dtype {
-      case .float32: convert(start, Float.self, count, out) { $0 }
-      case .float64: convert(start, Double.self, count, out) { Float($0) }
-      case .int64: convert(start, Int64.self, count, out) { Float($0) }
-      case .int32: convert(start, Int32.self, count, out) { Float($0) }
-      case .int8: convert(start, Int8.self, count, out) { Float($0) }
-      case .uint8: convert(start, UInt8.self, count, out) { Float($0) }
-      case .bool: convert(start, UInt8.self, count, out) { $0 != 0 ? 1 : 0 }
-      }
-      initialized = count
-    }
-  }
-
-  /// Unaligned-safe element reads (a `.npy` data section is aligned to 16 bytes in files NumPy writes, but
-  /// nothing forces other writers to align it).
-  private func convert<T: BitwiseCopyable>(_ start: UnsafeRawPointer, _: T.Type, _ count: Int, _ out: UnsafeMutableBufferPointer<Float>,
-                          _ transform: (T) -> Float) {
-    let size = MemoryLayout<T>.stride
-    for i in 0..<count { out[i] = transform(start.loadUnaligned(fromByteOffset: i * size, as: T.self)) }
+    // The rows' bytes wrapped without a copy; NpyArray's own conversion makes the one copy.
+    let bytes = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base + dataOffset + rows.lowerBound * rowElements * dtype.itemSize),
+                     count: rows.count * rowElements * dtype.itemSize, deallocator: .none)
+    return try NpyArray(shape: [rows.count] + rowShape, dtype: dtype, data: bytes).floats()
   }
 }

@@ -122,8 +122,13 @@ extension LabelStore {
   /// Each labeller's standing label per item (skips left out): `[item: [labeller: labels]]`, with `unsure` answers
   /// marked.
   public func currentLabels(projectID: Int64) throws -> [Int64: [Int64: (labels: [String], unsure: Bool)]] {
+    Self.currentLabels(try standingAnswers(projectID: projectID))
+  }
+
+  /// `currentLabels` from standing answers already read (one read of the log serves both).
+  static func currentLabels(_ standing: [LabelEvent]) -> [Int64: [Int64: (labels: [String], unsure: Bool)]] {
     var result = [Int64: [Int64: (labels: [String], unsure: Bool)]]()
-    for event in try standingAnswers(projectID: projectID) where event.kind == .label {
+    for event in standing where event.kind == .label {
       result[event.itemID, default: [:]][event.labellerID] = (event.labels, event.unsure)
     }
     return result

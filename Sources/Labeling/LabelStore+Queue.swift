@@ -33,8 +33,9 @@ extension LabelStore {
     guard (1...1000).contains(count) else { throw LabelStoreError.invalid("queue size must be 1 to 1000, got \(count)") }
     let project = try project(id: projectID)
     let items = try items(projectID: projectID)
-    let current = try currentLabels(projectID: projectID)
-    let answeredByMe = Set(try standingAnswers(projectID: projectID).filter { $0.labellerID == labeller.id }.map(\.itemID))
+    let standing = try standingAnswers(projectID: projectID)
+    let current = Self.currentLabels(standing)
+    let answeredByMe = Set(standing.filter { $0.labellerID == labeller.id }.map(\.itemID))
     let model = try currentModel(projectID: projectID)
     var scores = [Int64: (score: Double, acquisition: Double)]()
     if let model {

@@ -71,8 +71,8 @@ extension LabelStore {
   /// Kappas, per-labeller counts, gold accuracy and conflicts for a project.
   public func agreement(projectID: Int64) throws -> AgreementReport {
     let items = try items(projectID: projectID)
-    let current = try currentLabels(projectID: projectID)
     let standing = try standingAnswers(projectID: projectID)
+    let current = Self.currentLabels(standing)
     let names = Dictionary(uniqueKeysWithValues: try labellers().map { ($0.id, $0.name) })
     let ratings = items.map { item in (current[item.id] ?? [:]).mapValues { Self.category($0.labels) } }
     let raters = Set(ratings.flatMap(\.keys)).sorted()

@@ -59,12 +59,9 @@ public struct Retraining {
     configuration.flips = flips
     configuration.seed = seed
     configuration.progress = .silent
-    if classWeights {
-      let n = Float(labels.count), p = Float(positives)
-      configuration.classWeights = [n / (2 * (n - p)), n / (2 * p)]
-    }
-    let history = try Trainer(model: model, optimizer: Adam(learningRate: learningRate), configuration: configuration)
-      .fit(try Dataset(inputs: [trainingInputs], targets: [try Tensor(shape: [targets.count], values: targets)]))
+    let training = try LabelledImages(images: trainingInputs, labels: try Tensor(shape: [targets.count], values: targets))
+    if classWeights { configuration.classWeights = try training.balancedClassWeights() }
+    let history = try Trainer(model: model, optimizer: Adam(learningRate: learningRate), configuration: configuration).fit(training)
 
     let pool = try TensorPool([try Tensor(shape: [items.count] + model.inputShape, values: items.flatMap { values[$0.id]! })])
     let scores = try PoolScorer(models: [model]).score(pool)

@@ -12,7 +12,7 @@ final class PointSetTests: XCTestCase {
   func testKCenterGreedyPicksTheFarthestPointEachTime() {
     let points = randomPoints(200, 5, seed: 1)
     let centers = [3, 50]
-    let picks = points.kCenterGreedy(candidates: Array(0..<200).filter { !centers.contains($0) }, centers: centers, k: 12)
+    let picks = points.kCenterGreedy(candidates: Array(0..<200).filter { !centers.contains($0) }, centers: centers, k: 12).picks
     var chosen = centers
     for pick in picks {
       let distances = (0..<200).filter { !chosen.contains($0) }.map { i in (i, chosen.map { points.squaredDistance(i, $0) }.min()!) }
