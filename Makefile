@@ -3,10 +3,11 @@
 
 SWIFT ?= swift
 # chromium and python3: the labelling page test drives the page in headless Chromium.
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross chromium python3
+# python3-venv: onnx's checker and onnxruntime for the ONNX export tests, from PyPI into .build/onnx-venv.
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross chromium python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-tsan check-arm64 docs bench clean
+.PHONY: deps build demo test test-tsan check-arm64 onnx-venv docs bench clean
 
 # Install system packages only when one is missing (apt-get update first, as a fresh machine needs).
 deps:
@@ -33,9 +34,18 @@ demo: deps
 
 # Tests run from an optimised build (the training tests need it); -enable-testing lets the store's tests
 # use @testable imports there.
-test: deps check-arm64
+test: deps check-arm64 onnx-venv
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build --disable-swift-testing
+
+# onnx (checker) and onnxruntime, which the ONNX tests run our exports through; when PyPI cannot be reached
+# the tests that need them skip, saying so.
+ONNX_VENV := .build/onnx-venv
+onnx-venv: deps
+	@if $(ONNX_VENV)/bin/python -c "import onnx, onnxruntime" 2>/dev/null; then :; \
+	elif python3 -m venv $(ONNX_VENV) && $(ONNX_VENV)/bin/pip install -q --disable-pip-version-check \
+	    onnx==1.23.2 onnxruntime==1.31.1 numpy; then echo "onnx and onnxruntime installed in $(ONNX_VENV)"; \
+	else echo "onnx/onnxruntime could not be installed: the ONNX runtime checks will skip"; fi
 
 # The C/C++ kernels compiled for arm64 (Apple Silicon, Graviton) without building there: a syntax check against
 # Debian's arm64 C headers catches x86-only code outside the ASTRO_X86_64 guards.

@@ -24,6 +24,7 @@ let package = Package(
     .library(name: "AstroInt8", targets: ["AstroInt8"]),
     .library(name: "AstroTFLite", targets: ["AstroTFLite"]),
     .library(name: "AstroQuantization", targets: ["AstroQuantization"]),
+    .library(name: "AstroONNX", targets: ["AstroONNX"]),
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
@@ -67,6 +68,9 @@ let package = Package(
     .target(name: "AstroTFLite", dependencies: ["AstroInt8", "AstroIO"]),
     // Post-training and quantization-aware int8 quantization of any model, with per-layer error reports.
     .target(name: "AstroQuantization", dependencies: ["AstroNN", "AstroTensor", "AstroInt8"]),
+
+    // ONNX files: a hand-written protobuf codec, export of any model (NCHW, IR 8 / opset 13 by default), import.
+    .target(name: "AstroONNX", dependencies: ["AstroNN", "AstroTensor", "AstroIO"]),
 
     // Active learning for any model: acquisition functions, pools streamed from disk, stopping criteria.
     .target(name: "ActiveLearning", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "AstroEval", "AstroPlot"]),
@@ -172,6 +176,8 @@ let package = Package(
     .testTarget(
       name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
     .testTarget(name: "LabelingTests", dependencies: ["Labeling", "TestSupport"], exclude: ["Browser"]),
+    .testTarget(
+      name: "AstroONNXTests", dependencies: ["AstroONNX", "AstroNN", "AstroTensor", "AstroIO", "Braai", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "ActiveLearningTests", dependencies: ["ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "TestSupport"]),
   ],

@@ -10,8 +10,13 @@ public struct ProductRun {
 /// Runs the package's executable `product` (built beside the tests) with `arguments` in `folder` (the package
 /// root by default).
 public func runProduct(_ product: String, _ arguments: [String], in folder: URL? = nil) throws -> ProductRun {
+  try runExecutable(try SharedData.builtProduct(product), arguments, in: folder)
+}
+
+/// Runs the executable at `path` (a product, a Python) with `arguments` in `folder` (the package root by default).
+public func runExecutable(_ path: String, _ arguments: [String], in folder: URL? = nil) throws -> ProductRun {
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: try SharedData.builtProduct(product))
+  process.executableURL = URL(fileURLWithPath: path)
   process.arguments = arguments
   process.currentDirectoryURL = folder ?? SharedData.packageRoot
   // stderr goes to a file, so that neither stream can fill a pipe and block the process.

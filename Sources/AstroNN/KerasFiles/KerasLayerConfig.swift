@@ -62,6 +62,14 @@ public struct KerasLayerConfig: Sendable {
     }
   }
 
+  /// A list of integers.
+  public func ints(_ key: String) throws -> [Int] {
+    try typed(key, nil, "a list of integers") { v in
+      guard let list = v.arrayValue, case let ints = list.compactMap(\.intValue), ints.count == list.count else { return nil }
+      return ints
+    }
+  }
+
   /// Requires `key` to be absent, null, or one of `allowed` (as compact JSON, strings bare): an option this
   /// library does not implement must never be dropped silently.
   public func require(_ key: String, in allowed: [String]) throws {

@@ -61,9 +61,13 @@ enum KerasLayers {
       return Add(name: name)
     case "Concatenate":
       return Concatenate(axis: try c.int("axis", default: -1), name: name)
+    case "Permute":
+      return Permute(try c.ints("dims"), name: name)
+    case "Reshape":
+      return Reshape(try c.ints("target_shape"), name: name)
     default:
       let supported = "Conv2D, Dense, BatchNormalization, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
-        + "Dropout, Flatten, Activation, ZeroPadding2D, Add, Concatenate, InputLayer, Sequential, Functional"
+        + "Dropout, Flatten, Activation, ZeroPadding2D, Add, Concatenate, Permute, Reshape, InputLayer, Sequential, Functional"
       throw c.error("layer class '\(c.className)' is not supported (supported: \(supported); pass a factory for your own layers)")
     }
   }
@@ -119,6 +123,10 @@ enum KerasLayers {
       c["padding"] = [.ints([l.top, l.bottom]), .ints([l.left, l.right])]; c["data_format"] = "channels_last"
     case let l as Concatenate:
       c["axis"] = .number(Double(l.axis))
+    case let l as Permute:
+      c["dims"] = .ints(l.dims)
+    case let l as Reshape:
+      c["target_shape"] = .ints(l.builtOutputShape ?? l.targetShape)
     case is Add:
       break
     default:

@@ -47,6 +47,13 @@ extension Model {
   /// `load_model` reads back; the write is atomic. Layers of your own need `kerasConfig()` and, to be read
   /// back here, a factory given to `loadKeras`.
   public func saveKeras(to path: String) throws {
+    func explicitPadding(_ layer: Layer) -> Bool {
+      if case .explicit = (layer as? Conv2D)?.padding ?? (layer as? Pooling2D)?.padding ?? .valid { return true }
+      return layer.sublayers.contains(where: explicitPadding)
+    }
+    if let layer = layers.first(where: explicitPadding) {
+      throw NNError.layer(layer.name, "explicit padding has no Keras form (only valid and same); save the weights, or export to ONNX")
+    }
     let config = kerasJSON()
     try HDF5File.writeAtomically(to: path) { file in
       try file.setStringAttribute("model_config", of: "/", value: config.text)

@@ -3,7 +3,8 @@ import Foundation
 
 /// A value flowing through a model being built: which output it is and its per-sample shape.
 public struct Symbol {
-  let index: Int
+  /// The value's number in its builder: the inputs first, then each application's output, in order.
+  public let index: Int
   let builder: ObjectIdentifier
   /// Per-sample shape (no batch dimension).
   public let shape: [Int]

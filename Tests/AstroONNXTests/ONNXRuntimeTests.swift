@@ -1,0 +1,100 @@
+import AstroIO
+import AstroNN
+import AstroONNX
+import AstroTensor
+import Braai
+import Foundation
+import TestSupport
+import XCTest
+
+/// Our exports checked by onnx's checker (full_check) and run by onnxruntime 1.31, against our own outputs:
+/// braai d6_m7 on the bundled real alerts, Keras' ResNet50 and DenseNet121 fixtures, and BTSbot's.
+final class ONNXRuntimeTests: XCTestCase {
+  /// Exports `model`, runs it in onnxruntime on `inputs`, and compares every output with ours.
+  @discardableResult
+  func assertRuntimeMatches(
+    _ model: Model, _ inputs: [Tensor], options: ONNXExportOptions = ONNXExportOptions(), atol: Float = 1e-5,
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws -> ONNXRuntime.Result {
+    _ = try ONNXRuntime.python()
+    let folder = try TemporaryFolder("onnx-runtime")
+    let path = folder.url.appendingPathComponent("\(model.name).onnx").path
+    try ONNXExporter.export(model, options: options).write(to: path)
+    let feeds = options.nchw
+      ? try zip(model.inputNames, inputs).map { ($0, $1.rank == 4 ? try $1.permuted([0, 3, 1, 2]) : $1) }
+      : Array(zip(model.inputNames, inputs))
+    let result = try ONNXRuntime.run(path, inputs: Dictionary(uniqueKeysWithValues: feeds), in: folder.url)
+    let ours = try model.predict(inputs)
+    XCTAssertEqual(result.report["outputs"] as? [String], model.outputNames, file: file, line: line)
+    for (name, expected) in zip(model.outputNames, ours) {
+      let got = try XCTUnwrap(result.outputs[name], "onnxruntime wrote no output '\(name)'", file: file, line: line)
+      XCTAssertEqual(got.shape, expected.shape, file: file, line: line)
+      let values = got.floats()
+      let worst = zip(values, expected.values).map { abs($0 - $1) }.max() ?? 0
+      XCTAssertLessThanOrEqual(worst, atol, "\(model.name) output '\(name)': max |onnxruntime − ours| = \(worst)", file: file, line: line)
+    }
+    return result
+  }
+
+  func testBraaiD6M7OnRealAlerts() throws {
+    let braai = try BraaiModel()
+    // The 44 shared packets when ../shared is there, else the 12 bundled ones.
+    let alerts = (try? SharedData.path("data/ztf-alerts")) ?? SharedData.packageRoot.appendingPathComponent("Datasets/ztf-alerts").path
+    let files = try AlertScorer.avroFiles(in: [alerts])
+    let (triplets, failures) = AlertScorer(model: braai).triplets(files: files)
+    XCTAssertTrue(failures.isEmpty, "\(failures)")
+    XCTAssertGreaterThanOrEqual(triplets.count, 10)
+    let batch = try Tensor(shape: [triplets.count, 63, 63, 3], values: triplets.flatMap(\.triplet))
+    let result = try assertRuntimeMatches(braai.model, [batch])
+    XCTAssertEqual(result.report["ir_version"] as? Int, 8)
+    XCTAssertEqual(result.report["opset"] as? Int, 13)
+    XCTAssertEqual(result.report["input_shapes"] as? [[AnyHashable]], [["batch", 63, 63, 3]])
+  }
+
+  /// The newest combination onnxruntime 1.31 reads that this exporter writes, and NCHW inputs.
+  func testOtherVersionsAndNCHWInputs() throws {
+    let model = try VGG6.make(seed: 2)
+    try randomizeWeights(model, seed: 3)
+    let x = TestTensors.uniform([3, 63, 63, 3], low: 0, high: 0.2, seed: 4)
+    var options = ONNXExportOptions()
+    options.irVersion = 10
+    options.opset = 21
+    let result = try assertRuntimeMatches(model, [x], options: options)
+    XCTAssertEqual(result.report["opset"] as? Int, 21)
+    options = ONNXExportOptions()
+    options.nchw = true
+    let nchw = try assertRuntimeMatches(model, [x], options: options)
+    XCTAssertEqual(nchw.report["input_shapes"] as? [[AnyHashable]], [["batch", 3, 63, 63]])
+  }
+
+  func testKerasResNet50AndDenseNet121Fixtures() throws {
+    for key in ["resnet50_144x144x1", "densenet121_144x144x1"] {
+      let model = try Model.loadKeras(from: SharedData.path("reference/keras/\(key).h5"))
+      let input = try Tensor.load(npy: SharedData.path("reference/keras/\(key).input.npy"))
+      try assertRuntimeMatches(model, [input])
+    }
+  }
+
+  func testBTSbotTwoInputsWithBOOMsNames() throws {
+    let model = try Model.loadKeras(from: SharedData.packageRoot.appendingPathComponent("Datasets/btsbot/btsbot_v1.0.1.h5").path)
+    let fixture = try HDF5File(path: SharedData.path("data/btsbot/btsbot_v1.0.1.fixture.h5"), mode: .readOnly)
+    func tensor(_ path: String) throws -> Tensor {
+      let (shape, values) = try fixture.readFloats(path)
+      return try Tensor(shape: shape, values: values)
+    }
+    for group in ["", "example_alerts/"] {
+      let result = try assertRuntimeMatches(model, [try tensor("\(group)triplet"), try tensor("\(group)metadata")])
+      XCTAssertEqual(result.report["inputs"] as? [String], ["triplet", "metadata"])
+      XCTAssertEqual(result.report["outputs"] as? [String], ["fc_out"])
+      // TensorFlow's own scores, through onnxruntime.
+      let scores = try XCTUnwrap(result.outputs["fc_out"]).floats()
+      assertClose(scores, try tensor("\(group)score").values, atol: 1e-5, rtol: 0, "BTSbot \(group)score in onnxruntime")
+    }
+  }
+
+  /// An exported model with every layer kind, in onnxruntime.
+  func testEveryLayerModelInOnnxRuntime() throws {
+    let model = try everyLayerModel()
+    try assertRuntimeMatches(model, [TestTensors.uniform([4, 13, 11, 3], seed: 1), TestTensors.uniform([4, 5], seed: 2)])
+  }
+}
