@@ -65,7 +65,7 @@ test-tsan: deps
 
 
 # DocC documentation of every library (swift-docc-plugin); warnings fail the build.
-DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks
+DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroONNX AstroArtefacts AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks
 docs: deps
 	@mkdir -p .build/docs
 	@for t in $(DOC_TARGETS); do \

@@ -25,6 +25,7 @@ let package = Package(
     .library(name: "AstroTFLite", targets: ["AstroTFLite"]),
     .library(name: "AstroQuantization", targets: ["AstroQuantization"]),
     .library(name: "AstroONNX", targets: ["AstroONNX"]),
+    .library(name: "AstroArtefacts", targets: ["AstroArtefacts"]),
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
@@ -72,6 +73,12 @@ let package = Package(
     // ONNX files: a hand-written protobuf codec, export of any model (NCHW, IR 8 / opset 13 by default), import.
     .target(name: "AstroONNX", dependencies: ["AstroNN", "AstroTensor", "AstroIO"]),
 
+    // Model artefacts: a manifest (inputs, preprocessing, outputs, thresholds, provenance, weight hash) carried by
+    // .h5, .onnx and .tflite files alike; loading any model file with its manifest checked.
+    .target(
+      name: "AstroArtefacts",
+      dependencies: ["AstroNN", "AstroIO", "AstroONNX", "AstroTFLite", .product(name: "Crypto", package: "swift-crypto")]),
+
     // Active learning for any model: acquisition functions, pools streamed from disk, stopping criteria.
     .target(name: "ActiveLearning", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "AstroEval", "AstroPlot"]),
 
@@ -110,7 +117,7 @@ let package = Package(
       dependencies: ["ZTFAlerts", "AstroPlot", "AstroKernels", .product(name: "GRDB", package: "GRDB.swift")]),
     .executableTarget(
       name: "AlertsCLI",
-      dependencies: ["AlertStore", "Braai", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["AlertStore", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
@@ -118,11 +125,12 @@ let package = Package(
       name: "Braai",
       dependencies: [
         "AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "ZTFAlerts", "AstroEval", "AstroInt8", "AstroTFLite", "AstroQuantization",
+        "AstroArtefacts",
       ]),
     .executableTarget(
       name: "BraaiCLI",
       dependencies: [
-        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite",
+        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite", "AstroArtefacts",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/BraaiCLI"),
@@ -141,7 +149,7 @@ let package = Package(
       name: "AstroLearnCLI",
       dependencies: [
         "AstroNN", "AstroIO", "AstroTensor", "AstroInt8", "AstroQuantization", "AstroTFLite", "ActiveLearning", "SyntheticData",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AstroONNX", "AstroArtefacts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/AstroLearnCLI"),
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/TrainDemo"),
@@ -176,6 +184,8 @@ let package = Package(
     .testTarget(
       name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
     .testTarget(name: "LabelingTests", dependencies: ["Labeling", "TestSupport"], exclude: ["Browser"]),
+    .testTarget(
+      name: "AstroArtefactsTests", dependencies: ["AstroArtefacts", "AstroONNX", "AstroNN", "AstroTensor", "Braai", "ZTFAlerts", "TestSupport"]),
     .testTarget(
       name: "AstroONNXTests", dependencies: ["AstroONNX", "AstroNN", "AstroTensor", "AstroIO", "Braai", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(

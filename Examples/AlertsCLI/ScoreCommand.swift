@@ -1,25 +1,35 @@
 import AlertStore
 import ArgumentParser
+import AstroArtefacts
 import Braai
 import Foundation
+import ZTFAlerts
 
 /// `alerts score --model braai`: scores every stored alert from its stored cutouts and saves the scores.
+extension TripletNormalization: ExpressibleByArgument {}
+
 struct ScoreCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "score",
     abstract: "Score the stored alerts with a model and save the scores (re-running replaces them).",
     discussion: """
-      Scores are stored per (candid, model, version); the version is the weights file's name without its
-      extension (d6_m7 for the bundled braai weights) unless --model-version gives one.
+      --model is braai (with --weights and --norm, default the bundled d6_m7) or a model artefact: a .h5 or .onnx \
+      carrying its manifest (Datasets/braai/d6_m9.artefact.h5), or an int8 .tflite; an artefact's manifest gives \
+      the triplet normalisation, the model name and its version. Scores are stored per (candid, model, version); \
+      without a manifest the version is the weights file's name without its extension (d6_m7 for the bundled \
+      braai weights) unless --model-version gives one.
       """)
 
   @OptionGroup var store: StoreOptions
 
-  @Option(name: .long, help: "The model: braai.")
+  @Option(name: .long, help: "The model: braai, or a model artefact (.h5 or .onnx with a manifest, or an int8 .tflite).")
   var model: String
 
-  @Option(name: .long, help: "Keras .h5 weights (default: the bundled braai d6_m7).")
+  @Option(name: .long, help: "Keras .h5 weights for braai (default: the bundled d6_m7).")
   var weights: String?
+
+  @Option(name: .long, help: "Cutout normalisation: row (d6_m7) or global (d6_m9). Read from the manifest when the model has one.")
+  var norm: TripletNormalization?
 
   @Option(name: .long, help: "Version recorded with the scores (default: the weights file name).")
   var modelVersion: String?
@@ -28,25 +38,45 @@ struct ScoreCommand: ParsableCommand {
   var batchSize = 256
 
   func validate() throws {
-    guard model == "braai" else { throw ValidationError("unknown model '\(model)' (available: braai)") }
+    guard model == "braai" || ModelFileFormat(path: model) != nil else {
+      throw ValidationError("unknown model '\(model)': braai, or a model artefact (.h5, .onnx or .tflite)")
+    }
+    if model != "braai" && weights != nil { throw ValidationError("--weights goes with --model braai; an artefact holds its weights") }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
   }
 
   func run() throws {
+    let scoring: any TripletScoring
+    let manifestSays: TripletNormalization?
+    var (name, version, source) = (model, modelVersion, model)
+    if model == "braai" {
+      let braai = try BraaiModel(weights: weights)
+      let manifest = try weights.flatMap { ModelFileFormat(path: $0) == .kerasH5 ? try ModelFile.manifest(at: $0) : nil }
+      scoring = braai
+      source = weights ?? "the bundled d6_m7"
+      manifestSays = try manifest.map { try BraaiArtefact.tripletNormalization($0, source: source) } ?? (weights == nil ? .row : nil)
+      version = version ?? manifest?.version ?? URL(fileURLWithPath: braai.weightsPath).deletingPathExtension().lastPathComponent
+    } else {
+      let artefact = try BraaiArtefact(path: model)
+      (scoring, manifestSays) = (artefact.scorer, artefact.normalization)
+      name = artefact.manifest?.name ?? "braai"
+      version = version ?? artefact.manifest?.version ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+    }
+    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: manifestSays, source: source) {
+      printError("alerts: warning: \($0)")
+    }
     let database = try store.open()
-    let braai = try BraaiModel(weights: weights)
-    let version =
-      modelVersion ?? URL(fileURLWithPath: braai.weightsPath).deletingPathExtension().lastPathComponent
-    let scorer = StoredAlertScorer(database: database, model: model, version: version, batchSize: batchSize)
+    let scorer = StoredAlertScorer(
+      database: database, model: name, version: version!, normalization: normalization, batchSize: batchSize)
     let total = try database.alertCount()
-    let report = try scorer.run(score: { try braai.score(triplets: $0, batchSize: batchSize) }) { done in
+    let report = try scorer.run(score: { try scoring.score(triplets: $0, batchSize: batchSize) }) { done in
       printError("alerts: scored \(done)/\(total)")
     }
     for failure in report.failures { printError("alerts: not scored: \(failure)") }
     // Alerts stored without cutouts (packets that had none) cannot be scored; say so rather than stay silent.
     let withoutCutouts = total - report.scored - report.failures.count
     print(
-      "scored \(report.scored) alerts with \(model)/\(version) in \(String(format: "%.1f", report.seconds)) s; "
+      "scored \(report.scored) alerts with \(name)/\(version!) in \(String(format: "%.1f", report.seconds)) s; "
         + "\(report.failures.count) could not be scored"
         + (withoutCutouts > 0 ? "; \(withoutCutouts) have no cutouts" : ""))
     if !report.failures.isEmpty { throw ExitCode(1) }

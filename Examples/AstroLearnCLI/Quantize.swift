@@ -1,4 +1,5 @@
 import ArgumentParser
+import AstroArtefacts
 import AstroIO
 import AstroNN
 import AstroQuantization
@@ -22,7 +23,7 @@ struct Quantize: ParsableCommand {
       the file has a fixed batch of 1 and uint8 input and output, and an Edge TPU compatibility report follows.
       """)
 
-  @Argument(help: "A full Keras model file (.h5).") var model: String
+  @Argument(help: "A full Keras model file (.h5) or an .onnx; its manifest, if any, is carried into the .tflite.") var model: String
   @Option(name: .customLong("calibration"), help: "NAME=FILE.npy, once per model input.") var calibration: [String] = []
   @Option(help: "Calibration samples used (the first N).") var calibrationCount = 500
   @Option(help: "Calibration method: minmax, percentile[:P] or mse.") var method: CalibrationMethod = .mse
@@ -37,13 +38,15 @@ struct Quantize: ParsableCommand {
   }
 
   func run() throws {
-    let loaded = try Model.loadKeras(from: model)
+    let file = try ModelFile.load(model)
+    let loaded = file.model
     let arrays = try NamedInputs.read(calibration, option: "--calibration", names: loaded.inputNames, shapes: loaded.inputShapes)
     let count = min(calibrationCount, arrays[0].shape[0])
     let samples = try arrays.map { try $0.batch(0..<count) }
     let options = QuantizationOptions(method: method, ioType: io ?? (edgetpu ? .uint8 : .int8), dynamicBatch: !edgetpu)
     let quantized = try PostTrainingQuantization.quantize(loaded, calibration: samples, options: options)
-    try TFLiteWriter.write(quantized.graph, to: out, batch: edgetpu ? .fixedOne : .dynamic)
+    try TFLiteWriter.write(
+      quantized.graph, to: out, batch: edgetpu ? .fixedOne : .dynamic, metadata: try file.manifest.map(ModelFile.tfliteMetadata) ?? [])
     let table = try quantized.report(on: samples).markdown()
     print(table)
     if let report { try AtomicFile.write([Data((table + "\n").utf8)], to: report) }

@@ -1,10 +1,12 @@
-// astrolearn: any Keras model file from the command line.
-//   swift run -c release astrolearn summary MODEL.h5
-//   swift run -c release astrolearn predict MODEL.h5|MODEL.tflite --input NAME=FILE.npy [--input ...] --out OUT.npy [--batch N] [--logits]
+// astrolearn: any model file (Keras .h5, .onnx, int8 .tflite, artefacts) from the command line.
+//   swift run -c release astrolearn summary MODEL.h5|MODEL.onnx
+//   swift run -c release astrolearn predict MODEL.h5|MODEL.onnx|MODEL.tflite --input NAME=FILE.npy [--input ...] --out OUT.npy [--batch N] [--logits]
+//   swift run -c release astrolearn export MODEL.h5|MODEL.onnx --format onnx|keras-h5|artefact --out FILE [--manifest M.json] [--opset N] [--nchw]
 //   swift run -c release astrolearn quantize MODEL.h5 --calibration NAME=FILE.npy [--method minmax|percentile|mse] [--edgetpu] --out M.tflite
 //   swift run -c release astrolearn edgetpu-report M.tflite
 //   swift run -c release astrolearn al simulate --strategies random,uncertainty,bald --seeds 10 --out DIR
 import ArgumentParser
+import AstroArtefacts
 import AstroInt8
 import AstroIO
 import AstroNN
@@ -15,21 +17,27 @@ import Foundation
 
 struct AstroLearnCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "astrolearn", abstract: "Inspect, run and quantize Keras model files (.h5 with model_config) and int8 .tflite files.",
-    subcommands: [Summary.self, Predict.self, Quantize.self, EdgeTPUReportCommand.self, ActiveLearningCommand.self])
+    commandName: "astrolearn",
+    abstract: "Inspect, run, convert and quantize model files: Keras .h5 (with model_config), .onnx, int8 .tflite, artefacts.",
+    subcommands: [Summary.self, Predict.self, Export.self, Quantize.self, EdgeTPUReportCommand.self, ActiveLearningCommand.self])
 }
 
 struct Summary: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Print a model's layers, shapes, parameters, inputs and outputs.")
 
-  @Argument(help: "A full Keras model file (.h5).")
+  @Argument(help: "A full Keras model file (.h5) or an .onnx.")
   var model: String
 
   func run() throws {
-    let loaded = try Model.loadKeras(from: model)
+    let file = try ModelFile.load(model)
+    let loaded = file.model
     print(loaded.summary())
     for (name, shape) in zip(loaded.inputNames, loaded.inputShapes) { print("input  \(name): [N] + \(shape)") }
     for (name, shape) in zip(loaded.outputNames, loaded.outputShapes) { print("output \(name): [N] + \(shape)") }
+    if let manifest = file.manifest {
+      print("manifest: \(manifest.name) \(manifest.version)")
+      print(try manifest.json(), terminator: "")
+    }
   }
 }
 
@@ -43,7 +51,7 @@ struct Predict: ParsableCommand {
       NAME.npy per output.
       """)
 
-  @Argument(help: "A full Keras model file (.h5), or an int8 .tflite (run by the int8 engine; floats in and out).")
+  @Argument(help: "A full Keras model file (.h5), an .onnx, or an int8 .tflite (run by the int8 engine; floats in and out).")
   var model: String
 
   @Option(name: .customLong("input"), help: "NAME=FILE.npy, once per model input.")
@@ -65,8 +73,10 @@ struct Predict: ParsableCommand {
 
   func run() throws {
     if model.hasSuffix(".tflite") { return try runTFLite() }
-    let loaded = try Model.loadKeras(from: model)
-    let arrays = try NamedInputs.read(inputs, names: loaded.inputNames, shapes: loaded.inputShapes)
+    let file = try ModelFile.load(model)
+    let loaded = file.model
+    var arrays = try NamedInputs.read(inputs, names: loaded.inputNames, shapes: loaded.inputShapes)
+    if let manifest = file.manifest { arrays = try ManifestPreprocessing.apply(manifest, to: arrays, source: model) }
     let n = arrays[0].shape[0]
     let outputs = loaded.outputShapes.map { Tensor(uninitializedShape: [n] + $0) }
     var progress = ProgressBar(total: n)

@@ -1,11 +1,12 @@
 // braai: ZTF's real/bogus classifier from the command line.
-//   swift run -c release braai score [--weights FILE.h5 | --model FILE.tflite] [--norm row|global] [--batch N] [--format csv|json] PATH...
+//   swift run -c release braai score [--weights FILE.h5 | --model ARTEFACT.h5|.onnx|.tflite] [--norm row|global] [--batch N] [--format csv|json] PATH...
 //   swift run -c release braai quantize --calibration DIR_OR_NPY [--method minmax|percentile|mse] [--edgetpu] --out M.tflite
 //   swift run -c release braai triplets PATH... --out triplets.npy
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
 import ArgumentParser
+import AstroArtefacts
 import Braai
 import Foundation
 import ZTFAlerts
@@ -27,11 +28,15 @@ struct Score: ParsableCommand {
   @Option(help: "Keras .h5 weights (default: the bundled d6_m7, which produced the packets' drb).")
   var weights: String?
 
-  @Option(help: "An int8 .tflite (from `braai quantize` or TensorFlow's converter) to score with instead, on the int8 engine.")
+  @Option(
+    help: """
+      A model artefact to score with instead: a .h5 or .onnx carrying its manifest (Datasets/braai/d6_m9.artefact.h5), \
+      or an int8 .tflite (from `braai quantize` or TensorFlow's converter, run on the int8 engine).
+      """)
   var model: String?
 
-  @Option(help: "Cutout normalisation: row (d6_m7) or global (d6_m9).")
-  var norm: TripletNormalization = .row
+  @Option(help: "Cutout normalisation: row (d6_m7) or global (d6_m9). Read from the model's manifest when it has one.")
+  var norm: TripletNormalization?
 
   @Option(help: "Alerts per model batch.")
   var batch: Int = 256
@@ -45,9 +50,25 @@ struct Score: ParsableCommand {
   func run() throws {
     let start = Date()
     if model != nil && weights != nil { throw ValidationError("give --weights or --model, not both") }
-    let scoring: any TripletScoring = try model.map { try BraaiInt8Model(tflite: $0) } ?? BraaiModel(weights: weights)
+    let scoring: any TripletScoring
+    let manifestSays: TripletNormalization?
+    let source: String
+    if let model {
+      let artefact = try BraaiArtefact(path: model)
+      (scoring, manifestSays, source) = (artefact.scorer, artefact.normalization, model)
+    } else if let weights {
+      scoring = try BraaiModel(weights: weights)
+      // A Keras file written as an artefact carries its manifest even when read as bare weights.
+      let manifest = ModelFileFormat(path: weights) == .kerasH5 ? try ModelFile.manifest(at: weights) : nil
+      (manifestSays, source) = (try manifest.map { try BraaiArtefact.tripletNormalization($0, source: weights) }, weights)
+    } else {
+      (scoring, manifestSays, source) = (try BraaiModel(), .row, "the bundled d6_m7")
+    }
+    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: manifestSays, source: source) {
+      FileHandle.standardError.write(Data("braai: warning: \($0)\n".utf8))
+    }
     let files = try AlertScorer.avroFiles(in: paths)
-    let scorer = AlertScorer(model: scoring, normalization: norm, batchSize: batch)
+    let scorer = AlertScorer(model: scoring, normalization: normalization, batchSize: batch)
     let (alerts, failures) = scorer.score(files: files)
     for failure in failures { FileHandle.standardError.write(Data("braai: \(failure)\n".utf8)) }
     print(format == .csv ? Self.csv(alerts) : Self.json(alerts), terminator: "")

@@ -12,6 +12,9 @@ public struct TFLiteModel: Sendable {
   /// Whether some tensor's shape signature leaves a dimension open (−1): LiteRT resizes it, the Edge TPU
   /// compiler refuses it.
   public var hasDynamicShapes: Bool
+  /// The model's `metadata` entries: name → the bytes of the buffer it points to (`astrolearn.manifest`,
+  /// `min_runtime_version`, TFLite Support's `TFLITE_METADATA`, ...).
+  public var metadata: [String: [UInt8]] = [:]
 
   /// Whether the graph contains an Edge TPU compiled region (`edgetpu-custom-op`).
   public var isEdgeTPUCompiled: Bool {
@@ -80,6 +83,14 @@ public struct TFLiteModel: Sendable {
                            outputs: outputs.map(Int.init), description: description)
     operatorVersions = versions
     subgraphCount = subgraphs.count
+    for (k, entry) in try model.tables(6, "metadata").enumerated() {
+      let name = try entry.string(0, "name") ?? ""
+      let index = Int(try entry.u32(1, "buffer"))
+      guard buffers.indices.contains(index) else {
+        throw reader.fail("metadata \(k) '\(name)' points to buffer \(index); the file has \(buffers.count)")
+      }
+      metadata[name] = try buffers[index].bytes(0, "data") ?? []
+    }
   }
 
   private static func tensor(_ table: FlatBufferReader.Table, index: Int, buffers: [FlatBufferReader.Table],

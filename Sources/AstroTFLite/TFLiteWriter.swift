@@ -16,7 +16,10 @@ public enum TFLiteWriter {
   /// The bytes of a `.tflite` file holding `graph`.
   /// - Throws: `TFLiteError.cannotWrite` for an operator TFLite's builtins cannot express (e.g. an unsupported one read
   ///   from another file).
-  public static func encode(_ graph: QuantizedGraph, batch: Batch = .dynamic) throws -> [UInt8] {
+  ///
+  /// `metadata` entries (name and bytes) go to the model's `metadata` list, each in a buffer of its own, as
+  /// TFLite's metadata writers store theirs (the AstroLearn manifest is `astrolearn.manifest`).
+  public static func encode(_ graph: QuantizedGraph, batch: Batch = .dynamic, metadata: [(name: String, data: [UInt8])] = []) throws -> [UInt8] {
     var codes = [OperatorCodeKey]()
     var operators = [FlatBufferWriter.Object]()
     for (k, op) in graph.operators.enumerated() {
@@ -67,19 +70,28 @@ public enum TFLiteWriter {
       3: .object(.tables(operators)),
       4: .object(.string("main")),
     ])
-    let model: FlatBufferWriter.Object = .table([
+    var entries = [FlatBufferWriter.Object]()
+    for entry in metadata {
+      entries.append(.table([0: .object(.string(entry.name)), 1: .u32(UInt32(buffers.count))]))
+      buffers.append(.table([0: .object(.bytes(entry.data, alignment: 16))]))
+    }
+    var fields: [Int: FlatBufferWriter.Field] = [
       0: .u32(TFLiteSchema.version),
       1: .object(.tables(codes.map(\.table))),
       2: .object(.tables([subgraph])),
       3: .object(.string(graph.description.isEmpty ? "AstroLearn" : graph.description)),
       4: .object(.tables(buffers)),
-    ])
+    ]
+    if !entries.isEmpty { fields[6] = .object(.tables(entries)) }
+    let model: FlatBufferWriter.Object = .table(fields)
     return FlatBufferWriter.encode(root: model, identifier: TFLiteSchema.identifier)
   }
 
   /// Writes `graph` to `path` atomically.
-  public static func write(_ graph: QuantizedGraph, to path: String, batch: Batch = .dynamic) throws {
-    let bytes = try encode(graph, batch: batch)
+  public static func write(
+    _ graph: QuantizedGraph, to path: String, batch: Batch = .dynamic, metadata: [(name: String, data: [UInt8])] = []
+  ) throws {
+    let bytes = try encode(graph, batch: batch, metadata: metadata)
     do {
       try AtomicFile.write([Data(bytes)], to: path)
     } catch let failure as AtomicFile.Failure {

@@ -39,6 +39,17 @@ public final class BraaiModel: TripletScoring {
     self.weightsPath = path
   }
 
+  /// braai as any model that takes one 63×63×3 triplet and gives one score (a model artefact's).
+  public init(model: Model, source: String) throws {
+    let size = Self.cutoutSize
+    guard model.inputShapes == [[size, size, 3]], model.outputShapes == [[1]] else {
+      throw NNError.model(
+        "\(source): braai takes one [\(size), \(size), 3] triplet and gives one score; this model takes \(model.inputShapes) and gives \(model.outputShapes)")
+    }
+    self.model = model
+    self.weightsPath = source
+  }
+
   /// Scores a batch of triplets `[N, 63, 63, 3]`; returns N real/bogus scores.
   public func score(_ triplets: Tensor) throws -> [Float] {
     try model.predict(triplets).values

@@ -45,8 +45,9 @@ extension Model {
 
   /// Saves the full model (architecture and weights) as a Keras legacy `.h5` file that Keras' own
   /// `load_model` reads back; the write is atomic. Layers of your own need `kerasConfig()` and, to be read
-  /// back here, a factory given to `loadKeras`.
-  public func saveKeras(to path: String) throws {
+  /// back here, a factory given to `loadKeras`. `attributes` are extra string attributes of the file's root
+  /// (Keras ignores them; a model artefact keeps its manifest there).
+  public func saveKeras(to path: String, attributes: [String: String] = [:]) throws {
     func explicitPadding(_ layer: Layer) -> Bool {
       if case .explicit = (layer as? Conv2D)?.padding ?? (layer as? Pooling2D)?.padding ?? .valid { return true }
       return layer.sublayers.contains(where: explicitPadding)
@@ -59,6 +60,7 @@ extension Model {
       try file.setStringAttribute("model_config", of: "/", value: config.text)
       try file.setStringAttribute("keras_version", of: "/", value: "2.13.1")
       try file.setStringAttribute("backend", of: "/", value: "tensorflow")
+      for (name, value) in attributes.sorted(by: { $0.key < $1.key }) { try file.setStringAttribute(name, of: "/", value: value) }
       try file.createGroup("/model_weights")
       try writeKerasWeights(into: file, group: "/model_weights")
     }

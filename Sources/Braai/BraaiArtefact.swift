@@ -1,0 +1,59 @@
+import AstroArtefacts
+import AstroNN
+import Foundation
+import ZTFAlerts
+
+/// braai from a model artefact: a `.h5`, `.onnx` or int8 `.tflite` whose manifest says how its triplets are made.
+public struct BraaiArtefact {
+  /// The scorer (float for `.h5`/`.onnx`, the int8 engine for `.tflite`).
+  public let scorer: any TripletScoring
+  /// The manifest (nil only for a `.tflite` without one).
+  public let manifest: ModelManifest?
+  /// The triplet normalisation the manifest names.
+  public let normalization: TripletNormalization?
+  public let path: String
+
+  /// Loads the artefact at `path`, checking that its manifest describes a ZTF triplet model.
+  public init(path: String) throws {
+    self.path = path
+    if ModelFileFormat(path: path) == .tflite {
+      scorer = try BraaiInt8Model(tflite: path)
+      manifest = try ModelFile.manifest(at: path)
+    } else {
+      let loaded = try ModelFile.load(path)
+      guard let manifest = loaded.manifest else {
+        throw ArtefactError.manifest(path, "the file carries no manifest; give bare Keras weights with --weights (and --norm)")
+      }
+      scorer = try BraaiModel(model: loaded.model, source: path)
+      self.manifest = manifest
+    }
+    normalization = try manifest.map { try Self.tripletNormalization($0, source: path) }
+  }
+
+  /// The triplet normalisation of a manifest's (single) input, which must be a ZTF triplet.
+  public static func tripletNormalization(_ manifest: ModelManifest, source: String) throws -> TripletNormalization {
+    guard manifest.inputs.count == 1, manifest.inputs[0].preprocessing.kind == .ztfTriplet,
+      let name = manifest.inputs[0].preprocessing.normalization, let normalization = TripletNormalization(rawValue: name)
+    else {
+      throw ArtefactError.mismatch(source, "the manifest does not describe one ZTF triplet input (inputs: \(manifest.inputs.map(\.name)))")
+    }
+    return normalization
+  }
+
+  /// The normalisation to score with: the manifest's, refusing a different `option`; `option` (or row, braai
+  /// d6_m7's, with `warn` told) when the model carries no manifest.
+  public static func normalization(
+    option: TripletNormalization?, manifestSays: TripletNormalization?, source: String, warn: (String) -> Void
+  ) throws -> TripletNormalization {
+    switch (option, manifestSays) {
+    case (let given?, let says?) where given != says:
+      throw ArtefactError.mismatch(
+        source, "--norm \(given.rawValue) given, but this model takes \(says.rawValue)-normalised triplets (its manifest says so): drop --norm")
+    case (_, let says?): return says
+    case (let given?, nil): return given
+    case (nil, nil):
+      warn("\(source) carries no manifest: assuming row normalisation (braai d6_m7's); give --norm, or score with an artefact")
+      return .row
+    }
+  }
+}
