@@ -71,7 +71,7 @@ let package = Package(
     .target(name: "AstroQuantization", dependencies: ["AstroNN", "AstroTensor", "AstroInt8"]),
 
     // ONNX files: a hand-written protobuf codec, export of any model (NCHW, IR 8 / opset 13 by default), import.
-    .target(name: "AstroONNX", dependencies: ["AstroNN", "AstroTensor", "AstroIO"]),
+    .target(name: "AstroONNX", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroInt8"]),
 
     // Model artefacts: a manifest (inputs, preprocessing, outputs, thresholds, provenance, weight hash) carried by
     // .h5, .onnx and .tflite files alike; loading any model file with its manifest checked.
@@ -187,7 +187,9 @@ let package = Package(
     .testTarget(
       name: "AstroArtefactsTests", dependencies: ["AstroArtefacts", "AstroONNX", "AstroNN", "AstroTensor", "Braai", "ZTFAlerts", "TestSupport"]),
     .testTarget(
-      name: "AstroONNXTests", dependencies: ["AstroONNX", "AstroNN", "AstroTensor", "AstroIO", "Braai", "TestSupport"], exclude: ["Fixtures"]),
+      name: "AstroONNXTests",
+      dependencies: ["AstroONNX", "AstroNN", "AstroTensor", "AstroIO", "AstroInt8", "AstroQuantization", "AstroTFLite", "Braai", "TestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "ActiveLearningTests", dependencies: ["ActiveLearning", "AstroNN", "AstroTensor", "AstroIO", "TestSupport"]),
   ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import AstroArtefacts
 import AstroNN
 import AstroONNX
+import AstroTFLite
 import AstroTensor
 import Foundation
 
@@ -9,14 +10,15 @@ struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write a model as ONNX, a Keras .h5, or an artefact (a Keras .h5 carrying its manifest).",
     discussion: """
-      MODEL is a full Keras .h5 or an .onnx. Its manifest (what its inputs are and how they are preprocessed, \
+      MODEL is a full Keras .h5, an .onnx, or an int8 .tflite (written to ONNX as a QDQ graph: float operators \
+      between QuantizeLinear/DequantizeLinear carrying the int8 parameters, per-channel int8 weights). Its manifest (what its inputs are and how they are preprocessed, \
       what its outputs mean, its thresholds) travels with it; --manifest gives one (JSON) to a model that has none, \
       or replaces it. The weight hash in the manifest is computed here. ONNX files are IR 8 / opset 13 by default \
       (what onnxruntime 1.31 reads), NHWC inputs with one Transpose (the arrays Keras takes); --nchw declares \
       NCHW inputs instead.
       """)
 
-  @Argument(help: "The model: a full Keras .h5 or an .onnx.") var model: String
+  @Argument(help: "The model: a full Keras .h5, an .onnx, or an int8 .tflite (to ONNX QDQ).") var model: String
   @Option(help: "onnx, keras-h5 or artefact.") var format: String
   @Option(help: "The file to write.") var out: String
   @Option(help: "A manifest (JSON) to write with the model.") var manifest: String?
@@ -34,15 +36,24 @@ struct Export: ParsableCommand {
   }
 
   func run() throws {
+    var options = ONNXExportOptions()
+    options.opset = opset
+    options.irVersion = irVersion
+    options.nchw = nchw
+    if ModelFileFormat(path: model) == .tflite {
+      guard format == "onnx" else { throw ValidationError("an int8 .tflite exports only as --format onnx (QDQ)") }
+      let manifest = try self.manifest.map(ModelManifest.read) ?? ModelFile.manifest(at: model)
+      if let manifest { options.metadata.append(.init(key: ModelFile.metadataKey, value: try manifest.json())) }
+      let name = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+      try ONNXExporter.exportQDQ(try TFLiteModel.read(path: model).graph, name: name, options: options).write(to: out)
+      FileHandle.standardError.write(Data("astrolearn: wrote \(out) (QDQ)\n".utf8))
+      return
+    }
     let loaded = try ModelFile.load(model)
     let manifest = try self.manifest.map(ModelManifest.read) ?? loaded.manifest
     if format == "artefact" && manifest == nil {
       throw ValidationError("\(model) carries no manifest: give one with --manifest FILE.json to write an artefact")
     }
-    var options = ONNXExportOptions()
-    options.opset = opset
-    options.irVersion = irVersion
-    options.nchw = nchw
     try ModelFile.save(loaded.model, manifest: manifest, to: out, format: format == "onnx" ? .onnx : .kerasH5, onnx: options)
     let what = manifest.map { " with the manifest of \($0.name) \($0.version)" } ?? ""
     FileHandle.standardError.write(Data("astrolearn: wrote \(out)\(what)\n".utf8))

@@ -148,10 +148,7 @@ extension ONNXExporter {
     switch padding {
     case .valid: return [0, 0, 0, 0]
     case .explicit(let top, let bottom, let left, let right): return [top, left, bottom, right].map(Int64.init)
-    case .same:
-      func total(_ size: Int, _ k: Int, _ s: Int) -> Int { max(((size + s - 1) / s - 1) * s + k - size, 0) }
-      let th = total(input[0], window.0, strides.0), tw = total(input[1], window.1, strides.1)
-      return [th / 2, tw / 2, th - th / 2, tw - tw / 2].map(Int64.init)
+    case .same: return tensorFlowSamePads(height: input[0], width: input[1], window: window, strides: strides).map(Int64.init)
     }
   }
 

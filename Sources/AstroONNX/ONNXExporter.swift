@@ -28,22 +28,16 @@ public final class ONNXExporter {
   let options: ONNXExportOptions
   private var nodes: [ONNXNode] = []
   private var initializers: [ONNXTensor] = []
-  private var usedNames = UniqueNames()
+  var usedNames = UniqueNames()
   /// Initializers already written for a weight tensor (shared layers write theirs once).
   private var weightNames: [ObjectIdentifier: String] = [:]
 
-  private init(options: ONNXExportOptions) { self.options = options }
+  init(options: ONNXExportOptions) { self.options = options }
 
   /// The ONNX model of `model`.
   public static func export(_ model: Model, options: ONNXExportOptions = ONNXExportOptions()) throws -> ONNXModel {
-    guard ONNXExportOptions.irVersions.contains(options.irVersion) else {
-      throw ONNXError.cannotExport("IR version \(options.irVersion): this exporter writes \(ONNXExportOptions.irVersions)")
-    }
-    guard ONNXExportOptions.opsets.contains(options.opset) else {
-      throw ONNXError.cannotExport("opset \(options.opset): this exporter writes opsets \(ONNXExportOptions.opsets)")
-    }
-    let exporter = ONNXExporter(options: options)
-    return try exporter.run(model)
+    try validate(options)
+    return try ONNXExporter(options: options).run(model)
   }
 
   private func run(_ model: Model) throws -> ONNXModel {
@@ -78,10 +72,7 @@ public final class ONNXExporter {
       let shape = value.isImage ? [value.shape[2], value.shape[0], value.shape[1]] : value.shape
       graphOutputs.append(ONNXValueInfo(name: value.name, shape: [batch] + shape.map { .value($0) }))
     }
-    let graph = ONNXGraph(name: model.name, nodes: nodes, initializers: initializers, inputs: graphInputs, outputs: graphOutputs)
-    return ONNXModel(
-      irVersion: options.irVersion, opsetImports: [.init(version: options.opset)], producerName: "AstroLearn",
-      producerVersion: options.producerVersion, graph: graph, metadata: options.metadata)
+    return file(name: model.name, inputs: graphInputs, outputs: graphOutputs)
   }
 
   /// Emits `model`'s nodes on `inputs`; returns every value of the model (inputs first, then each node's output).
@@ -124,9 +115,33 @@ public final class ONNXExporter {
 
   /// Adds an int64 initializer named after `base`; returns its name.
   public func constant(_ base: String, dims: [Int], int64s: [Int64]) -> String {
-    let name = reserve(base)
-    initializers.append(ONNXTensor(name: name, dims: dims, int64s: int64s))
-    return name
+    constant(base, ONNXTensor(name: "", dims: dims, int64s: int64s))
+  }
+
+  /// Adds an initializer of any type named after `base` (its own name is replaced); returns its name.
+  public func constant(_ base: String, _ tensor: ONNXTensor) -> String {
+    var tensor = tensor
+    tensor.name = reserve(base)
+    initializers.append(tensor)
+    return tensor.name
+  }
+
+  /// Checks the options' IR version and operator set.
+  static func validate(_ options: ONNXExportOptions) throws {
+    guard ONNXExportOptions.irVersions.contains(options.irVersion) else {
+      throw ONNXError.cannotExport("IR version \(options.irVersion): this exporter writes \(ONNXExportOptions.irVersions)")
+    }
+    guard ONNXExportOptions.opsets.contains(options.opset) else {
+      throw ONNXError.cannotExport("opset \(options.opset): this exporter writes opsets \(ONNXExportOptions.opsets)")
+    }
+  }
+
+  /// The finished file: the nodes and initializers added, with these inputs and outputs.
+  func file(name: String, inputs: [ONNXValueInfo], outputs: [ONNXValueInfo]) -> ONNXModel {
+    let graph = ONNXGraph(name: name, nodes: nodes, initializers: initializers, inputs: inputs, outputs: outputs)
+    return ONNXModel(
+      irVersion: options.irVersion, opsetImports: [.init(version: options.opset)], producerName: "AstroLearn",
+      producerVersion: options.producerVersion, graph: graph, metadata: options.metadata)
   }
 
   /// A Transpose of `value` by `permutation`, named `name`.

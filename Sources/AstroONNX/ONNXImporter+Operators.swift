@@ -289,9 +289,8 @@ extension ONNXImporter {
       return pads.map(Int.init)
     case "VALID": return [0, 0, 0, 0]
     case "SAME_UPPER", "SAME_LOWER":
-      let th = max(((input[0] + strides.0 - 1) / strides.0 - 1) * strides.0 + window.0 - input[0], 0)
-      let tw = max(((input[1] + strides.1 - 1) / strides.1 - 1) * strides.1 + window.1 - input[1], 0)
-      return autoPad == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2]
+      let p = sameUpperPads(input: input, window: window, strides: strides)
+      return autoPad == "SAME_UPPER" ? p : [p[2], p[3], p[0], p[1]]
     default: throw unsupported(node, "auto_pad '\(autoPad)' is not supported")
     }
   }
@@ -300,20 +299,12 @@ extension ONNXImporter {
   private func poolPadding(_ node: ONNXNode, input: [Int], window: (Int, Int), strides: (Int, Int)) throws -> Padding {
     let pads = try explicitPads(node, input: input, window: window, strides: strides)
     if pads == [0, 0, 0, 0] { return .valid }
-    let same = Padding.same
-    if let h = same.outputSize(input: input[0], window: window.0, stride: strides.0, axis: 0),
-      let w = same.outputSize(input: input[1], window: window.1, stride: strides.1, axis: 1),
-      pads == sameUpperPads(input: input, window: window, strides: strides), h > 0, w > 0
-    {
-      return .same
-    }
+    if pads == sameUpperPads(input: input, window: window, strides: strides) { return .same }
     return .explicit(top: pads[0], bottom: pads[2], left: pads[1], right: pads[3])
   }
 
   private func sameUpperPads(input: [Int], window: (Int, Int), strides: (Int, Int)) -> [Int] {
-    let th = max(((input[0] + strides.0 - 1) / strides.0 - 1) * strides.0 + window.0 - input[0], 0)
-    let tw = max(((input[1] + strides.1 - 1) / strides.1 - 1) * strides.1 + window.1 - input[1], 0)
-    return [th / 2, tw / 2, th - th / 2, tw - tw / 2]
+    tensorFlowSamePads(height: input[0], width: input[1], window: window, strides: strides)
   }
 
   private func importConv(_ node: ONNXNode, name: String, ints: (String) throws -> [Int64]?) throws {

@@ -106,6 +106,11 @@ final class ArtefactCommandTests: XCTestCase {
     XCTAssertEqual(try ModelFile.manifest(at: tflite), try ModelFile.manifest(at: m9Artefact))
     let contradicted = try runProduct("braai", ["score", "--model", tflite, "--norm", "row", bundledAlerts])
     XCTAssertTrue(contradicted.stderr.contains("global-normalised"), contradicted.stderr)
+    // The int8 model to ONNX QDQ, still carrying the manifest.
+    let qdq = folder.url.appendingPathComponent("d6_m9.qdq.onnx").path
+    let qdqExport = try runProduct("astrolearn", ["export", tflite, "--format", "onnx", "--out", qdq])
+    XCTAssertEqual(qdqExport.status, 0, qdqExport.stderr)
+    XCTAssertEqual(try ModelFile.manifest(at: qdq), try ModelFile.manifest(at: m9Artefact))
 
     let noManifest = try runProduct("astrolearn", [
       "export", root.appendingPathComponent("Datasets/braai/d6_m7.h5").path, "--format", "artefact", "--out",

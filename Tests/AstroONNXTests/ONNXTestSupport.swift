@@ -2,6 +2,7 @@ import AstroIO
 import AstroNN
 import AstroONNX
 import AstroTensor
+import Braai
 import Foundation
 import TestSupport
 import XCTest
@@ -46,6 +47,14 @@ func everyLayerModel() throws -> Model {
   return model
 }
 
+/// braai triplets of the real alerts: the 44 shared packets when ../shared is there, else the bundled ones.
+func realAlertTriplets() throws -> Tensor {
+  let alerts = (try? SharedData.path("data/ztf-alerts")) ?? SharedData.packageRoot.appendingPathComponent("Datasets/ztf-alerts").path
+  let (items, failures) = AlertScorer(model: try BraaiModel()).triplets(files: try AlertScorer.avroFiles(in: [alerts]))
+  XCTAssertTrue(failures.isEmpty, "\(failures)")
+  return try Tensor(shape: [items.count, 63, 63, 3], values: items.flatMap(\.triplet))
+}
+
 /// Runs `.onnx` files with onnx's checker and onnxruntime through the peer venv (Fixtures/onnx_run.py).
 enum ONNXRuntime {
   /// The Python found by the first call (probing imports onnxruntime, which takes a second).
@@ -73,9 +82,9 @@ enum ONNXRuntime {
   }
 
   /// Checks `model` (full_check) and runs it on `inputs` (name → array); fails the test when either fails.
-  static func run(_ model: String, inputs: [String: Tensor], in folder: URL) throws -> Result {
+  static func run(_ model: String, inputs: [String: Tensor], in folder: URL, level: String = "all") throws -> Result {
     let python = try python()
-    var arguments = [script, model, folder.path]
+    var arguments = [script, model, folder.path, "--level", level]
     for (name, tensor) in inputs {
       let path = folder.appendingPathComponent("in_\(name.replacingOccurrences(of: "/", with: "_")).npy").path
       try tensor.npyArray().write(to: path)
