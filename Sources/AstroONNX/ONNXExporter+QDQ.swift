@@ -58,6 +58,7 @@ extension ONNXExporter {
       case .conv2D(let o):
         guard o.dilationHeight == 1 && o.dilationWidth == 1 else { throw ONNXError.cannotExport("\(label): dilation") }
         let x = try input(0), w = try constant(1)
+        guard w.shape.count == 4 else { throw ONNXError.cannotExport("\(label): a kernel of shape \(w.shape)") }
         let (co, kh, kw, ci) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
         let kernel = try dequantizedWeight(w, dims: [co, ci, kh, kw], base: base + "/kernel") { o, i, y, z in ((o * kh + y) * kw + z) * ci + i }
         var inputs = [x.name, kernel]
@@ -82,6 +83,7 @@ extension ONNXExporter {
           x = Value(name: flat, isImage: false, shape: [])
         }
         let w = try constant(1)
+        guard w.shape.count == 2 else { throw ONNXError.cannotExport("\(label): weights of shape \(w.shape)") }
         let (units, features) = (w.shape[0], w.shape[1])
         let kernel = try dequantizedWeight(w, dims: [units, features], base: base + "/kernel") { o, i, _, _ in o * features + i }
         var inputs = [x.name, kernel]
@@ -247,8 +249,10 @@ extension ONNXExporter {
   private func dequantizedWeight(
     _ w: GraphTensor, dims: [Int], base: String, source: (Int, Int, Int, Int) -> Int
   ) throws -> String {
-    guard w.type == .int8 || w.type == .uint8, let data = w.data, let q = w.quantization else {
-      throw ONNXError.cannotExport("weight '\(w.name)' is not a quantized int8 constant")
+    guard w.type == .int8 || w.type == .uint8, let data = w.data, let q = w.quantization, data.count == dims.reduce(1, *),
+      q.scales.count == 1 || q.scales.count == dims[0]
+    else {
+      throw ONNXError.cannotExport("weight '\(w.name)' is not a quantized int8 constant of \(dims.reduce(1, *)) values")
     }
     let (co, ci) = (dims[0], dims[1])
     let (kh, kw) = dims.count == 4 ? (dims[2], dims[3]) : (1, 1)
@@ -268,10 +272,10 @@ extension ONNXExporter {
 
   /// An int32 bias and its DequantizeLinear (scale `s_in·s_w` per output, zero point 0).
   private func dequantizedBias(_ b: GraphTensor, base: String) throws -> String {
-    guard b.type == .int32, let data = b.data, let q = b.quantization else {
-      throw ONNXError.cannotExport("bias '\(b.name)' is not a quantized int32 constant")
-    }
     let count = b.elementCount
+    guard b.type == .int32, let data = b.data, let q = b.quantization, data.count == 4 * count, q.scales.count == 1 || q.scales.count == count else {
+      throw ONNXError.cannotExport("bias '\(b.name)' is not a quantized int32 constant of \(count) values")
+    }
     let bias = constant(base + "/quantized", ONNXTensor(name: "", dims: [count], dataType: .int32, raw: data))
     let perChannel = q.scales.count > 1
     let scale = constant(base + "/scale", dims: perChannel ? [count] : [], floats: q.scales)

@@ -23,6 +23,11 @@ public final class ONNXExporter {
     public let isImage: Bool
     /// The per-sample shape in the model's layout (`[H, W, C]` for images).
     public let shape: [Int]
+
+    /// A value named `name` in the graph; `isImage` when it is a batch of images held as NCHW.
+    public init(name: String, isImage: Bool, shape: [Int]) {
+      self.name = name; self.isImage = isImage; self.shape = shape
+    }
   }
 
   let options: ONNXExportOptions

@@ -8,7 +8,9 @@ extension ONNXImporter {
   ]
 
   func importNode(_ node: ONNXNode, index: Int) throws {
-    let name = reserve(layerName(node.outputs.first ?? node.name))
+    guard let first = node.outputs.first, !first.isEmpty else { throw unsupported(node, "has no output") }
+    guard node.opType == "Constant" || !(node.inputs.first ?? "").isEmpty else { throw unsupported(node, "has no input") }
+    let name = reserve(layerName(first))
     func set(_ symbol: Symbol, _ layout: ONNXImporter.Layout) { values[node.outputs[0]] = Imported(symbol: symbol, layout: layout) }
     func int(_ key: String, _ fallback: Int64) throws -> Int64 {
       switch node.attribute(key) {
@@ -187,6 +189,9 @@ extension ONNXImporter {
       guard try int("allowzero", 0) == 0 else { throw unsupported(node, "allowzero = 1 is not supported") }
       let fileDims = [-1] + fileShape(x)
       guard target.count >= 2 else { throw unsupported(node, "shape \(target) drops the batch axis") }
+      guard !target.dropFirst().enumerated().contains(where: { $0.element == 0 && $0.offset + 1 >= fileDims.count }) else {
+        throw unsupported(node, "shape \(target) copies (0) a dimension the input of rank \(fileDims.count) does not have")
+      }
       // The first entry is the batch (0, -1 or the file's fixed batch size); 0 elsewhere copies the input's dimension.
       let perSample = target.dropFirst().enumerated().map { k, d in d == 0 ? Int64(fileDims[k + 1]) : d }.map(Int.init)
       guard perSample.allSatisfy({ $0 > 0 || $0 == -1 }), perSample.filter({ $0 == -1 }).count <= 1 else {
@@ -351,6 +356,7 @@ extension ONNXImporter {
   private func importDense(
     _ node: ONNXNode, index: Int, name: String, int: (String, Int64) throws -> Int64, float: (String, Float) throws -> Float
   ) throws {
+    guard node.inputs.count >= 2 else { throw unsupported(node, "needs inputs A and B") }
     let x = try asInFile(node.inputs[0], for: node)
     guard x.shape.count == 1 else { throw unsupported(node, "input of shape [N] + \(x.shape); only [N, K] matrices") }
     let b = try constant(node.inputs[1], for: node, "B")
@@ -376,7 +382,7 @@ extension ONNXImporter {
     } else if let next = readers[output], next.count == 1, onnx.graph.outputs.allSatisfy({ $0.name != output }) {
       // tf2onnx writes Dense as MatMul + Add: fold the Add of a constant into the layer's bias.
       let add = onnx.graph.nodes[next[0]]
-      if add.opType == "Add", add.inputs.count == 2, let other = add.inputs.first(where: { $0 != output }),
+      if add.opType == "Add", add.inputs.count == 2, !(add.outputs.first ?? "").isEmpty, let other = add.inputs.first(where: { $0 != output }),
         let c = constants[other], let folded = try? broadcastBias(c, units: n, add)
       {
         bias = folded

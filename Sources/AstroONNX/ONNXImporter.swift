@@ -86,7 +86,7 @@ public final class ONNXImporter {
       }
       let readBy = readers[input.name, default: []].map { graph.nodes[$0] }
       let nhwc = perSample.count == 3 && !readBy.isEmpty
-        && readBy.allSatisfy { $0.opType == "Transpose" && $0.attribute("perm") == .ints([0, 3, 1, 2]) }
+        && readBy.allSatisfy { $0.opType == "Transpose" && $0.attribute("perm") == .ints([0, 3, 1, 2]) && !($0.outputs.first ?? "").isEmpty }
       inputs.append((input.name, perSample))
       layouts.append(nhwc ? .nchwAsNHWC : .asInFile)
       usedNames.insert(input.name)

@@ -32,6 +32,7 @@ final class ONNXRuntimeTests: XCTestCase {
       let values = got.floats()
       let worst = zip(values, expected.values).map { abs($0 - $1) }.max() ?? 0
       XCTAssertLessThanOrEqual(worst, atol, "\(model.name) output '\(name)': max |onnxruntime − ours| = \(worst)", file: file, line: line)
+      print("\(model.name) '\(name)' on \(expected.shape[0]) samples: max |onnxruntime − ours| = \(worst)")
     }
     return result
   }
@@ -90,5 +91,43 @@ final class ONNXRuntimeTests: XCTestCase {
   func testEveryLayerModelInOnnxRuntime() throws {
     let model = try everyLayerModel()
     try assertRuntimeMatches(model, [TestTensors.uniform([4, 13, 11, 3], seed: 1), TestTensors.uniform([4, 5], seed: 2)])
+  }
+}
+
+/// A layer of a user's own (a per-channel scale), exportable through `ONNXExportableLayer`.
+final class ChannelScale: Layer, ONNXExportableLayer {
+  var scale: Tensor!
+  override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
+    scale = try addWeight("scale", shape: [inputShapes[0].last!], initializer: .ones, generator: &generator)
+    return inputShapes[0]
+  }
+  override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor { try inputs[0] * scale }
+
+  func exportONNX(
+    _ inputs: [ONNXExporter.Value], name: String, outputShape: [Int], to exporter: ONNXExporter
+  ) throws -> ONNXExporter.Value {
+    // NCHW images broadcast a [C, 1, 1] scale over the channel axis.
+    let dims = inputs[0].isImage ? [scale.count, 1, 1] : [scale.count]
+    let s = exporter.constant(name + "/scale", dims: dims, floats: scale.values, weight: scale)
+    exporter.add(ONNXNode("Mul", inputs: [inputs[0].name, s], outputs: [name], name: name))
+    return ONNXExporter.Value(name: name, isImage: inputs[0].isImage, shape: outputShape)
+  }
+}
+
+extension ONNXRuntimeTests {
+  /// A user's own layer (through `ONNXExportableLayer`) and a model used as a layer of another (inlined).
+  func testCustomLayersAndNestedModels() throws {
+    let inner = try ModelBuilder.sequential(
+      name: "block", inputShape: [12, 12, 4], [Conv2D(4, kernelSize: (3, 3), padding: .same, activation: .relu), ChannelScale(name: "gain")])
+    let b = ModelBuilder(name: "outer", inputShape: [12, 12, 4], seed: 2)
+    var x = try b(inner, b.input)
+    x = try b(inner, x)
+    x = try b(GlobalAveragePooling2D(), x)
+    let model = try b.model(output: try b(Dense(2, activation: .softmax, name: "classes"), x))
+    try randomizeWeights(model, seed: 8)
+    let file = try ONNXExporter.export(model)
+    XCTAssertEqual(file.graph.nodes.filter { $0.opType == "Mul" }.count, 2, "the block is inlined at each use")
+    XCTAssertEqual(file.graph.initializers.filter { $0.name.hasSuffix("scale") }.count, 1, "shared weights are written once")
+    try assertRuntimeMatches(model, [TestTensors.uniform([3, 12, 12, 4], seed: 9)])
   }
 }
