@@ -5,6 +5,7 @@ extension ONNXImporter {
   static let supportedOperators = [
     "Conv", "Gemm", "MatMul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "Sigmoid",
     "Tanh", "Softmax", "Add", "Sum", "Concat", "Pad", "Flatten", "Reshape", "Transpose", "Dropout", "Identity", "Constant",
+    "ConstantOfShape",
   ]
 
   func importNode(_ node: ONNXNode, index: Int) throws {
@@ -49,6 +50,21 @@ extension ONNXImporter {
     switch node.opType {
     case "Constant":
       constants[node.outputs[0]] = try constantValue(node)
+
+    case "ConstantOfShape":
+      // A constant filled with one value (Caffe2's exports make their placeholder weights this way).
+      guard let dims = try constant(node.inputs[0], for: node, "shape").int64s(), dims.allSatisfy({ $0 >= 0 }) else {
+        throw unsupported(node, "needs a constant, non-negative int64 shape")
+      }
+      var fill = ONNXTensor(name: "", dims: [1], floats: [0])
+      if case .tensor(let t)? = node.attribute("value") { fill = t }
+      guard fill.raw.count == fill.dataType.size else { throw unsupported(node, "value must hold one element") }
+      let count = dims.reduce(1) { $0.multipliedReportingOverflow(by: Int($1)).overflow ? Int.max : $0 * Int($1) }
+      guard count <= 1 << 28 else { throw unsupported(node, "shape \(dims) is too large for a constant") }
+      var raw = [UInt8]()
+      raw.reserveCapacity(count * fill.raw.count)
+      for _ in 0..<count { raw += fill.raw }
+      constants[node.outputs[0]] = ONNXTensor(name: node.outputs[0], dims: dims.map(Int.init), dataType: fill.dataType, raw: raw)
 
     case "Identity", "Dropout":
       if node.opType == "Dropout" {
@@ -125,9 +141,14 @@ extension ONNXImporter {
       let rank = x.symbol.shape.count + 1
       var axis = try int("axis", opset >= 13 ? -1 : 1)
       if axis < 0 { axis += Int64(rank) }
-      // Before opset 13 Softmax flattens to 2-D from `axis`: the same as the last axis only when axis is the last.
+      guard axis >= 1 && axis < Int64(rank) else { throw unsupported(node, "softmax over axis \(axis) of a rank-\(rank) input") }
+      // Before opset 13 Softmax flattens to 2-D from `axis`: one axis only when the axes after it have size 1.
+      let dims = [1] + fileShape(x)
+      guard opset >= 13 || dims[Int(axis + 1)...].allSatisfy({ $0 == 1 }) else {
+        throw unsupported(node, "opset \(opset) Softmax over axes \(axis)... of \(dims.dropFirst()) together is not supported")
+      }
       let lastStored = x.layout == .nchwAsNHWC ? 1 : Int64(rank - 1)
-      guard axis == lastStored, opset >= 13 || axis == Int64(rank - 1) else {
+      guard axis == lastStored else {
         throw unsupported(node, "softmax over axis \(axis) of a rank-\(rank) input; supported: the channel or last axis")
       }
       set(try apply(ActivationLayer(.softmax, name: name), [x.symbol]), x.layout)

@@ -54,11 +54,57 @@ final class ONNXTestCaseTests: XCTestCase {
       "pytorch-operator/test_operator_mm": "must be a constant",
       "pytorch-converted/test_Conv1d": "only 2-D convolutions",
     ]
-    for (relative, expected) in refusals {
-      let path = try ONNXTestCases.folder().appendingPathComponent(relative + "/model.onnx").path
+    let lightRefusals = [
+      "light/light_bvlc_alexnet.onnx": "operator 'LRN'", "light/light_shufflenet.onnx": "group = 4",
+      "light/light_densenet121.onnx": "operator 'Unsqueeze'",
+    ]
+    for (relative, expected) in refusals.map({ ($0.key + "/model.onnx", $0.value) }) + lightRefusals.map({ ($0.key, $0.value) }) {
+      let path = try ONNXTestCases.folder().appendingPathComponent(relative).path
       XCTAssertThrowsError(try ONNXImporter.importModel(path: path), relative) { error in
         XCTAssertTrue("\(error)".contains(expected) && "\(error)".contains(path), "\(relative): \(error)")
       }
     }
+  }
+}
+
+extension ONNXTestCaseTests {
+  /// The wheel's "light" ResNet50 and SqueezeNet (Caffe2's exports: NCHW 224x224x3, IR 3 / opset 9, explicit
+  /// pool pads, Sum shortcuts, fire modules' Concat, opset-9 Softmax, a fixed batch of 1) make every weight 0.02
+  /// with ConstantOfShape, so their outputs are uniform: each is imported as it is, then with random weights (each
+  /// ConstantOfShape replaced by a random initializer of its shape, scaled per kind) and compared with onnxruntime
+  /// on the same file and input.
+  func testLightResNet50AndSqueezeNetMatchOnnxRuntime() throws {
+    for name in ["resnet50", "squeezenet"] { try assertLightModelMatchesOnnxRuntime(name) }
+  }
+
+  func assertLightModelMatchesOnnxRuntime(_ name: String) throws {
+    let path = try ONNXTestCases.folder().appendingPathComponent("light/light_\(name).onnx").path
+    XCTAssertEqual(try ONNXImporter.importModel(path: path).inputShapes, [[3, 224, 224]])
+
+    var file = try ONNXModel.read(path: path)
+    var generator = SeededGenerator(seed: 11)
+    let shapes = Dictionary(uniqueKeysWithValues: file.graph.initializers.map { ($0.name, $0) })
+    var randomized: [ONNXTensor] = []
+    file.graph.nodes.removeAll { node in
+      guard node.opType == "ConstantOfShape", let dims = shapes[node.inputs[0]]?.int64s()?.map(Int.init) else { return false }
+      let name = node.outputs[0]
+      let fanIn = Float(dims.dropFirst().reduce(1, *))
+      let (low, high): (Float, Float) =
+        name.contains("_riv_") ? (0.5, 1.5) : name.contains("_s_") ? (0.5, 1) : name.contains("_w_") ? (-(3 / fanIn).squareRoot(), (3 / fanIn).squareRoot()) : (-0.1, 0.1)
+      randomized.append(ONNXTensor(name: name, dims: dims, floats: Tensor.uniform(dims, low: low, high: high, generator: &generator).values))
+      return true
+    }
+    file.graph.initializers += randomized
+    file.irVersion = 4  // IR 3 wants every initializer listed as an input too; IR 4 lifted that
+    let folder = try TemporaryFolder("light")
+    let random = folder.url.appendingPathComponent("light_\(name)_random.onnx").path
+    try file.write(to: random)
+
+    let model = try ONNXImporter.importModel(path: random)
+    let x = TestTensors.uniform([1, 3, 224, 224], low: 0, high: 1, seed: 3)
+    let result = try ONNXRuntime.run(random, inputs: [model.inputNames[0]: x], in: folder.url)
+    let expected = try XCTUnwrap(result.outputs.values.first).floats()
+    XCTAssertGreaterThan(expected.max()! - expected.min()!, 1e-4, "random weights give a non-uniform output")
+    assertClose(try model.predict(x).values, expected, atol: 1e-5, rtol: 1e-3, "light_\(name) with random weights")
   }
 }

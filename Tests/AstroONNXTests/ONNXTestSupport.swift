@@ -98,7 +98,7 @@ enum ONNXRuntime {
     let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
     var outputs: [String: NpyArray] = [:]
     for name in report["outputs"] as? [String] ?? [] where !inputs.isEmpty {
-      outputs[name] = try NpyArray.read(path: folder.appendingPathComponent(name + ".npy").path)
+      outputs[name] = try NpyArray.read(path: folder.appendingPathComponent(name.replacingOccurrences(of: "/", with: "_") + ".npy").path)
     }
     return Result(outputs: outputs, report: report)
   }

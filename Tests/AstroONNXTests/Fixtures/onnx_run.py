@@ -2,7 +2,7 @@
 
 usage: onnx_run.py MODEL.onnx OUT_DIR [--level basic|all] [NAME=INPUT.npy ...]
 --level basic runs the graph as written (QuantizeLinear/DequantizeLinear kept: ONNX's QDQ semantics); the
-default, all, lets onnxruntime fuse them into its integer kernels. Writes OUT_DIR/<output name>.npy for each output and prints one JSON line: the checker's verdict, the
+default, all, lets onnxruntime fuse them into its integer kernels. Writes OUT_DIR/<output name, / as _>.npy for each output and prints one JSON line: the checker's verdict, the
 IR version, the opset, the input and output names, and the metadata_props keys.
 """
 import json
@@ -33,7 +33,7 @@ outputs = [o.name for o in session.get_outputs()]
 if feeds:
     results = session.run(outputs, feeds)
     for name, value in zip(outputs, results):
-        np.save(os.path.join(out_dir, name + ".npy"), value)
+        np.save(os.path.join(out_dir, name.replace("/", "_") + ".npy"), value)
 print(json.dumps({
     "checked": True,
     "ir_version": model.ir_version,
