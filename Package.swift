@@ -71,7 +71,7 @@ let package = Package(
     .target(name: "AstroQuantization", dependencies: ["AstroNN", "AstroTensor", "AstroInt8"]),
 
     // ONNX files: a hand-written protobuf codec, export of any model (NCHW, IR 8 / opset 13 by default), import.
-    .target(name: "AstroONNX", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroInt8"]),
+    .target(name: "AstroONNX", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroInt8", "AstroKernels"]),
 
     // Model artefacts: a manifest (inputs, preprocessing, outputs, thresholds, provenance, weight hash) carried by
     // .h5, .onnx and .tflite files alike; loading any model file with its manifest checked.

@@ -5,9 +5,9 @@ import Braai
 import Foundation
 import ZTFAlerts
 
-/// `alerts score --model braai`: scores every stored alert from its stored cutouts and saves the scores.
 extension TripletNormalization: ExpressibleByArgument {}
 
+/// `alerts score --model braai|ARTEFACT`: scores every stored alert from its stored cutouts and saves the scores.
 struct ScoreCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "score",

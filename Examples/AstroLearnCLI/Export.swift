@@ -33,6 +33,10 @@ struct Export: ParsableCommand {
       throw ValidationError("--format \(format): one of onnx, keras-h5, artefact")
     }
     if nchw && format != "onnx" { throw ValidationError("--nchw applies to --format onnx") }
+    let written = format == "onnx" ? ModelFileFormat.onnx : .kerasH5
+    guard ModelFileFormat(path: out) == written else {
+      throw ValidationError("--out \(out): --format \(format) writes \(written == .onnx ? "an .onnx" : "a Keras .h5") file; name it so")
+    }
   }
 
   func run() throws {
@@ -43,7 +47,7 @@ struct Export: ParsableCommand {
     if ModelFileFormat(path: model) == .tflite {
       guard format == "onnx" else { throw ValidationError("an int8 .tflite exports only as --format onnx (QDQ)") }
       let manifest = try self.manifest.map(ModelManifest.read) ?? ModelFile.manifest(at: model)
-      if let manifest { options.metadata.append(.init(key: ModelFile.metadataKey, value: try manifest.json())) }
+      if let manifest { options.metadata.append(.init(key: ModelFile.metadataKey, value: try (nchw ? manifest.withNCHWInputs() : manifest).json())) }
       let name = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
       try ONNXExporter.exportQDQ(try TFLiteModel.read(path: model).graph, name: name, options: options).write(to: out)
       FileHandle.standardError.write(Data("astrolearn: wrote \(out) (QDQ)\n".utf8))

@@ -48,7 +48,8 @@ struct Predict: ParsableCommand {
       Each --input is NAME=FILE.npy, NAME being one of the model's inputs (`astrolearn summary` lists them); a \
       model with one input also takes a bare FILE.npy. Arrays are converted to float32 and must hold [N] + the \
       input's shape. With one output, --out is the file written; with several, --out is a folder that gets one \
-      NAME.npy per output.
+      NAME.npy per output. A model whose manifest gives feature means and scales takes raw feature values: they \
+      are standardised here, as the manifest says.
       """)
 
   @Argument(help: "A full Keras model file (.h5), an .onnx, or an int8 .tflite (run by the int8 engine; floats in and out).")

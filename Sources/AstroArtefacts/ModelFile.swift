@@ -35,13 +35,11 @@ public enum ModelFile {
   /// Where `.onnx` (`metadata_props`) and `.tflite` (model metadata) keep the manifest.
   public static let metadataKey = "astrolearn.manifest"
 
-  /// The manifest `path` carries, or nil; an invalid manifest is an error naming the file and field.
+  /// The manifest `path` carries, or nil; an invalid manifest is an error naming the file and field. A path
+  /// without a known extension is read as a Keras HDF5 file.
   public static func manifest(at path: String) throws -> ModelManifest? {
-    guard let format = ModelFileFormat(path: path) else {
-      throw ArtefactError.unsupportedFile(path, "not a model file (.h5, .onnx or .tflite)")
-    }
     let json: String?
-    switch format {
+    switch ModelFileFormat(path: path) ?? .kerasH5 {
     case .kerasH5:
       let file = try HDF5File(path: path, mode: .readOnly)
       json = try file.stringAttribute(kerasAttribute, of: "/")?.first
@@ -53,13 +51,22 @@ public enum ModelFile {
     return try json.map { try ModelManifest(json: $0, source: path) }
   }
 
-  /// Reads a float model (`.h5` full Keras model, or `.onnx`) and its manifest, checked against the model.
+  /// Reads a float model (`.onnx`, else a full Keras model in HDF5) and its manifest, checked against the model.
   public static func load(_ path: String) throws -> LoadedModel {
-    guard let format = ModelFileFormat(path: path), format != .tflite else {
+    let format = ModelFileFormat(path: path) ?? .kerasH5
+    guard format != .tflite else {
       throw ArtefactError.unsupportedFile(path, "not a float model file (.h5 or .onnx); an int8 .tflite runs on the int8 engine")
     }
-    let model = format == .onnx ? try ONNXImporter.importModel(path: path) : try Model.loadKeras(from: path)
-    let manifest = try manifest(at: path)
+    let model: Model
+    let manifest: ModelManifest?
+    if format == .onnx {
+      let file = try ONNXModel.read(path: path)
+      model = try ONNXImporter.importModel(file, file: path)
+      manifest = try file.metadata(metadataKey).map { try ModelManifest(json: $0, source: path) }
+    } else {
+      model = try Model.loadKeras(from: path)
+      manifest = try self.manifest(at: path)
+    }
     if let manifest { try check(manifest, against: model, source: path) }
     return LoadedModel(model: model, manifest: manifest, path: path, format: format)
   }
@@ -73,14 +80,7 @@ public enum ModelFile {
     if var m = manifest {
       try check(m, against: model, source: path, checkingWeights: false)
       m.weightsSHA256 = ModelManifest.weightsDigest(of: model)
-      if format == .onnx && onnx.nchw {
-        for k in m.inputs.indices where m.inputs[k].layout == .nhwc {
-          let s = m.inputs[k].shape
-          m.inputs[k].shape = [s[2], s[0], s[1]]
-          m.inputs[k].layout = .nchw
-        }
-      }
-      manifest = m
+      manifest = format == .onnx && onnx.nchw ? m.withNCHWInputs() : m
     }
     switch format {
     case .kerasH5:

@@ -132,6 +132,17 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
   /// The input called `name`, if any.
   public func input(_ name: String) -> Input? { inputs.first { $0.name == name } }
+
+  /// The manifest of the same model exported with NCHW image inputs (`[C, H, W]`, layout NCHW).
+  public func withNCHWInputs() -> ModelManifest {
+    var m = self
+    for k in m.inputs.indices where m.inputs[k].layout == .nhwc {
+      let s = m.inputs[k].shape
+      m.inputs[k].shape = [s[2], s[0], s[1]]
+      m.inputs[k].layout = .nchw
+    }
+    return m
+  }
 }
 
 extension ModelManifest {
@@ -185,6 +196,9 @@ extension ModelManifest {
       guard !input.name.isEmpty else { throw fail("\(field).name", "empty") }
       guard inputs.filter({ $0.name == input.name }).count == 1 else { throw fail("\(field).name", "'\(input.name)' appears twice") }
       guard !input.shape.isEmpty, input.shape.allSatisfy({ $0 > 0 }) else { throw fail("\(field).shape", "\(input.shape) is not a shape") }
+      guard input.layout == .features || input.shape.count == 3 else {
+        throw fail("\(field).shape", "\(input.shape): an \(input.layout.rawValue) image has three dimensions")
+      }
       let p = input.preprocessing
       switch p.kind {
       case .ztfTriplet:

@@ -3,12 +3,15 @@ import Crypto
 import Foundation
 
 extension ModelManifest {
-  /// A SHA-256 of a model's weights that survives conversion: each weight tensor (its shape and float32 values)
-  /// is hashed alone, and the sorted tensor hashes are hashed together, so the layer names and order an ONNX
-  /// round trip changes do not change it, while any changed value does.
+  /// A SHA-256 of a model's weights that survives conversion: each weight tensor (its kind — `kernel`, `gamma`,
+  /// `moving_variance`, ... — its shape and its float32 values) is hashed alone, and the sorted tensor hashes are
+  /// hashed together. The layer names and order an ONNX round trip changes do not change it; a changed value, or
+  /// two weights of different kinds swapped (gamma for beta), does. Two same-kind, same-shape weights swapped
+  /// between layers do not.
   public static func weightsDigest(of model: Model) -> String {
-    var tensorHashes = model.weights.map { weight -> String in
+    var tensorHashes = zip(model.weightNames, model.weights).map { name, weight -> String in
       var hash = SHA256()
+      hash.update(data: Data((name.split(separator: "/").last.map(String.init) ?? name).utf8 + [0]))
       for d in weight.shape { withUnsafeBytes(of: Int64(d).littleEndian) { hash.update(bufferPointer: $0) } }
       for v in weight.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { hash.update(bufferPointer: $0) } }
       return hex(hash.finalize())

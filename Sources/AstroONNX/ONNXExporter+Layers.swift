@@ -113,6 +113,27 @@ extension ONNXExporter {
       add(ONNXNode("Concat", inputs: args.map(\.name), outputs: [out], name: out, attributes: [.init("axis", .int(Int64(onnxAxis)))]))
       return Value(name: out, isImage: x.isImage, shape: outputShape)
 
+    case let permute as Permute:
+      // One Transpose from the ONNX layout of the input (NCHW for images) to that of the output.
+      let onnxAxis = { (k: Int) in x.isImage ? [2, 3, 1][k] : k + 1 }
+      let outputIsImage = outputShape.count == 3
+      var perm: [Int64] = [0]
+      for p in 1...outputShape.count {
+        let j = outputIsImage ? [2, 0, 1][p - 1] : p - 1
+        perm.append(Int64(onnxAxis(permute.dims[j] - 1)))
+      }
+      return try transpose(x, perm, name: reserve(name), isImage: outputIsImage).with(shape: outputShape)
+
+    case is Reshape:
+      // Keras reshapes the NHWC element order.
+      let source = x.isImage ? try transpose(x, [0, 2, 3, 1], name: reserve(name + "/nhwc"), isImage: false) : x
+      let outputIsImage = outputShape.count == 3
+      let target = constant(name + "/shape", dims: [outputShape.count + 1], int64s: [-1] + outputShape.map(Int64.init))
+      let reshaped = outputIsImage ? reserve(name + "/nhwc_out") : reserve(name)
+      add(ONNXNode("Reshape", inputs: [source.name, target], outputs: [reshaped], name: reshaped))
+      let value = Value(name: reshaped, isImage: false, shape: outputShape)
+      return outputIsImage ? try transpose(value, [0, 3, 1, 2], name: reserve(name), isImage: true) : value
+
     case let custom as ONNXExportableLayer:
       return try custom.exportONNX(args, name: reserve(name), outputShape: outputShape, to: self)
 

@@ -64,6 +64,7 @@ extension ONNXExporter {
         var inputs = [x.name, kernel]
         if op.inputs.count > 2, op.inputs[2] >= 0 { inputs.append(try dequantizedBias(try constant(2), base: base + "/bias")) }
         let inputShape = graph.tensors[op.inputs[0]].shape
+        guard inputShape.count == 4 else { throw ONNXError.cannotExport("\(label): an input of shape \(inputShape)") }
         let pads = o.padding == .valid
           ? [0, 0, 0, 0]
           : tensorFlowSamePads(height: inputShape[1], width: inputShape[2], window: (kh, kw), strides: (o.strideHeight, o.strideWidth))
@@ -95,6 +96,7 @@ extension ONNXExporter {
       case .maxPool2D(let o), .averagePool2D(let o):
         let x = try input(0)
         let inputShape = graph.tensors[op.inputs[0]].shape
+        guard inputShape.count == 4 else { throw ONNXError.cannotExport("\(label): an input of shape \(inputShape)") }
         let window = (o.filterHeight, o.filterWidth), strides = (o.strideHeight, o.strideWidth)
         let pads = o.padding == .valid ? [0, 0, 0, 0] : tensorFlowSamePads(height: inputShape[1], width: inputShape[2], window: window, strides: strides)
         let isMax: Bool
@@ -134,6 +136,7 @@ extension ONNXExporter {
         let inputs = try op.inputs.indices.map(input)
         let rank = output.shape.count
         let a = axis < 0 ? axis + rank : axis
+        guard a >= 1 && a < rank && (rank == 4 || !isImage) else { throw ONNXError.cannotExport("\(label): axis \(axis) of rank \(rank)") }
         let out = reserve(base + "/concat")
         add(ONNXNode("Concat", inputs: inputs.map(\.name), outputs: [out], name: out, attributes: [.init("axis", .int(Int64(isImage ? [0, 2, 3, 1][a] : a)))]))
         float = try fusedActivation(activation, Value(name: out, isImage: isImage, shape: []), base: base)
@@ -250,7 +253,7 @@ extension ONNXExporter {
     _ w: GraphTensor, dims: [Int], base: String, source: (Int, Int, Int, Int) -> Int
   ) throws -> String {
     guard w.type == .int8 || w.type == .uint8, let data = w.data, let q = w.quantization, data.count == dims.reduce(1, *),
-      q.scales.count == 1 || q.scales.count == dims[0]
+      q.scales.count == 1 || (q.scales.count == dims[0] && q.dimension == 0), q.zeroPoints.count == q.scales.count
     else {
       throw ONNXError.cannotExport("weight '\(w.name)' is not a quantized int8 constant of \(dims.reduce(1, *)) values")
     }
@@ -273,7 +276,9 @@ extension ONNXExporter {
   /// An int32 bias and its DequantizeLinear (scale `s_in·s_w` per output, zero point 0).
   private func dequantizedBias(_ b: GraphTensor, base: String) throws -> String {
     let count = b.elementCount
-    guard b.type == .int32, let data = b.data, let q = b.quantization, data.count == 4 * count, q.scales.count == 1 || q.scales.count == count else {
+    guard b.type == .int32, let data = b.data, let q = b.quantization, data.count == 4 * count,
+      q.scales.count == 1 || (q.scales.count == count && q.dimension == 0)
+    else {
       throw ONNXError.cannotExport("bias '\(b.name)' is not a quantized int32 constant of \(count) values")
     }
     let bias = constant(base + "/quantized", ONNXTensor(name: "", dims: [count], dataType: .int32, raw: data))

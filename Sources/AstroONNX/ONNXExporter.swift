@@ -28,6 +28,8 @@ public final class ONNXExporter {
     public init(name: String, isImage: Bool, shape: [Int]) {
       self.name = name; self.isImage = isImage; self.shape = shape
     }
+
+    func with(shape: [Int]) -> Value { Value(name: name, isImage: isImage, shape: shape) }
   }
 
   let options: ONNXExportOptions
@@ -60,14 +62,16 @@ public final class ONNXExporter {
         inputs.append(image ? try transpose(plain, [0, 3, 1, 2], name: name + "/nchw", isImage: true) : plain)
       }
     }
+    // An image output is transposed back to NHWC under its own name, so no layer may take that name.
+    for (index, name) in zip(model.outputValueIndices, model.outputNames) where model.valueShape(index).count == 3 && !options.nchw {
+      usedNames.insert(name)
+    }
     let values = try emit(model, inputs: inputs, prefix: "")
     var graphOutputs: [ONNXValueInfo] = []
     for (index, name) in zip(model.outputValueIndices, model.outputNames) {
       var value = values[index]
-      if value.isImage && !options.nchw {
-        value = try transpose(value, [0, 2, 3, 1], name: reserve(name + "/nhwc"), isImage: false)
-      }
-      // An output that is an input or a dropped layer's alias, or that needs its own name: an Identity.
+      if value.isImage && !options.nchw { value = try transpose(value, [0, 2, 3, 1], name: name, isImage: false) }
+      // An output that is an input, or a dropped layer's alias: an Identity gives it its own name.
       if value.name != name || model.inputNames.contains(name) {
         let outputName = model.inputNames.contains(name) ? reserve(name + "/output") : name
         usedNames.insert(outputName)
@@ -92,7 +96,8 @@ public final class ONNXExporter {
       let args = node.inputs.map { values[$0] }
       let output: Value
       if let inner = layer as? Model {
-        output = try emit(inner, inputs: args, prefix: base + "/").last!
+        // A model used as a layer has one input and one output (its builder checks), inlined here.
+        output = try emit(inner, inputs: args, prefix: base + "/")[inner.outputValueIndices[0]]
       } else {
         output = try convert(layer, args, name: base, outputShape: node.outputShape)
       }

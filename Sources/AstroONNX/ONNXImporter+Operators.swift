@@ -2,6 +2,9 @@ import AstroNN
 import AstroTensor
 
 extension ONNXImporter {
+  /// The largest kernel, stride, pad or dimension accepted (a hostile file's 2^62 would overflow shape arithmetic).
+  static let sizeLimit: Int64 = 1 << 24
+
   static let supportedOperators = [
     "Conv", "Gemm", "MatMul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu", "Sigmoid",
     "Tanh", "Softmax", "Add", "Sum", "Concat", "Pad", "Flatten", "Reshape", "Transpose", "Dropout", "Identity", "Constant",
@@ -53,8 +56,8 @@ extension ONNXImporter {
 
     case "ConstantOfShape":
       // A constant filled with one value (Caffe2's exports make their placeholder weights this way).
-      guard let dims = try constant(node.inputs[0], for: node, "shape").int64s(), dims.allSatisfy({ $0 >= 0 }) else {
-        throw unsupported(node, "needs a constant, non-negative int64 shape")
+      guard let dims = try constant(node.inputs[0], for: node, "shape").int64s(), dims.allSatisfy({ (0...Self.sizeLimit).contains($0) }) else {
+        throw unsupported(node, "needs a constant int64 shape of dimensions in 0...\(Self.sizeLimit)")
       }
       var fill = ONNXTensor(name: "", dims: [1], floats: [0])
       if case .tensor(let t)? = node.attribute("value") { fill = t }
@@ -112,12 +115,18 @@ extension ONNXImporter {
       try requireUnused(outputsFrom: 1)
       let x = try image(node.inputs[0], for: node)
       guard let kernel = try ints("kernel_shape"), kernel.count == 2 else { throw unsupported(node, "only 2-D pooling (kernel_shape of 2)") }
+      guard kernel.allSatisfy({ (1...Self.sizeLimit).contains($0) }) else { throw unsupported(node, "kernel_shape \(kernel)") }
       guard try int("ceil_mode", 0) == 0 else { throw unsupported(node, "ceil_mode = 1 is not supported") }
       guard (try ints("dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw unsupported(node, "dilations are not supported") }
       guard try int("storage_order", 0) == 0 else { throw unsupported(node, "storage_order = 1 is not supported") }
       let window = (Int(kernel[0]), Int(kernel[1]))
       let strides = try pair(ints("strides"), default: (1, 1), node)
       let padding = try poolPadding(node, input: x.shape, window: window, strides: strides)
+      if case .explicit(let top, let bottom, let left, let right) = padding,
+        max(top, bottom) >= window.0 || max(left, right) >= window.1
+      {
+        throw unsupported(node, "pads \([top, left, bottom, right]) as large as the window \(window): a window of padding only")
+      }
       if node.opType == "AveragePool", try int("count_include_pad", 0) != 0, padding != .valid {
         throw unsupported(node, "count_include_pad = 1 with padding is not supported (padded positions are left out of the mean)")
       }
@@ -214,17 +223,23 @@ extension ONNXImporter {
         throw unsupported(node, "shape \(target) copies (0) a dimension the input of rank \(fileDims.count) does not have")
       }
       // The first entry is the batch (0, -1 or the file's fixed batch size); 0 elsewhere copies the input's dimension.
-      let perSample = target.dropFirst().enumerated().map { k, d in d == 0 ? Int64(fileDims[k + 1]) : d }.map(Int.init)
-      guard perSample.allSatisfy({ $0 > 0 || $0 == -1 }), perSample.filter({ $0 == -1 }).count <= 1 else {
+      let perSample = target.dropFirst().enumerated().map { k, d in d == 0 ? Int64(fileDims[k + 1]) : d }
+      guard perSample.allSatisfy({ (1...Self.sizeLimit).contains($0) || $0 == -1 }), target.filter({ $0 == -1 }).count <= 1 else {
         throw unsupported(node, "shape \(target) is not a per-sample reshape")
       }
       let source = try asInFile(node.inputs[0], for: node)
       let count = source.shape.reduce(1, *)
-      let known = perSample.filter { $0 > 0 }.reduce(1, *)
-      guard target[0] == 0 || target[0] == -1 && !perSample.contains(-1) || known == count || perSample.contains(-1) && count % known == 0 else {
-        throw unsupported(node, "shape \(target) changes the batch size")
+      var resolved = perSample.map(Int.init)
+      var known = 1
+      for d in resolved where d > 0 {
+        let (product, overflow) = known.multipliedReportingOverflow(by: d)
+        guard !overflow, product <= count else { throw unsupported(node, "shape \(target) changes the batch size") }
+        known = product
       }
-      let resolved = perSample.map { $0 == -1 ? count / known : $0 }
+      if let free = resolved.firstIndex(of: -1), count % known == 0 { resolved[free] = count / known }
+      guard resolved.reduce(1, *) == count else {
+        throw unsupported(node, "shape \(target) changes the batch size (the input holds \(count) values per sample)")
+      }
       set(resolved == source.shape ? source : try apply(Reshape(resolved, name: name), [source]), .asInFile)
 
     case "Transpose" where constants[node.inputs[0]] != nil:
@@ -295,7 +310,9 @@ extension ONNXImporter {
 
   private func pair(_ list: [Int64]?, default fallback: (Int, Int), _ node: ONNXNode) throws -> (Int, Int) {
     guard let list else { return fallback }
-    guard list.count == 2, list.allSatisfy({ $0 > 0 }) else { throw unsupported(node, "expected two positive values, got \(list)") }
+    guard list.count == 2, list.allSatisfy({ (1...Self.sizeLimit).contains($0) }) else {
+      throw unsupported(node, "expected two values in 1...\(Self.sizeLimit), got \(list)")
+    }
     return (Int(list[0]), Int(list[1]))
   }
 
@@ -309,8 +326,10 @@ extension ONNXImporter {
     }
     switch autoPad {
     case "NOTSET":
-      guard case .ints(let pads) = node.attribute("pads") ?? .ints([0, 0, 0, 0]), pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
-        throw unsupported(node, "pads must be four non-negative values")
+      guard case .ints(let pads) = node.attribute("pads") ?? .ints([0, 0, 0, 0]), pads.count == 4,
+        pads.allSatisfy({ (0...Self.sizeLimit).contains($0) })
+      else {
+        throw unsupported(node, "pads must be four values in 0...\(Self.sizeLimit)")
       }
       return pads.map(Int.init)
     case "VALID": return [0, 0, 0, 0]
@@ -448,7 +467,7 @@ extension ONNXImporter {
     }
     guard value == 0 else { throw unsupported(node, "constant value \(value); only zero padding is supported") }
     guard pads.count == 8 else { throw unsupported(node, "pads \(pads); only rank-4 (NCHW image) padding is supported") }
-    guard pads.allSatisfy({ $0 >= 0 }), pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0 else {
+    guard pads.allSatisfy({ (0...Self.sizeLimit).contains($0) }), pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0 else {
       throw unsupported(node, "pads \(pads); only non-negative padding of height and width is supported")
     }
     let x = try image(node.inputs[0], for: node)

@@ -5,7 +5,8 @@ import AstroTensor
 ///
 /// Supported: Conv (2-D, group 1, no dilation), Gemm, MatMul (with a constant right side; a following Add of a
 /// constant becomes its bias), BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Relu, Sigmoid, Tanh,
-/// Softmax, Add, Sum, Concat, Pad (constant zeros), Flatten, Reshape, Transpose, Dropout, Identity and Constant.
+/// Softmax, Add, Sum, Concat, Pad (constant zeros), Flatten, Reshape, Transpose, Dropout, Identity, Constant and
+/// ConstantOfShape (weights made in the graph).
 /// The first operator or attribute outside that set is an `ONNXError.unsupported` naming the node.
 ///
 /// ONNX images are NCHW; the model works in NHWC. A rank-4 input read only by `Transpose(0, 3, 1, 2)` (what
@@ -79,10 +80,18 @@ public final class ONNXImporter {
       }
       var perSample: [Int] = []
       for d in dims.dropFirst() {
-        guard case .value(let n) = d, n > 0 else {
-          throw ONNXError.unsupported(file: file, "input '\(input.name)' has shape \(dims): only the batch dimension may be symbolic")
+        guard case .value(let n) = d, n > 0, n <= Self.sizeLimit else {
+          throw ONNXError.unsupported(
+            file: file, "input '\(input.name)' has shape \(dims): only the batch dimension may be symbolic, the others in 1...\(Self.sizeLimit)")
         }
         perSample.append(n)
+      }
+      let values = perSample.reduce(1) { product, n in
+        let (next, overflow) = product.multipliedReportingOverflow(by: n)
+        return overflow ? Int.max : next
+      }
+      guard values <= 1 << 31 else {
+        throw ONNXError.unsupported(file: file, "input '\(input.name)' of shape \(dims) holds over 2^31 values per sample")
       }
       let readBy = readers[input.name, default: []].map { graph.nodes[$0] }
       let nhwc = perSample.count == 3 && !readBy.isEmpty

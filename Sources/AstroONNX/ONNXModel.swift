@@ -139,8 +139,19 @@ public struct ONNXTensor: Sendable, Equatable {
     }
   }
 
-  /// Number of elements (the product of `dims`; 1 for a scalar).
-  public var count: Int { dims.reduce(1, *) }
+  /// Number of elements (the product of `dims`; 1 for a scalar); `Int.max` when the product overflows.
+  public var count: Int {
+    dims.reduce(1) { product, d in
+      let (next, overflow) = product.multipliedReportingOverflow(by: d)
+      return overflow || d < 0 ? Int.max : next
+    }
+  }
+
+  /// Whether `raw` holds exactly `count` elements of `dataType`.
+  var holdsItsElements: Bool {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: dataType.size)
+    return !overflow && bytes == raw.count
+  }
 
   /// A float tensor.
   public init(name: String, dims: [Int], floats: [Float]) {
@@ -166,8 +177,12 @@ public struct ONNXTensor: Sendable, Equatable {
   }
 
   /// The elements as floats (float and double tensors; integer tensors converted exactly where they can be).
+  /// Throws when `raw` does not hold `count` elements.
   public func floats() throws -> [Float] {
-    raw.withUnsafeBytes { bytes in
+    guard holdsItsElements else {
+      throw ONNXError.malformed(file: name, "tensor of dims \(dims) holds \(raw.count) bytes of \(dataType) data")
+    }
+    return raw.withUnsafeBytes { bytes in
       switch dataType {
       case .float: return (0..<count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
       case .double: return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
@@ -176,9 +191,10 @@ public struct ONNXTensor: Sendable, Equatable {
     }
   }
 
-  /// The elements as integers (integer and bool tensors); nil for a float tensor.
+  /// The elements as integers (integer and bool tensors); nil for a float tensor or when `raw` does not hold
+  /// `count` elements.
   public func int64s() -> [Int64]? {
-    dataType == .float || dataType == .double ? nil : integers()
+    dataType == .float || dataType == .double || !holdsItsElements ? nil : integers()
   }
 
   private func integers() -> [Int64] {

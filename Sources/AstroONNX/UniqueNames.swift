@@ -6,8 +6,6 @@ struct UniqueNames {
   /// Marks `name` as taken.
   mutating func insert(_ name: String) { used.insert(name) }
 
-  func contains(_ name: String) -> Bool { used.contains(name) }
-
   /// A name not taken yet, starting with `base`, now taken.
   mutating func reserve(_ base: String) -> String {
     var name = base, k = 1

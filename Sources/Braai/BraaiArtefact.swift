@@ -30,12 +30,21 @@ public struct BraaiArtefact {
     normalization = try manifest.map { try Self.tripletNormalization($0, source: path) }
   }
 
-  /// The triplet normalisation of a manifest's (single) input, which must be a ZTF triplet.
+  /// The triplet normalisation of a manifest's (single) input, which must be a ZTF triplet made as `Triplet` makes
+  /// them: NaN → 0, padding 1e-9, channels science, template, difference (a manifest asking otherwise is refused).
   public static func tripletNormalization(_ manifest: ModelManifest, source: String) throws -> TripletNormalization {
     guard manifest.inputs.count == 1, manifest.inputs[0].preprocessing.kind == .ztfTriplet,
       let name = manifest.inputs[0].preprocessing.normalization, let normalization = TripletNormalization(rawValue: name)
     else {
       throw ArtefactError.mismatch(source, "the manifest does not describe one ZTF triplet input (inputs: \(manifest.inputs.map(\.name)))")
+    }
+    let p = manifest.inputs[0].preprocessing
+    guard (p.nanValue ?? 0) == 0, (p.paddingValue ?? Triplet.padValue) == Triplet.padValue,
+      (p.channels ?? ["science", "template", "difference"]) == ["science", "template", "difference"]
+    else {
+      throw ArtefactError.mismatch(
+        source, "the manifest asks for NaN → \(p.nanValue ?? 0), padding \(p.paddingValue ?? Triplet.padValue), channels \(p.channels ?? []); "
+          + "braai's triplets are NaN → 0, padding \(Triplet.padValue), channels science, template, difference")
     }
     return normalization
   }
@@ -48,7 +57,7 @@ public struct BraaiArtefact {
     switch (option, manifestSays) {
     case (let given?, let says?) where given != says:
       throw ArtefactError.mismatch(
-        source, "--norm \(given.rawValue) given, but this model takes \(says.rawValue)-normalised triplets (its manifest says so): drop --norm")
+        source, "--norm \(given.rawValue) given, but this model takes \(says.rawValue)-normalised triplets: drop --norm")
     case (_, let says?): return says
     case (let given?, nil): return given
     case (nil, nil):

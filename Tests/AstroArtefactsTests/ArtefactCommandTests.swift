@@ -44,7 +44,8 @@ final class ArtefactCommandTests: XCTestCase {
     XCTAssertTrue(contradicted.stderr.contains("--norm row given, but this model takes global-normalised triplets"), contradicted.stderr)
     XCTAssertTrue(contradicted.stdout.isEmpty, "nothing scored")
     let bundled = try runProduct("braai", ["score", "--norm", "global", bundledAlerts])
-    XCTAssertNotEqual(bundled.status, 0, "the bundled d6_m7 takes row-normalised triplets")
+    XCTAssertNotEqual(bundled.status, 0)
+    XCTAssertTrue(bundled.stderr.contains("the bundled d6_m7: --norm global given, but this model takes row-normalised triplets"), bundled.stderr)
   }
 
   func testAlertsScoreWithAnArtefactStoresItsNameAndVersion() throws {
@@ -105,6 +106,7 @@ final class ArtefactCommandTests: XCTestCase {
     XCTAssertEqual(quantize.status, 0, quantize.stderr)
     XCTAssertEqual(try ModelFile.manifest(at: tflite), try ModelFile.manifest(at: m9Artefact))
     let contradicted = try runProduct("braai", ["score", "--model", tflite, "--norm", "row", bundledAlerts])
+    XCTAssertNotEqual(contradicted.status, 0)
     XCTAssertTrue(contradicted.stderr.contains("global-normalised"), contradicted.stderr)
     // The int8 model to ONNX QDQ, still carrying the manifest.
     let qdq = folder.url.appendingPathComponent("d6_m9.qdq.onnx").path
@@ -118,5 +120,8 @@ final class ArtefactCommandTests: XCTestCase {
     ])
     XCTAssertNotEqual(noManifest.status, 0)
     XCTAssertTrue(noManifest.stderr.contains("carries no manifest"), noManifest.stderr)
+    let misnamed = try runProduct("astrolearn", ["export", m9Artefact, "--format", "onnx", "--out", folder.url.appendingPathComponent("m.h5").path])
+    XCTAssertNotEqual(misnamed.status, 0)
+    XCTAssertTrue(misnamed.stderr.contains("writes an .onnx file"), misnamed.stderr)
   }
 }

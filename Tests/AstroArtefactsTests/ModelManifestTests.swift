@@ -2,6 +2,7 @@ import AstroArtefacts
 import AstroNN
 import AstroONNX
 import AstroTensor
+import Braai
 import Foundation
 import TestSupport
 import XCTest
@@ -50,6 +51,13 @@ final class ModelManifestTests: XCTestCase {
     XCTAssertEqual(ModelManifest.weightsDigest(of: imported), digest)
     imported.weights[5].storage.pointer[0] += 1e-6
     XCTAssertNotEqual(ModelManifest.weightsDigest(of: imported), digest)
+
+    // A conversion bug that swaps a batch norm's gamma and beta changes it too.
+    let bn = try XCTUnwrap(model.layers.compactMap { $0 as? BatchNormalization }.first)
+    let (gamma, beta) = (bn.gamma!.values, bn.beta!.values)
+    try bn.gamma!.assign(Tensor(shape: [gamma.count], values: beta))
+    try bn.beta!.assign(Tensor(shape: [beta.count], values: gamma))
+    XCTAssertNotEqual(ModelManifest.weightsDigest(of: model), digest)
   }
 
   func testTheManifestTravelsInH5AndONNXAndIsChecked() throws {
@@ -81,14 +89,28 @@ final class ModelManifestTests: XCTestCase {
     var manifest = try ModelManifest.read(path: Self.d6m7)
     manifest.inputs[0].name = model.inputNames[0]
     manifest.outputs[0].name = model.outputNames[0]
-    var options = ONNXExportOptions()
-    manifest.weightsSHA256 = String(repeating: "0", count: 64)
-    options.metadata = [.init(key: ModelFile.metadataKey, value: try manifest.json())]
     let folder = try TemporaryFolder("manifest")
     let path = folder.url.appendingPathComponent("tampered.onnx").path
-    try ONNXExporter.export(model, options: options).write(to: path)
+    try ModelFile.save(model, manifest: manifest, to: path, format: .onnx)
+    XCTAssertNoThrow(try ModelFile.load(path))
+    var file = try ONNXModel.read(path: path)
+    let k = try XCTUnwrap(file.graph.initializers.firstIndex { $0.dataType == .float && $0.count > 100 })
+    var values = try file.graph.initializers[k].floats()
+    values[17] += 0.001
+    file.graph.initializers[k] = ONNXTensor(name: file.graph.initializers[k].name, dims: file.graph.initializers[k].dims, floats: values)
+    try file.write(to: path)
     XCTAssertThrowsError(try ModelFile.load(path)) {
       XCTAssertTrue("\($0)".contains("tampered.onnx") && "\($0)".contains("weights were changed"), "\($0)")
+    }
+  }
+
+  /// A manifest asking for preprocessing braai's triplets do not have is refused by the braai commands' reader.
+  func testTripletPreprocessingMustBeBraais() throws {
+    var manifest = try ModelManifest.read(path: Self.d6m7)
+    XCTAssertEqual(try BraaiArtefact.tripletNormalization(manifest, source: "m"), .row)
+    manifest.inputs[0].preprocessing.nanValue = -1
+    XCTAssertThrowsError(try BraaiArtefact.tripletNormalization(manifest, source: "m")) {
+      XCTAssertTrue("\($0)".contains("NaN → -1.0"), "\($0)")
     }
   }
 

@@ -25,17 +25,29 @@ final class ONNXImportFuzzTests: XCTestCase {
         case 2:
           if !graph.nodes[k].attributes.isEmpty {
             let a = random(graph.nodes[k].attributes.count)
+            let extreme: [Int64] = [Int64.max, Int64.min, 1 << 40, 1 << 31, -1, 0]
+            func value() -> Int64 { random(3) == 0 ? extreme[random(extreme.count)] : Int64(random(12)) - 3 }
             graph.nodes[k].attributes[a].value = [
-              .int(Int64(random(12)) - 3), .ints((0..<random(9)).map { _ in Int64(random(12)) - 3 }), .float(-1), .string("SAME_LOWER"),
+              .int(value()), .ints((0..<random(9)).map { _ in value() }), .float(-1), .string("SAME_LOWER"),
             ][random(4)]
           }
         case 3: graph.nodes[k].opType = operators[random(operators.count)]
         case 4:
           let i = random(graph.initializers.count)
-          graph.initializers[i].dims = graph.initializers[i].dims.shuffled(using: &generator)
+          if random(2) == 0 {
+            graph.initializers[i].dims = graph.initializers[i].dims.shuffled(using: &generator)
+          } else if graph.initializers[i].dataType == .int64 {
+            // A shape or pads constant with a hostile entry.
+            var values = graph.initializers[i].int64s() ?? []
+            if !values.isEmpty { values[random(values.count)] = [Int64.max, 1 << 40, -7][random(3)] }
+            graph.initializers[i] = ONNXTensor(name: graph.initializers[i].name, dims: [values.count], int64s: values)
+          }
         case 5: graph.nodes.swapAt(k, random(graph.nodes.count))
         default:
-          if var shape = graph.inputs[0].shape, shape.count > 1 { shape[1 + random(shape.count - 1)] = .value(random(4)); graph.inputs[0].shape = shape }
+          if var shape = graph.inputs[0].shape, shape.count > 1 {
+            shape[1 + random(shape.count - 1)] = .value([0, 1, 3, 1 << 40, Int.max][random(5)])
+            graph.inputs[0].shape = shape
+          }
         }
         model.graph = graph
       }

@@ -131,3 +131,29 @@ extension ONNXRuntimeTests {
     try assertRuntimeMatches(model, [TestTensors.uniform([3, 12, 12, 4], seed: 9)])
   }
 }
+
+extension ONNXRuntimeTests {
+  /// An image output (transposed back to NHWC under its own name, or NCHW with `nchw`) beside a vector output.
+  func testImageOutputs() throws {
+    let b = ModelBuilder(name: "segmenter", inputShape: [10, 8, 2], seed: 4)
+    let map = try b(Conv2D(3, kernelSize: (3, 3), padding: .same, activation: .sigmoid, name: "map"), b.input)
+    let score = try b(Dense(1, name: "score"), try b(GlobalAveragePooling2D(), map))
+    let model = try b.model(outputs: [map, score])
+    try randomizeWeights(model, seed: 5)
+    let x = TestTensors.uniform([2, 10, 8, 2], seed: 6)
+    try assertRuntimeMatches(model, [x])
+    let file = try ONNXExporter.export(model)
+    XCTAssertEqual(Set(file.graph.nodes.flatMap(\.outputs)).count, file.graph.nodes.flatMap(\.outputs).count, "every value is written once")
+    XCTAssertEqual(file.graph.outputs[0].shape, [.parameter("batch"), .value(10), .value(8), .value(3)])
+  }
+
+  /// A model imported from an NCHW file (a Permute after its input, a Reshape after global pooling) exports again.
+  func testImportedModelsExportAgain() throws {
+    var options = ONNXExportOptions()
+    options.nchw = true
+    let model = try everyLayerModel()
+    let imported = try ONNXImporter.importModel(try ONNXModel(bytes: ONNXExporter.export(model, options: options).encoded()))
+    XCTAssertTrue(imported.layers.contains { $0 is Permute } && imported.layers.contains { $0 is Reshape })
+    try assertRuntimeMatches(imported, [TestTensors.uniform([3, 3, 13, 11], seed: 1), TestTensors.uniform([3, 5], seed: 2)])
+  }
+}

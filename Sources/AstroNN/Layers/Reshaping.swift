@@ -47,7 +47,12 @@ public final class Reshape: Layer {
   public override func build(inputShapes: [[Int]], generator: inout SeededGenerator) throws -> [Int] {
     try expectInputs(inputShapes)
     let count = inputShapes[0].reduce(1, *)
-    let known = targetShape.filter { $0 != -1 }.reduce(1, *)
+    var known = 1
+    for d in targetShape where d != -1 {
+      let (product, overflow) = known.multipliedReportingOverflow(by: d)
+      guard !overflow, d > 0 else { throw NNError.layer(name, "target shape \(targetShape) is not a shape") }
+      known = product
+    }
     var resolved = targetShape
     if let i = targetShape.firstIndex(of: -1), targetShape.filter({ $0 == -1 }).count == 1, known > 0, count % known == 0 {
       resolved[i] = count / known
