@@ -86,13 +86,17 @@ final class ONNXQDQTests: XCTestCase {
     let triplets = try realAlertTriplets()
     let d6m7 = try PostTrainingQuantization.quantize(try BraaiModel().model, calibration: [try triplets.batch(0..<10)])
     let ours = try compare(d6m7.graph, [triplets])
-    let tf = try compare(try TFLiteModel.read(path: SharedData.path("reference/tflite/d6_m7.tf-int8.tflite")).graph, [triplets])
     let fused = try compare(d6m7.graph, [triplets], level: "all")
-    print(String(format: "d6_m7 QDQ on %d real alerts: max |Δscore| %.4f (%.0f steps), %.0f%% equal; TF's conversion %.4f; fused integer kernels %.4f",
-                 triplets.shape[0], ours.absolute, ours.steps, ours.equal * 100, tf.absolute, fused.absolute))
+    print(String(format: "d6_m7 QDQ on %d real alerts: max |Δscore| %.4f (%.0f steps), %.0f%% equal; fused integer kernels %.4f",
+                 triplets.shape[0], ours.absolute, ours.steps, ours.equal * 100, fused.absolute))
     XCTAssertLessThanOrEqual(ours.absolute, 0.04)
-    XCTAssertLessThanOrEqual(tf.absolute, 0.04)
     XCTAssertGreaterThan(ours.equal, 0.5)
+    // TensorFlow's own int8 conversion (shape computations before its reshape), when ../shared is there.
+    if let tfFile = try? SharedData.path("reference/tflite/d6_m7.tf-int8.tflite") {
+      let tf = try compare(try TFLiteModel.read(path: tfFile).graph, [triplets])
+      print(String(format: "TF's int8 d6_m7 as QDQ: max |Δscore| %.4f", tf.absolute))
+      XCTAssertLessThanOrEqual(tf.absolute, 0.04)
+    }
 
     let bts = try Model.loadKeras(from: SharedData.packageRoot.appendingPathComponent("Datasets/btsbot/btsbot_v1.0.1.h5").path)
     let triplet = TestTensors.uniform([8, 63, 63, 3], low: 0, high: 0.05, seed: 1)
