@@ -130,7 +130,7 @@ let package = Package(
     .executableTarget(
       name: "BraaiCLI",
       dependencies: [
-        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite", "AstroArtefacts",
+        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/BraaiCLI"),

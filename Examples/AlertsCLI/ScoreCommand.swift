@@ -46,37 +46,23 @@ struct ScoreCommand: ParsableCommand {
   }
 
   func run() throws {
-    let scoring: any TripletScoring
-    let manifestSays: TripletNormalization?
-    var (name, version, source) = (model, modelVersion, model)
-    if model == "braai" {
-      let braai = try BraaiModel(weights: weights)
-      let manifest = try weights.flatMap { ModelFileFormat(path: $0) == .kerasH5 ? try ModelFile.manifest(at: $0) : nil }
-      scoring = braai
-      source = weights ?? "the bundled d6_m7"
-      manifestSays = try manifest.map { try BraaiArtefact.tripletNormalization($0, source: source) } ?? (weights == nil ? .row : nil)
-      version = version ?? manifest?.version ?? URL(fileURLWithPath: braai.weightsPath).deletingPathExtension().lastPathComponent
-    } else {
-      let artefact = try BraaiArtefact(path: model)
-      (scoring, manifestSays) = (artefact.scorer, artefact.normalization)
-      name = artefact.manifest?.name ?? "braai"
-      version = version ?? artefact.manifest?.version ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
-    }
-    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: manifestSays, source: source) {
+    let braai = try BraaiArtefact.load(model: model == "braai" ? nil : model, weights: weights)
+    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: braai.normalization, source: braai.source) {
       printError("alerts: warning: \($0)")
     }
+    let (name, version) = (braai.manifest?.name ?? "braai", modelVersion ?? braai.version)
     let database = try store.open()
     let scorer = StoredAlertScorer(
-      database: database, model: name, version: version!, normalization: normalization, batchSize: batchSize)
+      database: database, model: name, version: version, normalization: normalization, batchSize: batchSize)
     let total = try database.alertCount()
-    let report = try scorer.run(score: { try scoring.score(triplets: $0, batchSize: batchSize) }) { done in
+    let report = try scorer.run(score: { try braai.scorer.score(triplets: $0, batchSize: batchSize) }) { done in
       printError("alerts: scored \(done)/\(total)")
     }
     for failure in report.failures { printError("alerts: not scored: \(failure)") }
     // Alerts stored without cutouts (packets that had none) cannot be scored; say so rather than stay silent.
     let withoutCutouts = total - report.scored - report.failures.count
     print(
-      "scored \(report.scored) alerts with \(name)/\(version!) in \(String(format: "%.1f", report.seconds)) s; "
+      "scored \(report.scored) alerts with \(name)/\(version) in \(String(format: "%.1f", report.seconds)) s; "
         + "\(report.failures.count) could not be scored"
         + (withoutCutouts > 0 ? "; \(withoutCutouts) have no cutouts" : ""))
     if !report.failures.isEmpty { throw ExitCode(1) }

@@ -6,7 +6,6 @@
 @preconcurrency import Glibc
 #endif
 import ArgumentParser
-import AstroArtefacts
 import Braai
 import Foundation
 import ZTFAlerts
@@ -50,25 +49,12 @@ struct Score: ParsableCommand {
   func run() throws {
     let start = Date()
     if model != nil && weights != nil { throw ValidationError("give --weights or --model, not both") }
-    let scoring: any TripletScoring
-    let manifestSays: TripletNormalization?
-    let source: String
-    if let model {
-      let artefact = try BraaiArtefact(path: model)
-      (scoring, manifestSays, source) = (artefact.scorer, artefact.normalization, model)
-    } else if let weights {
-      scoring = try BraaiModel(weights: weights)
-      // A Keras file written as an artefact carries its manifest even when read as bare weights.
-      let manifest = ModelFileFormat(path: weights) == .kerasH5 ? try ModelFile.manifest(at: weights) : nil
-      (manifestSays, source) = (try manifest.map { try BraaiArtefact.tripletNormalization($0, source: weights) }, weights)
-    } else {
-      (scoring, manifestSays, source) = (try BraaiModel(), .row, "the bundled d6_m7")
-    }
-    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: manifestSays, source: source) {
+    let braai = try BraaiArtefact.load(model: model, weights: weights)
+    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: braai.normalization, source: braai.source) {
       FileHandle.standardError.write(Data("braai: warning: \($0)\n".utf8))
     }
     let files = try AlertScorer.avroFiles(in: paths)
-    let scorer = AlertScorer(model: scoring, normalization: normalization, batchSize: batch)
+    let scorer = AlertScorer(model: braai.scorer, normalization: normalization, batchSize: batch)
     let (alerts, failures) = scorer.score(files: files)
     for failure in failures { FileHandle.standardError.write(Data("braai: \(failure)\n".utf8)) }
     print(format == .csv ? Self.csv(alerts) : Self.json(alerts), terminator: "")

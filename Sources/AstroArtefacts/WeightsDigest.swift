@@ -13,7 +13,8 @@ extension ModelManifest {
       var hash = SHA256()
       hash.update(data: Data((name.split(separator: "/").last.map(String.init) ?? name).utf8 + [0]))
       for d in weight.shape { withUnsafeBytes(of: Int64(d).littleEndian) { hash.update(bufferPointer: $0) } }
-      for v in weight.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { hash.update(bufferPointer: $0) } }
+      // The float32 values as stored: little-endian on every platform this library builds for.
+      hash.update(bufferPointer: UnsafeRawBufferPointer(UnsafeBufferPointer(start: weight.storage.pointer, count: weight.count)))
       return hex(hash.finalize())
     }
     tensorHashes.sort()

@@ -101,8 +101,8 @@ public struct TensorValues: Equatable, Sendable {
     }
   }
 
-  /// Integer values of an integer tensor (int8, uint8, int32 or int64).
-  func integers() -> [Int] {
+  /// Integer values of an integer tensor (int8, uint8, int32 or int64); empty for a float32 one.
+  public func integers() -> [Int] {
     bytes.withUnsafeBytes { raw -> [Int] in
       switch type {
       case .int8: return raw.map { Int(Int8(bitPattern: $0)) }

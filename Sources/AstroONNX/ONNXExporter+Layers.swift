@@ -14,7 +14,7 @@ extension ONNXExporter {
       let (kh, kw) = conv.kernelSize
       let (ci, co) = (kernel.shape[2], kernel.shape[3])
       try require(x.isImage, "input is not an image")
-      let w = constant(name + "/kernel", dims: [co, ci, kh, kw], floats: hwioToOIHW(kernel.values, kh: kh, kw: kw, ci: ci, co: co), weight: kernel)
+      let w = constant(name + "/kernel", dims: [co, ci, kh, kw], floats: try kernel.permuted([3, 2, 0, 1]).values, weight: kernel)
       var inputs = [x.name, w]
       if let bias = conv.bias { inputs.append(constant(name + "/bias", dims: [co], floats: bias.values, weight: bias)) }
       let pads = explicitPads(conv.padding, input: x.shape, window: conv.kernelSize, strides: conv.strides)
@@ -171,18 +171,5 @@ extension ONNXExporter {
     case .explicit(let top, let bottom, let left, let right): return [top, left, bottom, right].map(Int64.init)
     case .same: return tensorFlowSamePads(height: input[0], width: input[1], window: window, strides: strides).map(Int64.init)
     }
-  }
-
-  /// A Keras kernel `[kh, kw, in, out]` in ONNX's `[out, in, kh, kw]` order.
-  private func hwioToOIHW(_ w: [Float], kh: Int, kw: Int, ci: Int, co: Int) -> [Float] {
-    var out = [Float](repeating: 0, count: w.count)
-    for y in 0..<kh {
-      for x in 0..<kw {
-        for i in 0..<ci {
-          for o in 0..<co { out[((o * ci + i) * kh + y) * kw + x] = w[((y * kw + x) * ci + i) * co + o] }
-        }
-      }
-    }
-    return out
   }
 }

@@ -112,8 +112,9 @@ extension ONNXExporter {
 
       case .mean(let keepDims):
         let x = try input(0)
-        let axes = try constant(1).data.map(Self.int32s)
-        guard x.isImage, let axes, Set(axes) == [1, 2] else { throw ONNXError.cannotExport("\(label): only the mean over height and width") }
+        let axesTensor = try constant(1)
+        let axes = try TensorValues(shape: axesTensor.shape, type: axesTensor.type, bytes: axesTensor.data ?? []).integers()
+        guard x.isImage, Set(axes) == [1, 2] else { throw ONNXError.cannotExport("\(label): only the mean over height and width") }
         let pooled = reserve(keepDims ? base + "/mean" : base + "/pool")
         add(ONNXNode("GlobalAveragePool", inputs: [x.name], outputs: [pooled], name: pooled))
         float = Value(name: pooled, isImage: true, shape: [])
@@ -143,8 +144,8 @@ extension ONNXExporter {
 
       case .pad:
         let x = try input(0), paddings = try constant(1)
-        guard x.isImage, let data = paddings.data, data.count == 32 else { throw ONNXError.cannotExport("\(label): only 4-D padding") }
-        let p = Self.int32s(data).map(Int64.init)
+        let p = try TensorValues(shape: paddings.shape, type: paddings.type, bytes: paddings.data ?? []).integers().map(Int64.init)
+        guard x.isImage, p.count == 8 else { throw ONNXError.cannotExport("\(label): only 4-D padding") }
         // TFLite pads NHWC as [[n0, n1], [h0, h1], [w0, w1], [c0, c1]]; ONNX wants NCHW begins, then ends.
         let pads = self.constant(base + "/pads", dims: [8], int64s: [p[0], p[6], p[2], p[4], p[1], p[7], p[3], p[5]])
         let out = reserve(base + "/pad")
@@ -220,13 +221,6 @@ extension ONNXExporter {
     let dims = channelVector ? [t.shape.last!, 1, 1] : t.shape
     let name = constant(t.name, dims: dims, floats: values)
     return Value(name: name, isImage: image, shape: dims)
-  }
-
-  /// Little-endian int32 constants (TFLite's axes and paddings).
-  private static func int32s(_ bytes: [UInt8]) -> [Int32] {
-    stride(from: 0, to: bytes.count - 3, by: 4).map {
-      Int32(bitPattern: UInt32(bytes[$0]) | UInt32(bytes[$0 + 1]) << 8 | UInt32(bytes[$0 + 2]) << 16 | UInt32(bytes[$0 + 3]) << 24)
-    }
   }
 
   /// QuantizeLinear then DequantizeLinear of a float value with a tensor's (per-tensor) parameters.

@@ -73,14 +73,7 @@ extension ONNXImporter {
     let bias = node.inputs.count > 2 && !node.inputs[2].isEmpty ? try constant(node.inputs[2], for: node, "bias B").floats() : nil
     let conv = Conv2D(co, kernelSize: (kh, kw), strides: strides, padding: padding, useBias: bias != nil, name: name)
     let out = try apply(conv, [x])
-    let oihw = try w.floats()
-    var hwio = [Float](repeating: 0, count: oihw.count)
-    for o in 0..<co {
-      for i in 0..<ci {
-        for y in 0..<kh { for z in 0..<kw { hwio[((y * kw + z) * ci + i) * co + o] = oihw[((o * ci + i) * kh + y) * kw + z] } }
-      }
-    }
-    try conv.kernel!.assign(Tensor(shape: [kh, kw, ci, co], values: hwio))
+    try conv.kernel!.assign(Tensor(shape: [co, ci, kh, kw], values: w.floats()).permuted([2, 3, 1, 0]))
     if let bias {
       guard bias.count == co else { throw unsupported(node, "bias of \(bias.count) values for \(co) filters") }
       try conv.bias!.assign(Tensor(shape: [co], values: bias))
@@ -105,9 +98,7 @@ extension ONNXImporter {
       guard try int("transA", 0) == 0 else { throw unsupported(node, "transA = 1 is not supported") }
       if try int("transB", 0) != 0 {
         (k, n) = (n, k)
-        var t = [Float](repeating: 0, count: kernel.count)
-        for r in 0..<k { for c in 0..<n { t[r * n + c] = kernel[c * k + r] } }
-        kernel = t
+        kernel = try Tensor(shape: [n, k], values: kernel).transposed().values
       }
       let alpha = try float("alpha", 1), beta = try float("beta", 1)
       if alpha != 1 { kernel = kernel.map { $0 * alpha } }

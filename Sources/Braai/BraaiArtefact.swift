@@ -9,13 +9,38 @@ public struct BraaiArtefact {
   public let scorer: any TripletScoring
   /// The manifest (nil only for a `.tflite` without one).
   public let manifest: ModelManifest?
-  /// The triplet normalisation the manifest names.
+  /// The triplet normalisation the manifest names (row for the bundled d6_m7, nil when nothing says).
   public let normalization: TripletNormalization?
+  /// The model's file.
   public let path: String
+  /// How messages name the model: its path, or "the bundled d6_m7".
+  public let source: String
+
+  /// The version scores are stored under: the manifest's, else the file's name without its extension.
+  public var version: String { manifest?.version ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+
+  /// braai as the scoring commands take it: an artefact (`model`); Keras `weights`, which carry a manifest when
+  /// written as an artefact; or, with neither, the bundled d6_m7, whose triplets are row-normalised.
+  public static func load(model: String?, weights: String?) throws -> BraaiArtefact {
+    if let model { return try BraaiArtefact(path: model) }
+    let braai = try BraaiModel(weights: weights)
+    guard let weights else {
+      return BraaiArtefact(scorer: braai, manifest: nil, normalization: .row, path: braai.weightsPath, source: "the bundled d6_m7")
+    }
+    let manifest = ModelFileFormat(path: weights) == .kerasH5 ? try ModelFile.manifest(at: weights) : nil
+    return BraaiArtefact(
+      scorer: braai, manifest: manifest, normalization: try manifest.map { try tripletNormalization($0, source: weights) },
+      path: weights, source: weights)
+  }
+
+  private init(scorer: any TripletScoring, manifest: ModelManifest?, normalization: TripletNormalization?, path: String, source: String) {
+    self.scorer = scorer; self.manifest = manifest; self.normalization = normalization; self.path = path; self.source = source
+  }
 
   /// Loads the artefact at `path`, checking that its manifest describes a ZTF triplet model.
   public init(path: String) throws {
     self.path = path
+    self.source = path
     if ModelFileFormat(path: path) == .tflite {
       scorer = try BraaiInt8Model(tflite: path)
       manifest = try ModelFile.manifest(at: path)
