@@ -27,9 +27,15 @@ struct StoreOptions: ParsableArguments {
   @Option(name: .long, help: "The store file (created by ingest when missing).")
   var db: String = "alerts.sqlite"
 
-  /// Opens the store; only `ingest` creates one, the queries refuse a missing file with a clear message.
+  /// Opens the store for writing; only `ingest` creates one.
   func open(create: Bool = false) throws -> SQLiteAlertDatabase {
     try SQLiteAlertDatabase(path: db, create: create)
+  }
+
+  /// Opens the store read-only, for the queries: a missing, empty, foreign or older store is refused with a clear
+  /// message and the file is never changed.
+  func openForReading() throws -> SQLiteAlertDatabase {
+    try SQLiteAlertDatabase(path: db, readOnly: true)
   }
 }
 

@@ -25,7 +25,7 @@ struct CutoutCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard let cutouts = try store.open().cutouts(candid: candid) else {
+    guard let cutouts = try store.openForReading().cutouts(candid: candid) else {
       throw AlertStoreError(source: store.db, reason: "no cutouts stored for candid \(candid)")
     }
     if let png {

@@ -14,7 +14,7 @@ struct GetCommand: ParsableCommand {
   var candid: Int64
 
   func run() throws {
-    let database = try store.open()
+    let database = try store.openForReading()
     guard let alert = try database.alert(candid: candid) else {
       throw AlertStoreError(source: store.db, reason: "candid \(candid) is not in the store")
     }

@@ -22,7 +22,7 @@ struct LightCurveCommand: ParsableCommand {
   var png: String?
 
   func run() throws {
-    let points = try store.open().lightCurve(objectId: objectId)
+    let points = try store.openForReading().lightCurve(objectId: objectId)
     guard !points.isEmpty else {
       throw AlertStoreError(source: store.db, reason: "object \(objectId) has no light curve in the store")
     }

@@ -19,7 +19,7 @@ struct ObjectCommand: ParsableCommand {
   var objectId: String
 
   func run() throws {
-    let database = try store.open()
+    let database = try store.openForReading()
     let alerts = try database.alerts(objectId: objectId)
     let lightCurve = try database.lightCurve(objectId: objectId)
     guard !alerts.isEmpty || !lightCurve.isEmpty else {

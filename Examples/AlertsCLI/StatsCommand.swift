@@ -11,7 +11,7 @@ struct StatsCommand: ParsableCommand {
   @OptionGroup var output: FormatOptions
 
   func run() throws {
-    let s = try store.open().statistics()
+    let s = try store.openForReading().statistics()
     var rows: [[String]] = [
       ["alerts", String(s.alerts)], ["objects", String(s.objects)], ["detections", String(s.detections)],
       ["upper_limits", String(s.upperLimits)], ["cutouts", String(s.cutouts)],

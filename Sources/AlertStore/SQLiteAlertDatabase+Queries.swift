@@ -6,11 +6,15 @@ extension SQLiteAlertDatabase {
   static let alertColumns =
     "candid, objectId, schemavsn, jd, fid, ra, dec, magpsf, sigmapsf, diffmaglim, isdiffpos, rb, drb, programid, candidate"
 
-  static func storedAlert(_ row: Row) -> StoredAlert {
-    StoredAlert(
-      candid: row[0], objectId: row[1], schemavsn: row[2], jd: row[3], fid: row[4], ra: row[5], dec: row[6],
-      magpsf: row[7], sigmapsf: row[8], diffmaglim: row[9], isdiffpos: row[10], rb: row[11], drb: row[12],
-      programid: row[13], candidateJSON: row[14])
+  /// Row values are decoded with `decode(atIndex:)`, which throws, never with GRDB's subscript, which traps: a corrupt or
+  /// foreign store (a `jd` holding text, a score stored as `'NaN'`) must give an error naming the column and row.
+  static func storedAlert(_ row: Row) throws -> StoredAlert {
+    try StoredAlert(
+      candid: row.decode(atIndex: 0), objectId: row.decode(atIndex: 1), schemavsn: row.decode(atIndex: 2),
+      jd: row.decode(atIndex: 3), fid: row.decode(atIndex: 4), ra: row.decode(atIndex: 5), dec: row.decode(atIndex: 6),
+      magpsf: row.decode(atIndex: 7), sigmapsf: row.decode(atIndex: 8), diffmaglim: row.decode(atIndex: 9),
+      isdiffpos: row.decode(atIndex: 10), rb: row.decode(atIndex: 11), drb: row.decode(atIndex: 12),
+      programid: row.decode(atIndex: 13), candidateJSON: row.decode(atIndex: 14))
   }
 
   public func alert(candid: Int64) throws -> StoredAlert? {
@@ -39,9 +43,11 @@ extension SQLiteAlertDatabase {
       var points: [LightCurvePoint] = []
       while let row = try rows.next() {
         points.append(
-          LightCurvePoint(
-            jd: row[0], fid: row[1], candid: row[2], magpsf: row[3], sigmapsf: row[4], diffmaglim: row[5],
-            isdiffpos: row[6], ra: row[7], dec: row[8], programid: row[9]))
+          try LightCurvePoint(
+            jd: row.decode(atIndex: 0), fid: row.decode(atIndex: 1), candid: row.decode(atIndex: 2),
+            magpsf: row.decode(atIndex: 3), sigmapsf: row.decode(atIndex: 4), diffmaglim: row.decode(atIndex: 5),
+            isdiffpos: row.decode(atIndex: 6), ra: row.decode(atIndex: 7), dec: row.decode(atIndex: 8),
+            programid: row.decode(atIndex: 9)))
       }
       return points
     }
@@ -66,9 +72,10 @@ extension SQLiteAlertDatabase {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
           // Distance first, from two columns: rows outside the cone never have their record read.
-          let distance = SphericalDistance.arcsec(ra1: query.ra, dec1: query.dec, ra2: row[5], dec2: row[6])
+          let distance = try SphericalDistance.arcsec(
+            ra1: query.ra, dec1: query.dec, ra2: row.decode(atIndex: 5), dec2: row.decode(atIndex: 6))
           if distance <= query.radiusArcsec {
-            matches.append(ConeMatch(alert: Self.storedAlert(row), distanceArcsec: distance))
+            matches.append(ConeMatch(alert: try Self.storedAlert(row), distanceArcsec: distance))
           }
         }
       }
@@ -76,12 +83,13 @@ extension SQLiteAlertDatabase {
     }
   }
 
-  static func cutouts(_ row: Row) -> StoredCutouts {
-    func blob(_ name: Int, _ data: Int) -> CutoutBlob? {
+  static func cutouts(_ row: Row) throws -> StoredCutouts {
+    func blob(_ name: Int, _ data: Int) throws -> CutoutBlob? {
       guard let bytes: Data = row[data] else { return nil }
       return CutoutBlob(fileName: row[name] ?? "", data: bytes)
     }
-    return StoredCutouts(candid: row[0], science: blob(1, 2), template: blob(3, 4), difference: blob(5, 6))
+    return try StoredCutouts(
+      candid: row.decode(atIndex: 0), science: blob(1, 2), template: blob(3, 4), difference: blob(5, 6))
   }
 
   static let cutoutColumns =
@@ -108,7 +116,11 @@ extension SQLiteAlertDatabase {
       try Row.fetchAll(
         db, sql: "SELECT candid, model, version, score FROM scores WHERE candid = ? ORDER BY model, version",
         arguments: [candid]
-      ).map { ModelScore(candid: $0[0], model: $0[1], version: $0[2], score: $0[3]) }
+      ).map {
+        try ModelScore(
+          candid: $0.decode(atIndex: 0), model: $0.decode(atIndex: 1), version: $0.decode(atIndex: 2),
+          score: $0.decode(atIndex: 3))
+      }
     }
   }
 
@@ -125,11 +137,13 @@ extension SQLiteAlertDatabase {
       let cutouts = try Int.fetchOne(db, sql: "SELECT count(*) FROM cutouts") ?? 0
       var scores: [String: Int] = [:]
       for row in try Row.fetchAll(db, sql: "SELECT model, version, count(*) FROM scores GROUP BY model, version") {
-        scores["\(row[0] as String)/\(row[1] as String)"] = row[2]
+        let model: String = try row.decode(atIndex: 0)
+        let version: String = try row.decode(atIndex: 1)
+        scores["\(model)/\(version)"] = try row.decode(atIndex: 2)
       }
       let range = try Row.fetchOne(db, sql: "SELECT min(jd), max(jd) FROM alerts")
-      let jdMin: Double? = range?[0]
-      let jdMax: Double? = range?[1]
+      let jdMin: Double? = try range?.decode(atIndex: 0)
+      let jdMax: Double? = try range?.decode(atIndex: 1)
       return StoreStatistics(
         alerts: alerts, objects: objects, detections: detections, upperLimits: points - detections, cutouts: cutouts,
         scores: scores, jdRange: jdMin.flatMap { lo in jdMax.map { lo...$0 } },

@@ -110,9 +110,9 @@ enum StoreSchema {
         """)
   }
 
-  /// Refuses files that are not AlertStore stores or that a newer version wrote, then applies missing migrations.
-  /// Returns the HEALPix order of the store's sky index.
-  static func prepare(_ pool: DatabasePool, path: String) throws -> Int {
+  /// Refuses files that are not AlertStore stores or that a newer version wrote, then applies missing migrations
+  /// (with `migrate`; without it, a store that lacks any is refused). Returns the HEALPix order of the sky index.
+  static func prepare(_ pool: any DatabaseWriter, path: String, migrate: Bool) throws -> Int {
     func refuse(_ reason: String) -> AlertStoreError { AlertStoreError(source: path, reason: reason) }
     let migrator = migrator()
     try pool.read { db in
@@ -126,6 +126,7 @@ enum StoreSchema {
             "not an AlertStore store (SQLite application_id \(appID), tables: "
               + (tables.isEmpty ? "none" : tables.joined(separator: ", ")) + ")")
         }
+        guard migrate else { throw refuse("not an AlertStore store (an empty SQLite database)") }
         return  // an empty database: created below
       }
       if version > currentVersion {
@@ -139,13 +140,30 @@ enum StoreSchema {
           "written by a newer AlertStore (unknown schema migrations: \(unknown.joined(separator: ", "))): "
             + "use a newer build of alerts, or another store file")
       }
+      // The migration record must match user_version: a store whose record was lost would otherwise have its
+      // tables created again over the existing ones.
+      let applied = try migrator.appliedIdentifiers(db)
+      if applied != Set(migrationIdentifiers.prefix(version)) {
+        throw refuse(
+          "damaged store: schema version \(version) but applied migrations [\(applied.sorted().joined(separator: ", "))]")
+      }
+      if !migrate && version != currentVersion {
+        throw refuse(
+          "schema version \(version), older than this build's \(currentVersion): a query does not upgrade a store "
+            + "(`alerts ingest --db \(path)` upgrades it)")
+      }
     }
+    guard migrate else { return try healpixOrder(pool, refuse) }
     do {
       try migrator.migrate(pool)
     } catch {
       throw refuse("cannot upgrade the store to schema version \(currentVersion): \(error)")
     }
-    return try pool.read { db in
+    return try healpixOrder(pool, refuse)
+  }
+
+  private static func healpixOrder(_ pool: any DatabaseWriter, _ refuse: (String) -> AlertStoreError) throws -> Int {
+    try pool.read { db in
       guard let text = try String.fetchOne(db, sql: "SELECT value FROM store_info WHERE key = 'healpix_order'"),
         let order = Int(text), (0...HEALPix.maximumOrder).contains(order)
       else { throw refuse("store_info has no valid healpix_order") }

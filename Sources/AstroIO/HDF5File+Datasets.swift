@@ -9,8 +9,11 @@ extension HDF5File {
   /// Reads a numeric dataset as `Float`s in row-major order. HDF5 converts from the stored type
   /// (any float or integer type). A scalar dataset gives shape `[]` and one value; a dataset with a
   /// null dataspace gives shape `[0]` and no values.
-  public func readFloats(_ path: String) throws -> (shape: [Int], values: [Float]) {
-    try readNumeric(path, memoryType: shim_native_float(), zero: Float(0))
+  ///
+  /// With `expecting`, a dataset of another shape is refused before anything is read or allocated. Either way
+  /// the declared size must be plausible (see `maximumReadBytes`).
+  public func readFloats(_ path: String, expecting: [Int]? = nil) throws -> (shape: [Int], values: [Float]) {
+    try readNumeric(path, memoryType: shim_native_float(), zero: Float(0), expecting: expecting)
   }
 
   /// Reads a numeric dataset as `Double`s; see `readFloats`.
@@ -33,7 +36,9 @@ extension HDF5File {
     }
   }
 
-  private func readNumeric<T>(_ path: String, memoryType: hid_t, zero: T) throws -> (shape: [Int], values: [T]) {
+  private func readNumeric<T>(
+    _ path: String, memoryType: hid_t, zero: T, expecting: [Int]? = nil
+  ) throws -> (shape: [Int], values: [T]) {
     try withHDF5Lock {
       let object = HDF5Path.normalize(path)
       let did = try openDataset(object)
@@ -48,9 +53,10 @@ extension HDF5File {
       }
 
       let (shape, count) = try shapeOf(datasetID: did, object)
-      guard count <= Int.max / max(1, MemoryLayout<T>.stride) else {
-        throw error(object, "dataset too large (\(count) elements)")
+      if let expecting, shape != expecting {
+        throw error(object, "shape \(shape) in the file, expected \(expecting)")
       }
+      try checkPlausibleSize(datasetID: did, typeID: tid, count: count, memoryStride: MemoryLayout<T>.stride, object)
       var values = [T](repeating: zero, count: count)
       if count > 0 {
         let status = values.withUnsafeMutableBytes { buffer in
@@ -59,6 +65,37 @@ extension HDF5File {
         guard status >= 0 else { throw libraryError(object, "cannot read dataset values") }
       }
       return (shape, values)
+    }
+  }
+
+  /// Refuses a dataset whose declared size the file cannot hold, before a buffer is sized from it: a hostile header
+  /// may declare 2^31 elements in a 4 MB file. Unfiltered data must fit in the file; compressed data in its stored
+  /// bytes times deflate's largest ratio (about 1032:1, so a decompression bomb is refused); every read in
+  /// `maximumReadBytes`.
+  private func checkPlausibleSize(datasetID did: hid_t, typeID tid: hid_t, count: Int, memoryStride: Int, _ object: String) throws {
+    let elementBytes = max(1, Int(H5Tget_size(tid)))
+    let (declared, o1) = count.multipliedReportingOverflow(by: elementBytes)
+    let (memory, o2) = count.multipliedReportingOverflow(by: max(1, memoryStride))
+    guard !o1, !o2, memory <= maximumReadBytes else {
+      throw error(object, "declares \(count) elements, more than this reader allows (\(maximumReadBytes) bytes)")
+    }
+    let plist = H5Dget_create_plist(did)
+    guard plist >= 0 else { throw libraryError(object, "cannot read the dataset's creation properties") }
+    defer { H5Pclose(plist) }
+    let filters = H5Pget_nfilters(plist)
+    guard filters >= 0 else { throw libraryError(object, "cannot read the dataset's filters") }
+    let limit: Int
+    if filters == 0 {
+      limit = fileSize
+    } else {
+      let (bound, overflow) = Int(clamping: H5Dget_storage_size(did)).multipliedReportingOverflow(by: 1032)
+      limit = overflow ? Int.max : bound
+    }
+    guard declared <= limit else {
+      throw error(
+        object,
+        "declares \(count) elements (\(declared) bytes), more than the file can hold "
+          + (filters == 0 ? "(\(fileSize) bytes)" : "(\(limit / 1032) compressed bytes)"))
     }
   }
 

@@ -21,6 +21,12 @@ public final class HDF5File: @unchecked Sendable {
 
   /// The path the file was opened with.
   public let path: String
+  /// The largest read this file allows, in bytes of memory: a dataset that declares more is refused before
+  /// anything is allocated (4 GiB unless given at open).
+  public let maximumReadBytes: Int
+  /// The size of a file opened read-only (bounds what an uncompressed dataset can hold); unbounded for a file
+  /// opened for writing, whose datasets grow as they are written.
+  let fileSize: Int
   /// The mode the file was opened with.
   public let mode: Mode
   // Guarded by the HDF5 lock; -1 once closed.
@@ -30,9 +36,11 @@ public final class HDF5File: @unchecked Sendable {
   ///
   /// Before reading, checks that the file exists and carries the HDF5 signature, so a missing,
   /// foreign or truncated file gives a clear error rather than a library failure.
-  public init(path: String, mode: Mode) throws {
+  public init(path: String, mode: Mode, maximumReadBytes: Int = 1 << 32) throws {
     self.path = path
     self.mode = mode
+    self.maximumReadBytes = maximumReadBytes
+    fileSize = mode == .readOnly ? ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 : .max
     try withHDF5Lock {
       let fapl = H5Pcreate(shim_p_file_access())
       guard fapl >= 0 else { throw error("", "cannot create file access properties") }

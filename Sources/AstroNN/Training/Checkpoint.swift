@@ -67,7 +67,10 @@ extension Trainer {
     try optimizer.restoreState(tensors, for: model.trainableWeights)
     optimizer.learningRate = state.learningRate
     history = state.history
-    bestWeights = file.isGroup("/best_weights")
-      ? try model.weights.indices.map { try file.readFloats("/best_weights/\($0)").values } : nil
+    bestWeights =
+      file.isGroup("/best_weights")
+      ? try model.weights.indices.map { i in
+        try file.readFloats("/best_weights/\(i)", expecting: model.weights[i].shape).values
+      } : nil
   }
 }

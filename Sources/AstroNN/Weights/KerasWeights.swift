@@ -60,10 +60,12 @@ extension Model {
         if Model.knownVariableNames.contains(stored) && stored != expected {
           throw fail("layer '\(layer.name)': weight \(i) is '\(expected)' but the file has '\(stored)' at \(path)")
         }
-        let (shape, values) = try file.readFloats(path)
+        // The shape is compared before anything is read: a file may declare any size.
+        let shape = try file.datasetShape(path)
         guard shape == weight.shape else {
           throw fail("layer '\(layer.name)' \(expected): shape \(shape) in file, model expects \(weight.shape)")
         }
+        let values = try file.readFloats(path, expecting: weight.shape).values
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
           throw fail("layer '\(layer.name)' \(expected): non-finite value \(values[bad]) at element \(bad)")
         }
