@@ -7,7 +7,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross chromium python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test test-tsan check-arm64 onnx-venv docs bench clean
+.PHONY: deps build demo test test-tsan test-asan fuzz check-arm64 onnx-venv docs bench clean
 
 # Install system packages only when one is missing (apt-get update first, as a fresh machine needs).
 deps:
@@ -63,6 +63,19 @@ test-tsan: deps
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --skip-build --scratch-path .build-tsan \
 	  --disable-swift-testing --filter '$(TSAN_TESTS)'
 
+# Parser, store and kernel tests under AddressSanitizer (a debug build of its own, in .build-asan).
+ASAN_TESTS := AstroIOTests|ZTFAlertsTests|AstroKernelsTests|AlertStoreTests|FuzzRegressionTests|HostileStoreTests|TFLite|ONNXImportFuzzTests|ProtobufTests|LabelStoreTests
+test-asan: deps
+	$(SWIFT) build --sanitize=address --build-tests --scratch-path .build-asan
+	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 $(SWIFT) test --sanitize=address --skip-build --scratch-path .build-asan \
+	  --disable-swift-testing --filter '$(ASAN_TESTS)'
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser entry point, FUZZ_SECONDS per target
+# (FUZZ_TARGET=name for one, FUZZ_RUNS=N for N executions each); one line per target, non-zero exit when any
+# crashed. See Fuzz/run.sh.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGET=$(FUZZ_TARGET) bash Fuzz/run.sh
 
 # DocC documentation of every library (swift-docc-plugin); warnings fail the build.
 DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroONNX AstroArtefacts AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks
@@ -74,4 +87,4 @@ docs: deps
 	done; echo "documentation in .build/docs"
 
 clean:
-	rm -rf .build .build-tsan
+	rm -rf .build .build-tsan .build-asan .build-fuzz

@@ -34,6 +34,8 @@ let package = Package(
     .library(name: "ActiveLearning", targets: ["ActiveLearning"]),
     .library(name: "Labeling", targets: ["Labeling"]),
     .executable(name: "deepstreaks", targets: ["DeepStreaksCLI"]),
+    .executable(name: "astro-fuzz", targets: ["AstroFuzz"]),
+    .executable(name: "astro-h5check", targets: ["H5Check"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -152,6 +154,14 @@ let package = Package(
         "AstroONNX", "AstroArtefacts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/AstroLearnCLI"),
+    // Fuzz targets (one per parser entry point) and their driver; `make fuzz` builds it with libFuzzer.
+    .target(
+      name: "FuzzTargets",
+      dependencies: ["ZTFAlerts", "AstroIO", "AstroNN", "AstroTensor", "AstroInt8", "AstroTFLite", "AstroQuantization", "AstroONNX",
+                     "AstroArtefacts", "Braai"]),
+    .executableTarget(name: "AstroFuzz", dependencies: ["FuzzTargets"], path: "Fuzz/Driver"),
+    // The child process HDF5Isolation reads untrusted .h5 files in.
+    .executableTarget(name: "H5Check", dependencies: ["AstroIO"], path: "Examples/H5Check"),
     .executableTarget(name: "TrainDemo", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/TrainDemo"),
     .executableTarget(name: "QuickStart", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/QuickStart"),
     .executableTarget(name: "CustomLayer", dependencies: ["AstroNN", "AstroTensor"], path: "Examples/CustomLayer"),
@@ -164,12 +174,13 @@ let package = Package(
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),
     .testTarget(name: "AstroTensorTests", dependencies: ["AstroTensor", "AstroKernels", "TestSupport"]),
     .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"]),
+    .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
     .testTarget(name: "AstroIOTests", dependencies: ["AstroIO", "_CHDF5"]),
     .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "_CZlib", "TestSupport"]),
     .testTarget(
       name: "BraaiTests",
       dependencies: [
-        "Braai", "AstroNN", "AstroTensor", "AstroEval", "ZTFAlerts", "SyntheticData", "AstroInt8", "AstroQuantization", "TestSupport",
+        "Braai", "AstroIO", "AstroNN", "AstroTensor", "AstroEval", "ZTFAlerts", "SyntheticData", "AstroInt8", "AstroQuantization", "TestSupport",
       ]),
     .testTarget(name: "AstroPlotTests", dependencies: ["AstroPlot", "TestSupport"]),
     .testTarget(name: "AstroEvalTests", dependencies: ["AstroEval", "AstroPlot", "TestSupport"]),

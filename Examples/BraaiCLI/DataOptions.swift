@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Braai
 import ZTFAlerts
 
@@ -36,4 +37,10 @@ struct DataOptions: ParsableArguments {
   }
 
   var stampName: String { stamp ?? "dataset" }
+
+  /// The file the images come from, for errors about them.
+  var imagesFile: String {
+    if let npy, let stamp { return (npy as NSString).appendingPathComponent("triplets.\(stamp).npy") }
+    return hdf5.map { "\($0):\(hdf5Images)" } ?? alerts ?? "the data"
+  }
 }

@@ -22,7 +22,20 @@ struct Train: ParsableCommand {
   @Flag(help: "Continue from the checkpoint in --out.") var resume = false
   @Option(help: "Keras .h5 weights to start from (fine-tuning), e.g. Datasets/braai/d6_m7.h5.") var initWeights: String?
   @Flag(help: "With --init-weights: keep the convolutional layers fixed and train the dense head only.") var freezeConv = false
+  @Flag(help: "Replace the training run already in --out (its checkpoint and weights).") var overwrite = false
   @Option(help: "Output folder for weights, checkpoint, reports and plots.") var out = "braai-run"
+
+  func validate() throws {
+    if resume && overwrite { throw ValidationError("give --resume or --overwrite, not both") }
+  }
+
+  /// The weights files of earlier runs in `out` (`braai_*.h5`).
+  func earlierWeights() throws -> [String] {
+    guard FileManager.default.fileExists(atPath: out) else { return [] }
+    return try FileManager.default.contentsOfDirectory(atPath: out)
+      .filter { $0.hasPrefix("braai_") && $0.hasSuffix(".h5") }.sorted()
+      .map { (out as NSString).appendingPathComponent($0) }
+  }
 
   func run() throws {
     var o = BraaiTrainingOptions()
@@ -30,8 +43,19 @@ struct Train: ParsableCommand {
     o.patience = patience; o.testSplit = testSplit; o.validationSplit = validationSplit
     o.classWeight = !noClassWeight; o.flips = !noFlips; o.seed = seed; o.resume = resume
     o.initialWeights = initWeights; o.freezeConvolutions = freezeConv
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     o.checkpointPath = (out as NSString).appendingPathComponent("checkpoint.h5")
+    // One run per folder: a second run would overwrite the checkpoint and leave two weights files (so that
+    // `--weights out/braai_*.h5` matches both). Continue it, replace it, or use another folder.
+    let earlier = try earlierWeights()
+    let hasCheckpoint = FileManager.default.fileExists(atPath: o.checkpointPath!)
+    if !resume && !overwrite && (hasCheckpoint || !earlier.isEmpty) {
+      let found = ((hasCheckpoint ? ["checkpoint.h5"] : []) + earlier.map { ($0 as NSString).lastPathComponent })
+      throw ValidationError(
+        "\(out) already holds a training run (\(found.joined(separator: ", "))): --resume continues it, --overwrite "
+          + "replaces it, or choose another --out")
+    }
+    if overwrite && hasCheckpoint { try FileManager.default.removeItem(atPath: o.checkpointPath!) }
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     let dataset = try data.source.load()
     print("Loaded \(dataset.count) samples \(dataset.sampleShape) (classes \(dataset.classCounts))")
     let runStamp = Self.stamp()
@@ -39,6 +63,8 @@ struct Train: ParsableCommand {
     let name = "braai_\(data.stampName)_\(result.model.name)_\(runStamp)"
     let weights = (out as NSString).appendingPathComponent("\(name).h5")
     try result.model.saveKerasWeights(to: weights)
+    // The new weights replace the earlier run's (a resumed or replaced run), so out/braai_*.h5 stays one file.
+    for file in earlier where file != weights { try FileManager.default.removeItem(atPath: file) }
     try BraaiReport(run: result, datasetStamp: data.stampName, runStamp: runStamp, modelName: name)
       .write(to: (out as NSString).appendingPathComponent("braai_report.json"))
     let evaluation = try result.testEvaluation()

@@ -6,6 +6,7 @@
 @preconcurrency import Glibc
 #endif
 import ArgumentParser
+import AstroIO
 import Braai
 import Foundation
 import ZTFAlerts
@@ -26,6 +27,8 @@ struct Score: ParsableCommand {
 
   @Option(help: "Keras .h5 weights (default: the bundled d6_m7, which produced the packets' drb).")
   var weights: String?
+  @Flag(help: "Read --weights/--model in a child process (astro-h5check) first: a malformed file that crashes libhdf5 gives an error instead.")
+  var isolateH5 = false
 
   @Option(
     help: """
@@ -49,6 +52,7 @@ struct Score: ParsableCommand {
   func run() throws {
     let start = Date()
     if model != nil && weights != nil { throw ValidationError("give --weights or --model, not both") }
+    if isolateH5, let file = model ?? weights { try HDF5Isolation.check(file) }
     let braai = try BraaiArtefact.load(model: model, weights: weights)
     let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: braai.normalization, source: braai.source) {
       FileHandle.standardError.write(Data("braai: warning: \($0)\n".utf8))

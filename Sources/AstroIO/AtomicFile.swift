@@ -17,11 +17,26 @@ public enum AtomicFile {
 
   /// A fresh temporary path in the destination's folder (rename is only atomic within one
   /// file system): `<dir>/.<name>.tmp-<pid>-<random>`.
+  ///
+  /// Temporary files of this destination left by a process that was killed mid-write are removed first, so
+  /// repeated kills do not pile them up.
   static func temporaryPath(for destination: String) -> String {
+    removeAbandonedTemporaries(of: destination)
     let url = URL(fileURLWithPath: destination)
     let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let name = ".\(url.lastPathComponent).tmp-\(getpid())-\(random)"
     return url.deletingLastPathComponent().appendingPathComponent(name).path
+  }
+
+  /// Removes `.<name>.tmp-<pid>-*` files of `destination` whose writer process no longer exists.
+  static func removeAbandonedTemporaries(of destination: String) {
+    let url = URL(fileURLWithPath: destination)
+    let prefix = ".\(url.lastPathComponent).tmp-"
+    let folder = url.deletingLastPathComponent().path
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+      guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0 else { continue }
+      if kill(pid, 0) != 0 && errno == ESRCH { unlink((folder as NSString).appendingPathComponent(name)) }
+    }
   }
 
   /// Fsyncs the finished temporary file, renames it over `destination`, then fsyncs the folder so

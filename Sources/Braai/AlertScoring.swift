@@ -120,7 +120,9 @@ public struct AlertScorer {
           let alerts = try AlertReader.read(path: files[i])
           results[i] = .success(try alerts.map { ($0, try Triplet.make($0, normalization: norm, size: BraaiModel.cutoutSize)) })
         } catch {
-          results[i] = .failure(ScoringFailure(file: (files[i] as NSString).lastPathComponent, reason: "\(error)"))
+          // An AlertError already names the file: its reason alone, so the name is printed once.
+          let reason = (error as? AlertError)?.reason ?? "\(error)"
+          results[i] = .failure(ScoringFailure(file: (files[i] as NSString).lastPathComponent, reason: reason))
         }
       }
     }

@@ -15,7 +15,7 @@ extension LabelledImages {
     let labels = try Tensor.load(npy: path("labels"))
     let candidPath = path("candids")
     let ids = FileManager.default.fileExists(atPath: candidPath) ? try NpyArray.read(path: candidPath).int64s() : nil
-    return try LabelledImages(images: images, labels: labels, ids: ids, source: path("labels"))
+    return try LabelledImages(images: images, labels: labels, ids: ids, source: path("labels"), imagesSource: path("triplets"))
   }
 
   /// Images and labels from two datasets of an HDF5 file (e.g. `x` `(N, H, W, C)` and `y` `(N,)`), with

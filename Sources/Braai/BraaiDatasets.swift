@@ -23,28 +23,36 @@ public enum BraaiDataSource {
     }
   }
 
-  /// Triplets of every packet in `folder` whose candid the CSV labels; errors name the CSV line or packet.
+  /// Triplets of the packets in `folder`, labelled by the CSV. Every packet must have a label and every label a
+  /// packet: either way round, the error lists the first few candids (a partial folder or a stale labels file
+  /// would otherwise train on less than the user thinks).
   static func loadAlerts(folder: String, labelsCSV: String, normalization: TripletNormalization) throws -> LabelledImages {
-    let text = try String(contentsOfFile: labelsCSV, encoding: .utf8)
-    var labels: [Int64: Float] = [:]
-    for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-      let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-      if number == 0 && fields.first == "candid" { continue }
-      guard fields.count >= 2, let candid = Int64(fields[0]), let label = Float(fields[1]), label == 0 || label == 1 else {
-        throw NNError.model("\(labelsCSV): line \(number + 1): expected 'candid,label' with label 0 or 1, got '\(line)'")
-      }
-      labels[candid] = label
-    }
+    let labels = try LabelsCSV.parse(String(contentsOfFile: labelsCSV, encoding: .utf8), source: labelsCSV)
     var triplets: [Float] = [], ys: [Float] = [], ids: [Int64] = []
+    var unlabelled: [String] = []
     for file in try AlertScorer.avroFiles(in: [folder]) {
       for alert in try AlertReader.read(path: file) {
-        guard let label = labels[alert.candid] else { continue }
+        guard let label = labels[alert.candid] else {
+          unlabelled.append("\((file as NSString).lastPathComponent) (candid \(alert.candid))")
+          continue
+        }
         triplets += try Triplet.make(alert, normalization: normalization, size: BraaiModel.cutoutSize)
         ys.append(label)
         ids.append(alert.candid)
       }
     }
-    guard !ids.isEmpty else { throw NNError.model("\(labelsCSV): no packet in \(folder) has a labelled candid") }
+    func listed(_ items: [String]) -> String { items.prefix(5).joined(separator: ", ") + (items.count > 5 ? ", ..." : "") }
+    if !unlabelled.isEmpty {
+      throw NNError.model(
+        "\(labelsCSV): \(unlabelled.count) packet(s) in \(folder) have no label: \(listed(unlabelled)); label them or "
+          + "move them out of the folder")
+    }
+    let found = Set(ids)
+    let missing = labels.keys.filter { !found.contains($0) }.sorted()
+    if !missing.isEmpty {
+      throw NNError.model(
+        "\(labelsCSV): \(missing.count) labelled candid(s) have no packet in \(folder): \(listed(missing.map(String.init)))")
+    }
     let size = BraaiModel.cutoutSize
     return try LabelledImages(
       images: Tensor(shape: [ids.count, size, size, 3], values: triplets), labels: Tensor(shape: [ids.count], values: ys),

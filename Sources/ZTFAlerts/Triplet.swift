@@ -25,7 +25,7 @@ public enum Triplet {
   /// The triplet of `alert` as size*size*3 floats (HWC).
   ///
   /// Throws `AlertError` naming the packet and cutout when a cutout is missing, does not decompress or parse,
-  /// is empty, is larger than size x size, or when the three cutouts have different shapes.
+  /// is empty, is larger than size x size, holds an infinite pixel, or when the three cutouts have different shapes.
   public static func make(_ alert: ZTFAlert, normalization: Normalization = .row, size: Int = 63) throws -> [Float] {
     precondition(size > 0, "Triplet.make: size must be positive, got \(size)")
     var out = [Float](repeating: 0, count: size * size * 3)
@@ -81,6 +81,13 @@ public enum Triplet {
         throw AlertError(
           source: source,
           reason: "\(kind.rawValue) is \(image.height) rows x \(image.width) columns, larger than \(size)x\(size)")
+      }
+      // NaN pixels are masked (set to 0, as braai does); an infinite one would make its whole row (or, with global
+      // normalisation, the whole cutout) NaN after normalising, so it is this alert's error, not the batch's.
+      if let i = image.pixels.firstIndex(where: { $0.isInfinite }) {
+        throw AlertError(
+          source: source,
+          reason: "\(kind.rawValue) pixel (row \(i / image.width), column \(i % image.width)) is \(image.pixels[i])")
       }
     }
     guard science.width == template.width, science.width == difference.width,

@@ -22,6 +22,14 @@ final class ExamplesTests: XCTestCase {
     let quick = try runProduct("quick-start", [], in: folder)
     XCTAssertEqual(quick.status, 0, quick.stderr)
     XCTAssertTrue(quick.stdout.contains("val_auc"), quick.stdout)
+    // Redirected, the lines keep their order: the summary (print) before the epochs (the trainer's own writes),
+    // the scores (print) after them.
+    let text = quick.stdout
+    let summary = try XCTUnwrap(text.range(of: "my_cnn")).lowerBound
+    let firstEpoch = try XCTUnwrap(text.range(of: "Epoch 1/")).lowerBound
+    let lastEpoch = try XCTUnwrap(text.range(of: "Epoch ", options: .backwards)).lowerBound
+    let scores = try XCTUnwrap(text.range(of: "first scores:")).lowerBound
+    XCTAssertTrue(summary < firstEpoch && lastEpoch < scores, text)
     // What it saved is a full model that loads back from the file alone.
     let saved = try Model.loadKeras(from: folder.appendingPathComponent("my_cnn.h5").path)
     XCTAssertEqual(saved.parameterCount, 5_345)

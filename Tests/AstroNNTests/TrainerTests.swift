@@ -66,6 +66,14 @@ final class TrainerTests: XCTestCase {
     let reloaded = try VGG6.make(seed: 5)
     try reloaded.loadKerasWeights(from: path)
     XCTAssertEqual(reloaded.weights.map(\.values), resumedModel.weights.map(\.values))
+
+    // Resuming with no checkpoint is an error, not a silent fresh start.
+    let missing = path + ".missing"
+    let fresh = Trainer(model: try VGG6.make(seed: 1), optimizer: Adam(learningRate: 3e-4), configuration: configuration(epochs: 1, checkpoint: missing))
+    XCTAssertThrowsError(try fresh.fit(train, validation: validation, resume: true)) { error in
+      XCTAssertTrue("\(error)".contains("no checkpoint to resume from"), "\(error)")
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
   }
 
   func testEarlyStoppingFires() throws {

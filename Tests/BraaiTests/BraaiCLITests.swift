@@ -1,3 +1,4 @@
+import AstroIO
 import Foundation
 import TestSupport
 import XCTest
@@ -29,7 +30,8 @@ final class BraaiCLITests: XCTestCase {
     defer { try? FileManager.default.removeItem(at: bad) }
     let result = try run(["score", "--format", "json", good, bad.path])
     XCTAssertEqual(result.status, 1)
-    XCTAssertTrue(result.stderr.contains(bad.lastPathComponent), result.stderr)
+    XCTAssertTrue(result.stderr.contains("braai: \(bad.lastPathComponent): header metadata: truncated"), result.stderr)
+    XCTAssertFalse(result.stderr.contains("\(bad.lastPathComponent): \(bad.path)"), "the file is named once: \(result.stderr)")
     let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[String: Any]]
     XCTAssertEqual(json.count, 1)
     XCTAssertEqual(json[0]["objectId"] as? String, "ZTF20aajcdad")
@@ -39,5 +41,19 @@ final class BraaiCLITests: XCTestCase {
     let result = try run(["score", "--norm", "columns", "Datasets/ztf-alerts"])
     XCTAssertNotEqual(result.status, 0)
     XCTAssertTrue(result.stderr.contains("norm"), result.stderr)
+  }
+
+  /// Two-channel triplets are the data's fault, and the error says so (it used to blame the weights file).
+  func testEvaluateBlamesTheDataForTripletsOfTheWrongShape() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("two-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try NpyArray(shape: [2, 63, 63, 2], floats: [Float](repeating: 0.1, count: 2 * 63 * 63 * 2)).write(to: folder + "/triplets.x.npy")
+    try NpyArray(shape: [2], floats: [0, 1]).write(to: folder + "/labels.x.npy")
+    let result = try run(["evaluate", "--npy", folder, "--stamp", "x", "--out", folder + "/report"])
+    XCTAssertNotEqual(result.status, 0)
+    XCTAssertTrue(
+      result.stderr.contains("triplets.x.npy: samples of shape [63, 63, 2], but d6_m7.h5 holds weights for [63, 63, 3] triplets"),
+      result.stderr)
   }
 }

@@ -99,11 +99,29 @@ final class AlertDatasetTests: XCTestCase {
     let folder = SharedData.packageRoot.appendingPathComponent("Datasets/ztf-alerts").path
     let csv = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString).csv").path
     defer { try? FileManager.default.removeItem(atPath: csv) }
-    // Two labelled packets; the other eight are not in the CSV and are left out.
+    // Two labelled packets of ten: the eight without a label are an error, not silently left out.
     try "candid,label\n1127495406315015005,1\n975188146115015008,0\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try BraaiDataSource.alerts(folder: folder, labels: csv, normalization: .row).load()) {
+      XCTAssertTrue("\($0)".contains("8 packet(s) in \(folder) have no label"), "\($0)")
+    }
+    let candids = try AlertScorer.avroFiles(in: [folder]).flatMap { try AlertReader.read(path: $0).map(\.candid) }
+    XCTAssertEqual(candids.count, 10)
+    let rows = candids.map { "\($0),\($0 == 1_127_495_406_315_015_005 ? 1 : 0)" }
+    try (["candid,label"] + rows + [""]).joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
     let set = try BraaiDataSource.alerts(folder: folder, labels: csv, normalization: .row).load()
-    XCTAssertEqual(set.count, 2)
-    XCTAssertEqual(Set(set.ids), [1_127_495_406_315_015_005, 975_188_146_115_015_008])
+    XCTAssertEqual(set.count, 10)
+    XCTAssertEqual(Set(set.ids), Set(candids))
+    // A label whose packet is missing is an error too.
+    try (["candid,label"] + rows + ["42,1", ""]).joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try BraaiDataSource.alerts(folder: folder, labels: csv, normalization: .row).load()) {
+      XCTAssertTrue("\($0)".contains("1 labelled candid(s) have no packet in \(folder): 42"), "\($0)")
+    }
+    let other = try XCTUnwrap(candids.firstIndex { $0 != 1_127_495_406_315_015_005 })
+    try (["candid,label"] + rows + ["\(candids[other]),1", ""]).joined(separator: "\n")
+      .write(toFile: csv, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try BraaiDataSource.alerts(folder: folder, labels: csv, normalization: .row).load()) {
+      XCTAssertTrue("\($0)".contains("line 12: candid \(candids[other]) is labelled 1 here and 0 on line \(other + 2)"), "\($0)")
+    }
     XCTAssertEqual(set.sampleShape, [63, 63, 3])
     let first = set.ids.firstIndex(of: 1_127_495_406_315_015_005)!
     XCTAssertEqual(set.labels.values[first], 1)

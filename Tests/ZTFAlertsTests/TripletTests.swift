@@ -29,6 +29,16 @@ final class TripletTests: XCTestCase {
     XCTAssertEqual(Triplet.normalized(big, normalization: .row), [0.6, 0.8])
   }
 
+  /// An infinite pixel fails its own alert with an error naming the cutout and pixel (it used to become a NaN row
+  /// that failed the whole scoring batch).
+  func testAnInfinitePixelIsThisAlertsError() {
+    let bad = FITSImage(width: 3, height: 3, pixels: [3, 4, 0, 0, .infinity, 0, .nan, 0, 12])
+    XCTAssertThrowsError(try Triplet.make(science: image, template: bad, difference: image, source: "x.avro")) { error in
+      XCTAssertEqual("\(error)", "x.avro: cutoutTemplate pixel (row 1, column 1) is inf")
+    }
+    XCTAssertNoThrow(try Triplet.make(science: image, template: image, difference: image), "NaN pixels are masked")
+  }
+
   /// HWC layout, channel order, orientation (FITS row r -> triplet row r, no flip) and 1e-9 padding.
   func testLayoutAndPadding() throws {
     // 60 rows x 63 columns (a cutout clipped at a CCD edge), value r * 1000 + c + 1 per channel offset.

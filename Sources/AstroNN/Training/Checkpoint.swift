@@ -52,18 +52,11 @@ extension Trainer {
     }
     try model.loadKerasWeights(from: path)
     var tensors: [String: Tensor] = [:]
-    func collect(_ group: String, prefix: String) throws {
-      for child in try file.children(of: group) {
-        let path = "\(group)/\(child)", name = prefix.isEmpty ? child : "\(prefix)/\(child)"
-        if file.isGroup(path) {
-          try collect(path, prefix: name)
-        } else {
-          let (shape, values) = try file.readFloats(path)
-          tensors[name] = try Tensor(shape: shape, values: values)
-        }
-      }
+    try file.walk(from: "/optimizer_state") { path, isGroup in
+      guard !isGroup else { return }
+      let (shape, values) = try file.readFloats(path)
+      tensors[String(path.dropFirst("/optimizer_state/".count))] = try Tensor(shape: shape, values: values)
     }
-    try collect("/optimizer_state", prefix: "")
     try optimizer.restoreState(tensors, for: model.trainableWeights)
     optimizer.learningRate = state.learningRate
     history = state.history

@@ -13,7 +13,18 @@ public enum Loss: String, Sendable, CaseIterable {
 
   /// The batch's loss from `logits` as a scalar tensor, divided by N (Keras' `sum_over_batch_size`); `weights`
   /// are optional per-sample weights `[N]`.
+  ///
+  /// Cross-entropy labels and targets must lie in [0, 1]: a label of 2 would give a negative loss and train the
+  /// model towards nonsense without a word, so it is an error naming the sample.
   public func callAsFunction(logits: Tensor, labels: Tensor, weights: Tensor? = nil) throws -> Tensor {
+    if self != .sparseCategoricalCrossEntropy {
+      let p = labels.storage.pointer
+      if let bad = (0..<labels.count).first(where: { !(p[$0] >= 0 && p[$0] <= 1) }) {
+        let perSample = max(1, labels.count / max(1, labels.shape.first ?? 1))
+        throw NNError.model(
+          "label \(p[bad]) of sample \(bad / perSample) is outside [0, 1] (\(rawValue) takes 0/1 labels or probabilities)")
+      }
+    }
     switch self {
     case .binaryCrossEntropy: return try Tensor.binaryCrossEntropy(logits: logits, labels: labels, weights: weights)
     case .categoricalCrossEntropy: return try Tensor.categoricalCrossEntropy(logits: logits, targets: labels, weights: weights)

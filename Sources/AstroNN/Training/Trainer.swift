@@ -101,7 +101,7 @@ public final class Trainer {
   /// Trains on `train`, validating on `validation` after each epoch.
   ///
   /// With `resume`, the run continues from `configuration.checkpointPath` (weights, optimizer state,
-  /// history and early-stopping state) when that file exists. A failing step (non-finite loss or
+  /// history and early-stopping state); a missing checkpoint is an error. A failing step (non-finite loss or
   /// gradient, bad data) throws an error naming the epoch and step; the last checkpoint is left intact.
   @discardableResult
   public func fit(_ train: Dataset, validation: Dataset? = nil, resume: Bool = false) throws -> TrainingHistory {
@@ -110,7 +110,13 @@ public final class Trainer {
     try check(train, "training data")
     if let validation { try check(validation, "validation data") }
     var printer = ProgressPrinter(style: c.progress)
-    if resume, let path = c.checkpointPath, FileManager.default.fileExists(atPath: path) {
+    if resume {
+      // Asked to continue but nothing to continue from: an error, not a silent fresh start (a wrong --out would
+      // otherwise train from scratch and overwrite what the user meant to keep).
+      guard let path = c.checkpointPath else { throw NNError.model("fit: resume needs a checkpoint path") }
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw NNError.model("\(path): no checkpoint to resume from (start a new training without resume)")
+      }
       try restore(from: path)
       printer.note("Resuming from \(path) after epoch \(history.epochs.count)")
     }

@@ -11,11 +11,15 @@ public struct LabelledImages {
   /// One id per sample (ZTF candids; the row index when none were given).
   public let ids: [Int64]
 
-  /// Checks that the counts agree, that labels are 0 or 1, and that every value is finite; errors name
-  /// `source` and the offending sample.
-  public init(images: Tensor, labels: Tensor, ids: [Int64]? = nil, source: String = "dataset") throws {
+  /// Checks that the counts agree, that labels are 0 or 1, and that every value is finite; errors name the
+  /// offending sample and `source` (or, for a fault of the images themselves, `imagesSource` when the images came
+  /// from a file of their own).
+  public init(
+    images: Tensor, labels: Tensor, ids: [Int64]? = nil, source: String = "dataset", imagesSource: String? = nil
+  ) throws {
+    let imagesSource = imagesSource ?? source
     guard images.rank >= 2 else {
-      throw NNError.model("\(source): images of shape \(images.shape), expected [N, H, W, C]")
+      throw NNError.model("\(imagesSource): images of shape \(images.shape), expected [N, H, W, C]")
     }
     let n = images.shape[0]
     guard labels.count == n else {
@@ -28,7 +32,7 @@ public struct LabelledImages {
     if !images.isFinite {
       let p = images.storage.pointer
       let i = (0..<images.count).first { !p[$0].isFinite }!
-      throw NNError.model("\(source): non-finite value \(p[i]) in sample \(i / (images.count / max(n, 1)))")
+      throw NNError.model("\(imagesSource): non-finite value \(p[i]) in sample \(i / (images.count / max(n, 1)))")
     }
     self.images = images
     self.labels = try labels.reshaped(to: [n]).detached()
