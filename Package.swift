@@ -158,7 +158,7 @@ let package = Package(
     .target(
       name: "FuzzTargets",
       dependencies: ["ZTFAlerts", "AstroIO", "AstroNN", "AstroTensor", "AstroInt8", "AstroTFLite", "AstroQuantization", "AstroONNX",
-                     "AstroArtefacts", "Braai"]),
+                     "AstroArtefacts", "Braai", "Labeling", "AstroKernels"]),
     .executableTarget(name: "AstroFuzz", dependencies: ["FuzzTargets"], path: "Fuzz/Driver"),
     // The child process HDF5Isolation reads untrusted .h5 files in.
     .executableTarget(name: "H5Check", dependencies: ["AstroIO"], path: "Examples/H5Check"),
@@ -187,7 +187,7 @@ let package = Package(
     .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "TestSupport"]),
     .testTarget(
       name: "AlertStoreTests",
-      dependencies: ["AlertStore", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+      dependencies: ["AlertStore", "AstroIO", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
     .testTarget(
       name: "AstroInt8Tests",
       dependencies: ["AstroInt8", "AstroTFLite", "AstroQuantization", "AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"],

@@ -64,11 +64,8 @@ enum LabelServer {
     }
     api.post("projects") { request, context in
       _ = try context.admin()
-      let body = try await decode(NewProjectJSON.self, request, context)
-      let project = try mapped {
-        try store.createProject(name: body.name, classes: body.classes, multiLabel: body.multiLabel ?? false,
-                                labelsPerItem: body.labelsPerItem ?? 1, blind: body.blind ?? false)
-      }
+      let body = try await decode(LabelRequests.NewProject.self, request, context)
+      let project = try mapped { try body.apply(to: store) }
       return try encoded(["id": project.id], status: .created)
     }
     api.get("projects/:project/queue") { request, context in
@@ -130,12 +127,8 @@ enum LabelServer {
     api.post("items/:item/labels") { request, context in
       let caller = try context.caller()
       let item = try context.parameters.require("item", as: Int64.self)
-      let body = try await decode(NewLabelJSON.self, request, context)
-      // Labels are recorded for the caller's own token; a name in the body is never read.
-      let event = try mapped {
-        try store.record(itemID: item, labeller: caller, labels: body.labels ?? [], unsure: body.unsure ?? false, seconds: body.seconds,
-                         skip: body.skip ?? false)
-      }
+      let body = try await decode(LabelRequests.NewLabel.self, request, context)
+      let event = try mapped { try body.apply(to: store, itemID: item, labeller: caller) }
       return try encoded(event, status: .created)
     }
     return router
@@ -195,22 +188,6 @@ enum LabelServer {
     for answer in labels { perLabeller[answer.labellerName, default: 0] += 1 }
     return ProgressJSON(items: items.count, labelled: Set(labels.map(\.itemID)).count, perLabeller: perLabeller)
   }
-}
-
-struct NewProjectJSON: Decodable {
-  let name: String
-  let classes: [String]
-  let multiLabel: Bool?
-  let labelsPerItem: Int?
-  let blind: Bool?
-  private enum CodingKeys: String, CodingKey { case name, classes, multiLabel = "multi_label", labelsPerItem = "labels_per_item", blind }
-}
-
-struct NewLabelJSON: Decodable {
-  let labels: [String]?
-  let seconds: Double?
-  let unsure: Bool?
-  let skip: Bool?
 }
 
 struct ProjectJSON: Encodable {

@@ -36,6 +36,8 @@ public enum FuzzSeeds {
     try put("tflite", "small.tflite", Data(try TFLiteWriter.encode(quantized.graph)))
     try put("npy", "small.f4.npy", try NpyArray(shape: [2, 3], floats: [0, 1, 2, .nan, -1, 5]).encoded())
     try put("npy", "small.i8.npy", try NpyArray(shape: [4], int64s: [1, 2, 3, 4]).encoded())
+    try put("label-request", "new-project.bin", Data([0]) + Data(#"{"name": "rb2", "classes": ["real", "bogus"], "labels_per_item": 2}"#.utf8))
+    try put("label-request", "new-label.bin", Data([1]) + Data(#"{"labels": ["real"], "seconds": 2.5, "unsure": false}"#.utf8))
     try put("labels-csv", "labels.csv", Data("candid,label\n1127495406315015005,1\n975188146115015008,0\n".utf8))
 
     guard let stamp = try AlertReader.read(path: packet).first?.cutoutScience?.stampData else {

@@ -24,7 +24,7 @@ public struct FuzzTarget: Sendable {
 /// Every fuzz target, by name.
 public enum FuzzTargets {
   /// All targets, in the order `make fuzz` runs them.
-  public static let all: [FuzzTarget] = alertTargets + fileTargets + modelTargets
+  public static let all: [FuzzTarget] = alertTargets + fileTargets + modelTargets + labelTargets
 
   /// The target called `name`.
   public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

@@ -67,6 +67,50 @@ final class ReliabilityTests: XCTestCase {
     XCTAssertEqual(try store.consistencyProblems(), [])
   }
 
+  /// Twenty `kill -9`s at random moments of repeated ingests of the same folder: after each one the store passes
+  /// SQLite's integrity check and our consistency checks, a read-only query opens it, and it never loses what an
+  /// earlier run committed; a last run completes it.
+  func testTwentyKillsAtRandomMomentsLeaveAConsistentStore() throws {
+    let binary = try AlertsBinary.path()
+    let folder = try StoreFixtures.temporaryFolder(for: self)
+    let packets = folder + "/packets"
+    try FileManager.default.createDirectory(atPath: packets, withIntermediateDirectories: true)
+    let generator = try StoreFixtures.syntheticAlerts()
+    let total = 2000
+    for i in 0..<total {
+      try generator.packet(i).write(to: URL(fileURLWithPath: packets + String(format: "/%06d.avro", i)))
+    }
+    var random = SystemRandomNumberGenerator()
+    var previous = 0
+    var kills = 0
+    for _ in 0..<20 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = ["ingest", packets, "--db", folder + "/alerts.sqlite", "--batch-size", "20", "--quiet"]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      usleep(UInt32.random(in: 30_000...400_000, using: &random))
+      if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        kills += 1
+      }
+      process.waitUntilExit()
+      guard FileManager.default.fileExists(atPath: folder + "/alerts.sqlite") else { continue }
+      let store = try SQLiteAlertDatabase(path: folder + "/alerts.sqlite", readOnly: true)
+      XCTAssertEqual(try store.consistencyProblems(), [], "after kill \(kills)")
+      let count = try store.alertCount()
+      XCTAssertGreaterThanOrEqual(count, previous, "a kill lost committed alerts")
+      previous = count
+    }
+    XCTAssertGreaterThanOrEqual(kills, 10, "the kills landed while ingests ran")
+    let last = try AlertsBinary.run(["ingest", packets, "--db", "alerts.sqlite", "--quiet"], in: folder)
+    XCTAssertEqual(last.status, 0, last.stderr)
+    let store = try SQLiteAlertDatabase(path: folder + "/alerts.sqlite", readOnly: true)
+    XCTAssertEqual(try store.alertCount(), total)
+    XCTAssertEqual(try store.consistencyProblems(), [])
+  }
+
   /// Another connection (as another process would have) keeps reading while batches are written: it never waits
   /// for the writer, and only ever sees whole committed batches.
   func testReadersKeepWorkingDuringAnIngest() throws {
