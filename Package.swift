@@ -196,7 +196,7 @@ let package = Package(
       name: "DeepStreaksTests", dependencies: ["DeepStreaks", "AstroNN", "AstroTensor", "AstroQuantization", "SyntheticData", "TestSupport"]),
     .testTarget(name: "LabelingTests", dependencies: ["Labeling", "TestSupport"], exclude: ["Browser"]),
     .testTarget(
-      name: "AstroArtefactsTests", dependencies: ["AstroArtefacts", "AstroONNX", "AstroNN", "AstroTensor", "Braai", "ZTFAlerts", "TestSupport"]),
+      name: "AstroArtefactsTests", dependencies: ["AstroArtefacts", "AstroONNX", "AstroTFLite", "AstroNN", "AstroTensor", "Braai", "ZTFAlerts", "TestSupport"]),
     .testTarget(
       name: "AstroONNXTests",
       dependencies: ["AstroONNX", "AstroNN", "AstroTensor", "AstroIO", "AstroInt8", "AstroQuantization", "AstroTFLite", "Braai", "TestSupport"],

@@ -4,24 +4,30 @@ import Foundation
 import XCTest
 
 final class ReliabilityTests: XCTestCase {
-  /// `kill -9` in the middle of `alerts ingest`: every batch reported committed is in the store, the store passes
-  /// SQLite's integrity check and our consistency checks (each alert has its cutouts and light-curve point), only
-  /// whole batches are present, and running the ingest again completes it.
-  func testKillingAnIngestMidwayLosesNoCommittedBatch() throws {
-    let binary = try AlertsBinary.path()
+  /// A temporary folder with `count` synthetic packets in `folder/packets`, written on all cores.
+  private func packetFolder(_ count: Int) throws -> (folder: String, packets: String, generator: SyntheticAlerts) {
     let folder = try StoreFixtures.temporaryFolder(for: self)
     let packets = folder + "/packets"
     try FileManager.default.createDirectory(atPath: packets, withIntermediateDirectories: true)
     let generator = try StoreFixtures.syntheticAlerts()
-    let total = 1500
-    let batch = 20
     let failures = Counter()
-    DispatchQueue.concurrentPerform(iterations: total) { i in
+    DispatchQueue.concurrentPerform(iterations: count) { i in
       do {
         try generator.packet(i).write(to: URL(fileURLWithPath: packets + String(format: "/%06d.avro", i)))
       } catch { failures.add() }
     }
     XCTAssertEqual(failures.value, 0)
+    return (folder, packets, generator)
+  }
+
+  /// `kill -9` in the middle of `alerts ingest`: every batch reported committed is in the store, the store passes
+  /// SQLite's integrity check and our consistency checks (each alert has its cutouts and light-curve point), only
+  /// whole batches are present, and running the ingest again completes it.
+  func testKillingAnIngestMidwayLosesNoCommittedBatch() throws {
+    let binary = try AlertsBinary.path()
+    let total = 1500
+    let batch = 20
+    let (folder, packets, generator) = try packetFolder(total)
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
@@ -72,14 +78,8 @@ final class ReliabilityTests: XCTestCase {
   /// earlier run committed; a last run completes it.
   func testTwentyKillsAtRandomMomentsLeaveAConsistentStore() throws {
     let binary = try AlertsBinary.path()
-    let folder = try StoreFixtures.temporaryFolder(for: self)
-    let packets = folder + "/packets"
-    try FileManager.default.createDirectory(atPath: packets, withIntermediateDirectories: true)
-    let generator = try StoreFixtures.syntheticAlerts()
     let total = 2000
-    for i in 0..<total {
-      try generator.packet(i).write(to: URL(fileURLWithPath: packets + String(format: "/%06d.avro", i)))
-    }
+    let (folder, packets, _) = try packetFolder(total)
     var random = SystemRandomNumberGenerator()
     var previous = 0
     var kills = 0
