@@ -25,6 +25,7 @@ public final class Int8Interpreter: Sendable {
     self.graph = graph
     let context = GraphContext(graph: graph, portableKernels: portableKernels)
     for index in graph.inputs + graph.outputs { try context.checkIndex(index, "graph input/output") }
+    for tensor in graph.tensors { try Self.checkQuantization(tensor) }
     kernels = try graph.operators.enumerated().map { position, op in
       try context.prepare(op, at: position)
     }
@@ -35,6 +36,31 @@ public final class Int8Interpreter: Sendable {
       } catch {
         throw Int8Error.invalidGraph("constant '\(tensor.name)' has \(data.count) bytes for \(tensor.type.name) \(tensor.shape)")
       }
+    }
+  }
+
+  /// Finite, positive scales at most 2^40 (at least 2^-40 for computed tensors, which are the divisors) and zero
+  /// points in the type's range, one per scale. A file may hold any float, and the requantization multipliers are
+  /// products of two scales over a third, in Float as LiteRT computes them: within these bounds they stay finite
+  /// (at most 2^120). Real models use scales of about 1e-8 to 1e2.
+  static func checkQuantization(_ tensor: GraphTensor) throws {
+    guard let q = tensor.quantization else { return }
+    func fail(_ reason: String) -> Int8Error { .invalidGraph("tensor '\(tensor.name)': \(reason)") }
+    guard !q.scales.isEmpty, q.zeroPoints.count == q.scales.count else {
+      throw fail("\(q.scales.count) scales and \(q.zeroPoints.count) zero points")
+    }
+    let lowest: Float = tensor.data == nil ? 0x1p-40 : .leastNonzeroMagnitude
+    if let bad = q.scales.first(where: { !($0 >= lowest && $0 <= 0x1p40) }) {
+      throw fail("scale \(bad) is outside [\(lowest), 2^40]")
+    }
+    let range: ClosedRange<Int> =
+      switch tensor.type {
+      case .int8: -128...127
+      case .uint8: 0...255
+      default: Int(Int32.min)...Int(Int32.max)
+      }
+    if let bad = q.zeroPoints.first(where: { !range.contains($0) }) {
+      throw fail("zero point \(bad) is outside \(range) for \(tensor.type.name)")
     }
   }
 
