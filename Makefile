@@ -56,8 +56,9 @@ check-arm64: deps
 	    -ISources/AstroKernelsC/include $$f || exit 1; \
 	done; echo "AstroKernelsC compiles for arm64"
 
-# The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan).
-TSAN_TESTS := ConcurrencyTests|PredictTests|ParallelTests|BufferPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests
+# The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan). The servers and
+# `alerts ingest` the tests start are the TSan builds too (TSAN_OPTIONS is inherited: a race ends them, failing the test).
+TSAN_TESTS := ConcurrencyTests|PredictTests|ParallelTests|BufferPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests|LabelServerTests|ReliabilityTests/testReaders
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --build-tests --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --skip-build --scratch-path .build-tsan \

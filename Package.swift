@@ -142,7 +142,7 @@ let package = Package(
     .executableTarget(
       name: "DeepStreaksCLI",
       dependencies: [
-        "DeepStreaks", "AstroNN", "AstroTensor", "AstroEval", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "DeepStreaks", "AstroNN", "AstroTensor", "AstroEval", "AstroIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/DeepStreaksCLI"),
 

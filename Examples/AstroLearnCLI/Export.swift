@@ -27,6 +27,7 @@ struct Export: ParsableCommand {
   @Option(help: "ONNX IR version (\(ONNXExportOptions.irVersions.lowerBound)-\(ONNXExportOptions.irVersions.upperBound)).")
   var irVersion: Int64 = 8
   @Flag(help: "ONNX image inputs and outputs in NCHW (PyTorch's layout) instead of NHWC.") var nchw = false
+  @OptionGroup var isolation: IsolationOption
 
   func validate() throws {
     guard ["onnx", "keras-h5", "artefact"].contains(format) else {
@@ -40,6 +41,7 @@ struct Export: ParsableCommand {
   }
 
   func run() throws {
+    try isolation.check(model)
     var options = ONNXExportOptions()
     options.opset = opset
     options.irVersion = irVersion

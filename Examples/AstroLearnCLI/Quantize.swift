@@ -31,6 +31,7 @@ struct Quantize: ParsableCommand {
   @Flag(help: "Fixed batch 1 and uint8 I/O for the Coral Edge TPU compiler; prints the compatibility report.") var edgetpu = false
   @Option(help: "Write the per-layer error report (Markdown) here too.") var report: String?
   @Option(help: "The .tflite file to write.") var out: String
+  @OptionGroup var isolation: IsolationOption
 
   func validate() throws {
     guard !calibration.isEmpty else { throw ValidationError("give calibration samples with --calibration NAME=FILE.npy") }
@@ -38,6 +39,7 @@ struct Quantize: ParsableCommand {
   }
 
   func run() throws {
+    try isolation.check(model)
     let file = try ModelFile.load(model)
     let loaded = file.model
     let arrays = try NamedInputs.read(calibration, option: "--calibration", names: loaded.inputNames, shapes: loaded.inputShapes)

@@ -28,7 +28,10 @@ struct Summary: ParsableCommand {
   @Argument(help: "A full Keras model file (.h5) or an .onnx.")
   var model: String
 
+  @OptionGroup var isolation: IsolationOption
+
   func run() throws {
+    try isolation.check(model)
     let file = try ModelFile.load(model)
     let loaded = file.model
     print(loaded.summary())
@@ -67,12 +70,15 @@ struct Predict: ParsableCommand {
   @Flag(help: "Write the outputs before their final activation (logits).")
   var logits = false
 
+  @OptionGroup var isolation: IsolationOption
+
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
     guard !inputs.isEmpty else { throw ValidationError("give the model's inputs with --input NAME=FILE.npy") }
   }
 
   func run() throws {
+    try isolation.check(model)
     if model.hasSuffix(".tflite") { return try runTFLite() }
     let file = try ModelFile.load(model)
     let loaded = file.model

@@ -8,6 +8,7 @@
 #endif
 import ArgumentParser
 import AstroEval
+import AstroIO
 import AstroNN
 import AstroTensor
 import DeepStreaks
@@ -27,6 +28,17 @@ struct DataLocation: ParsableArguments {
   @Option(help: "Dataset stamp.") var stamp: String
 }
 
+/// `--isolate-h5`, for weights from outside: libhdf5 (C) reads each .h5 first in a child process (`astro-h5check`), so a
+/// malformed file that crashes it gives an error instead of ending this process.
+struct IsolationOption: ParsableArguments {
+  @Flag(help: "Read .h5 weights in a child process (astro-h5check) first: one that crashes libhdf5 gives an error instead.")
+  var isolateH5 = false
+
+  func check(_ paths: String?...) throws {
+    if isolateH5 { try HDF5Isolation.checkFiles(paths.compactMap { $0 }) }
+  }
+}
+
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Train one member; writes <family>_<model>.h5 and a report.")
   @Option var family: StreakFamily
@@ -41,8 +53,10 @@ struct Train: ParsableCommand {
   @Option(help: "Keras .h5 weights to start from (fine-tuning).") var initWeights: String?
   @Flag(help: "With --init-weights: keep the convolutional layers fixed and train the dense head only.") var freezeConv = false
   @Option(help: "Folder for the member weights, checkpoint and report.") var out = "deepstreaks-models"
+  @OptionGroup var isolation: IsolationOption
 
   func run() throws {
+    try isolation.check(initWeights)
     let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
     print("\(family.rawValue) (\(family.positiveMeaning)): \(set.count) samples, classes \(set.classCounts)")
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -66,8 +80,10 @@ struct Evaluate: ParsableCommand {
   @Option(help: "Folder of <family>_<model>.h5 files.") var models: String
   @OptionGroup var location: DataLocation
   @Option var out = "deepstreaks-evaluation"
+  @OptionGroup var isolation: IsolationOption
 
   func run() throws {
+    try isolation.check((models as NSString).appendingPathComponent(model.fileName(family)))
     let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
     let network = try model.make()
     try network.loadKerasWeights(from: (models as NSString).appendingPathComponent(model.fileName(family)))
@@ -84,8 +100,10 @@ struct Classify: ParsableCommand {
   @Option(help: "Folder of <family>_<model>.h5 files (each family needs one or more).") var models: String
   @OptionGroup var location: DataLocation
   @Option(help: "Score threshold of every member.") var threshold: Float = 0.5
+  @OptionGroup var isolation: IsolationOption
 
   func run() throws {
+    try isolation.check(models)
     let ensemble = try DeepStreaksEnsemble(folder: models, threshold: threshold)
     let (images, ids) = try StreakData.images(folder: location.data, stamp: location.stamp)
     let scored = try ensemble.scores(images)
@@ -103,8 +121,10 @@ struct Report: ParsableCommand {
   @OptionGroup var location: DataLocation
   @Option var threshold: Float = 0.5
   @Option var out = "deepstreaks-report"
+  @OptionGroup var isolation: IsolationOption
 
   func run() throws {
+    try isolation.check(models)
     let ensemble = try DeepStreaksEnsemble(folder: models, threshold: threshold)
     let (images, ids) = try StreakData.images(folder: location.data, stamp: location.stamp)
     let scored = try ensemble.scores(images)

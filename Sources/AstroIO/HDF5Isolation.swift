@@ -23,6 +23,21 @@ public enum HDF5Isolation {
     return nil
   }
 
+  /// Checks, each in a child process, every HDF5 file among `paths` (named `.h5` or `.hdf5`) and every such file
+  /// directly inside a folder among them; other files (.onnx, .tflite, .npy) are left to their own parsers.
+  public static func checkFiles(_ paths: [String], timeout: TimeInterval = 120) throws {
+    func isHDF5(_ path: String) -> Bool { ["h5", "hdf5"].contains((path as NSString).pathExtension.lowercased()) }
+    for path in paths {
+      var isFolder: ObjCBool = false
+      if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names.sorted() where isHDF5(name) { try check((path as NSString).appendingPathComponent(name), timeout: timeout) }
+      } else if isHDF5(path) {
+        try check(path, timeout: timeout)
+      }
+    }
+  }
+
   /// Reads all of `path` in a child process (`HDF5File.readEverything`). Returns when the file read cleanly; throws
   /// an `HDF5Error` naming the file with the child's error, or saying that libhdf5 crashed or hung on it.
   public static func check(_ path: String, timeout: TimeInterval = 120) throws {

@@ -118,6 +118,21 @@ public final class LabelStore: Sendable {
 
   static var now: Double { Date().timeIntervalSince1970 }
 
+  /// What is wrong with the file, empty when nothing is: SQLite's own integrity check, references that point
+  /// nowhere, and triplets whose size disagrees with their item's shape.
+  public func consistencyProblems() throws -> [String] {
+    try read { db in
+      var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+      for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+        let table: String = try row.decode(atIndex: 0), parent: String = try row.decode(atIndex: 2)
+        problems.append("a row of \(table) refers to a missing row of \(parent)")
+      }
+      let malformed = try Int.fetchOne(db, sql: "SELECT count(*) FROM items WHERE length(triplet) != height * width * channels * 4") ?? 0
+      if malformed > 0 { problems.append("\(malformed) items whose triplet does not match their shape") }
+      return problems
+    }
+  }
+
   // MARK: - Labellers
 
   /// Adds a labeller and returns the bearer token, which is shown this once: only its SHA-256 is stored.

@@ -39,24 +39,8 @@ final class LabelServerTests: XCTestCase {
   func token(_ output: String) -> String { String(output.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines)) }
 
   func startServer() throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try SharedData.builtProduct("label"))
-    process.arguments = ["serve", "--db", db, "--port", "0"]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    server = process
-    var text = ""
-    let deadline = Date().addingTimeInterval(30)
-    while !text.contains("\n"), Date() < deadline {
-      let chunk = out.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      text += String(decoding: chunk, as: UTF8.self)
-    }
-    let address = try XCTUnwrap(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines), "no address in '\(text)'")
-    XCTAssertTrue(address.hasPrefix("http://127.0.0.1:"), text)
-    base = address
+    let started = try startLabelServer(db: db)
+    (server, base) = (started.process, started.address)
   }
 
   /// One request; returns the status and body.

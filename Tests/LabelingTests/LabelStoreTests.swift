@@ -48,6 +48,24 @@ final class LabelStoreTests: XCTestCase {
     XCTAssertThrowsError(try LabelStore.create(path: path), "create refuses an existing file")
   }
 
+  func testConsistencyCheckFindsDanglingReferencesAndTruncatedTriplets() throws {
+    let (store, _, labellers, items) = try populated()
+    try store.record(itemID: items[0], labeller: labellers[0], labels: ["real"])
+    XCTAssertEqual(try store.consistencyProblems(), [])
+    // Damage the file behind the store's back, as another program could (one without foreign-key enforcement).
+    var configuration = Configuration()
+    configuration.foreignKeysEnabled = false
+    let other = try DatabaseQueue(path: path, configuration: configuration)
+    try other.write { db in
+      try db.execute(sql: "UPDATE items SET triplet = zeroblob(8) WHERE id = ?", arguments: [items[1]])
+      try db.execute(sql: "DELETE FROM labellers WHERE id = ?", arguments: [labellers[0].id])
+    }
+    try other.close()
+    XCTAssertEqual(try store.consistencyProblems(), [
+      "a row of label_events refers to a missing row of labellers", "1 items whose triplet does not match their shape",
+    ])
+  }
+
   func testTokensAuthenticateAndOnlyTheirHashIsStored() throws {
     let store = try LabelStore.create(path: path)
     let (ann, token) = try store.addLabeller(name: "ann", role: .admin)
