@@ -2,9 +2,10 @@
 # Side-by-side throughput: this project's `bench` and TF/Keras (../shared/peers) on the same workloads,
 # alternating project and peer in each round, then medians and project/Keras ratios.
 #
-#   Benchmarks/compare.sh [--setup] [--rounds N] [--quick]
+#   Benchmarks/compare.sh [--setup] [--rounds N] [--quick] [--isa avx512|avx2|portable]
 #     --setup   create the peer venv first (../shared/peers/setup.sh; PEERS_VENV chooses where)
 #     --quick   VGG6 workloads only
+#     --isa     limit both sides to one instruction set: ASTRO_ISA for ours, ONEDNN_MAX_CPU_ISA for Keras
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peers="${PEERS_DIR:-../shared/peers}"
@@ -15,7 +16,15 @@ while [ $# -gt 0 ]; do
     --setup) PEERS_VENV="$venv" bash "$peers/setup.sh" >/dev/null ;;
     --rounds) rounds="$2"; shift ;;
     --quick) quick=1 ;;
-    *) echo "usage: $0 [--setup] [--rounds N] [--quick]" >&2; exit 2 ;;
+    --isa)
+      case "$2" in
+        avx512) export ASTRO_ISA=avx512 ONEDNN_MAX_CPU_ISA=AVX512_CORE ;;
+        avx2) export ASTRO_ISA=avx2 ONEDNN_MAX_CPU_ISA=AVX2 ;;
+        portable) export ASTRO_ISA=portable ONEDNN_MAX_CPU_ISA=SSE41 ;;
+        *) echo "--isa: avx512, avx2 or portable" >&2; exit 2 ;;
+      esac
+      shift ;;
+    *) echo "usage: $0 [--setup] [--rounds N] [--quick] [--isa avx512|avx2|portable]" >&2; exit 2 ;;
   esac
   shift
 done

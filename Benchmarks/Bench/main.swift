@@ -100,7 +100,7 @@ func report(_ name: String, batch: Int, samples: Int, rates unsorted: [Double]) 
   let line: [String: Any] = [
     "workload": name, "batch": batch, "samples": samples, "samples_per_s": (rates[rates.count / 2] * 10).rounded() / 10,
     "min": (rates.first! * 10).rounded() / 10, "max": (rates.last! * 10).rounded() / 10,
-    "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10, "threads": Parallel.workerCount,
+    "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10, "threads": Parallel.workerCount, "isa": KernelISA.active.rawValue,
   ]
   let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
   print(String(decoding: json, as: UTF8.self))

@@ -2,7 +2,7 @@ import AstroKernelsC
 
 /// NHWC convolution with HWIO kernels, split over workers by output rows.
 ///
-/// When `AVX512.enabled`, the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
+/// When `AVX512.enabled` or `AVX2.enabled`, the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
 /// then multiplies it by the kernel matrix `[patchSize × filters]`. 1×1 stride-1 convolutions skip im2col.
 public enum Convolution {
   /// Column-buffer budget per worker, in floats (about 512 KB: the chunk stays in L2 between im2col and sgemm).
@@ -36,10 +36,10 @@ public enum Convolution {
   }
 
   /// Floats of the packed copy of an HWIO kernel `[height, width, channels, filters]` that `forward` can read
-  /// in its place, or 0 when the AVX-512 route reads the kernel as it is (up to 1 MB) or is not in use. A
+  /// in its place, or 0 when the direct route reads the kernel as it is (up to 1 MB) or is not in use. A
   /// kernel used by many calls (inference) is packed once instead of in every call.
   public static func packedKernelCount(height: Int, width: Int, channels: Int, filters: Int) -> Int {
-    guard AVX512.enabled else { return 0 }
+    guard AVX512.enabled || AVX2.enabled else { return 0 }
     var s = DirectConvolution.kernelShape(height: height, width: width, channels: channels, filters: filters)
     return astro_conv_packed_kernel_floats(&s)
   }
@@ -54,12 +54,13 @@ public enum Convolution {
 
   /// `y[rows × filters] = im2col(x) · kernel + bias`, then ReLU when `relu` is set. With `inputMask`, input
   /// elements where the mask is not positive count as 0 (see `Im2Col.gather`). `packedKernel`, when given, is
-  /// `packKernel`'s copy of `kernel`, read in its place on the AVX-512 route.
+  /// `packKernel`'s copy of `kernel`, read in its place on the direct route.
   public static func forward(
     _ g: WindowGeometry, input x: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil,
     kernel: UnsafePointer<Float>, packedKernel: UnsafePointer<Float>? = nil, filters: Int, bias: UnsafePointer<Float>?,
     relu: Bool, output y: UnsafeMutablePointer<Float>
   ) {
+    KernelISA.announcement
     if DirectConvolution.handles(g, filters: filters) {
       DirectConvolution.forward(
         g, input: x, inputMask: inputMask, kernel: packedKernel ?? kernel, kernelIsPacked: packedKernel != nil,

@@ -1,10 +1,11 @@
 import AstroKernelsC
 
-/// The direct AVX-512 convolution kernels (`AstroKernelsC`), split over workers by output rows.
+/// The direct convolution kernels (`AstroKernelsC`, AVX-512 or AVX2 + FMA), split over workers by output rows.
 ///
-/// They hold a block of output pixels × up to 64 channels in registers and need no im2col matrix; on the
-/// machines this project targets they run at about twice OpenBLAS's single-thread sgemm rate for every
-/// convolution shape in VGG6, ResNet and DenseNet, so `Convolution` uses them whenever `AVX512.enabled`.
+/// They hold a block of output pixels × up to 64 (AVX2: 32) channels in registers and need no im2col matrix; on
+/// the machines this project targets they run at about twice OpenBLAS's single-thread sgemm rate for every
+/// convolution shape in VGG6, ResNet and DenseNet, so `Convolution` uses them whenever `AVX512.enabled` or
+/// `AVX2.enabled`. The fused backward pass is AVX-512 only.
 enum DirectConvolution {
   static func shape(_ g: WindowGeometry, filters: Int) -> astro_conv_shape {
     astro_conv_shape(
@@ -15,7 +16,7 @@ enum DirectConvolution {
 
   /// Whether the direct kernels run this convolution.
   static func handles(_ g: WindowGeometry, filters: Int) -> Bool {
-    guard AVX512.enabled else { return false }
+    guard AVX512.enabled || AVX2.enabled else { return false }
     var s = shape(g, filters: filters)
     return astro_conv_direct_supported(&s) != 0
   }
@@ -28,9 +29,10 @@ enum DirectConvolution {
   ) {
     var s = shape(g, filters: filters)
     let scratch = astro_conv_scratch_floats(&s)
+    let forwardRows = AVX512.enabled ? astro_conv_forward_rows : astro_avx2_conv_forward_rows
     Parallel.forEachChunk(g.batch * g.outHeight) { _, rows in
       BufferPool.shared.withScratch(scratch) { buffer in
-        astro_conv_forward_rows(
+        forwardRows(
           &s, x, inputMask, kernel, kernelIsPacked ? 1 : 0, bias, relu ? 1 : 0, y, rows.lowerBound, rows.upperBound,
           buffer)
       }
@@ -53,9 +55,10 @@ enum DirectConvolution {
   ) {
     var s = shape(g, filters: filters)
     let scratch = astro_conv_scratch_floats(&s)
+    let gradientRows = AVX512.enabled ? astro_conv_kernel_gradient_rows : astro_avx2_conv_kernel_gradient_rows
     accumulatingPartials(g, over: g.batch * g.outHeight, filters: filters, kernelGradient: dk, biasGradient: db) { partial, rows in
       BufferPool.shared.withScratch(scratch) { buffer in
-        astro_conv_kernel_gradient_rows(
+        gradientRows(
           &s, x, dy, outputMask, partial, db == nil ? nil : partial + g.patchSize * filters, rows.lowerBound,
           rows.upperBound, buffer)
       }

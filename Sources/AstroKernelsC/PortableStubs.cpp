@@ -15,6 +15,10 @@ void astro_conv_forward_rows(const astro_conv_shape *, const float *, const floa
                              float *, long, long, float *) {}
 void astro_conv_kernel_gradient_rows(const astro_conv_shape *, const float *, const float *, const float *, float *, float *,
                                      long, long, float *) {}
+void astro_avx2_conv_forward_rows(const astro_conv_shape *, const float *, const float *, const float *, int, const float *,
+                                  int, float *, long, long, float *) {}
+void astro_avx2_conv_kernel_gradient_rows(const astro_conv_shape *, const float *, const float *, const float *, float *,
+                                          float *, long, long, float *) {}
 void astro_matmul_transposed_a(const float *, const float *, long, long, long, long, long, float *) {}
 int astro_conv_fused_backward_supported(const astro_conv_shape *) { return 0; }
 size_t astro_conv_fused_backward_scratch_floats(const astro_conv_shape *) { return 0; }

@@ -46,10 +46,15 @@ func withWorkerCounts(_ counts: [Int], _ body: (Int) throws -> Void) rethrows {
   }
 }
 
-/// Runs `body` once per convolution route this machine has: the direct AVX-512 kernels (when the CPU has
-/// AVX-512) and im2col + sgemm.
+/// Runs `body` once per convolution route this machine has: the direct AVX-512 kernels and the direct AVX2
+/// kernels (where the CPU has them), and im2col + sgemm.
 func withConvolutionRoutes(_ body: (String) throws -> Void) rethrows {
-  try withAVX512Routes { try body($0 ? "direct" : "im2col") }
+  let saved = KernelISA.active
+  defer { KernelISA.active = saved }
+  for isa in KernelISA.available {
+    KernelISA.active = isa
+    try body(isa == .portable ? "im2col" : "direct-\(isa)")
+  }
 }
 
 /// Runs `body(true)` with the AVX-512 kernels (where the CPU has them) and `body(false)` with the portable ones.

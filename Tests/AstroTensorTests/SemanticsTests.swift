@@ -502,24 +502,25 @@ final class SemanticsTests: XCTestCase {
   }
 
   func testPreparedKernelConvolutionEqualsPlainConvolution() throws {
-    // A 3×3×144×216 kernel is over 1 MB: the AVX-512 route reads its packed copy in 64-channel slices (the last
-    // one 24 wide). Prepared on each route, and on the AVX-512 route then run on the portable one.
+    // A 3×3×144×216 kernel is over 1 MB: the direct routes read its packed copy in 64-channel slices (the last
+    // one 24 wide). Prepared on each route and run on it, and prepared on each then run on the portable one.
     let x = TestTensors.uniform([2, 5, 4, 144], seed: 31)
     let k = TestTensors.uniform([3, 3, 144, 216], low: -0.1, high: 0.1, seed: 32)
     let b = TestTensors.uniform([216], seed: 33)
-    let saved = AVX512.enabled
-    defer { AVX512.enabled = saved }
-    for (prepareOn, runOn) in [(true, true), (false, false), (true, false)] {
-      AVX512.enabled = prepareOn
+    let saved = KernelISA.active
+    defer { KernelISA.active = saved }
+    let routes = KernelISA.available.flatMap { isa in [(isa, isa), (isa, KernelISA.portable)] }
+    for (prepareOn, runOn) in routes {
+      KernelISA.active = prepareOn
       let prepared = PreparedConvolutionKernel(k)
-      AVX512.enabled = runOn
+      KernelISA.active = runOn
       for (strides, padding) in [((1, 1), Padding.same), ((2, 2), Padding.valid)] {
         let plain = try withoutGradients { try x.conv2D(kernel: k, bias: b, strides: strides, padding: padding, relu: true) }
         let fast = try withoutGradients {
           try x.conv2D(prepared: prepared, bias: b, strides: strides, padding: padding, relu: true)
         }
         XCTAssertEqual(fast.shape, plain.shape)
-        assertClose(fast.values, plain.values, atol: 1e-5, rtol: 1e-5, "prepared with AVX-512 \(prepareOn), run with \(runOn), \(padding)")
+        assertClose(fast.values, plain.values, atol: 1e-5, rtol: 1e-5, "prepared on \(prepareOn), run on \(runOn), \(padding)")
       }
     }
     // It records no graph, so it refuses inputs that need gradients.

@@ -1,8 +1,10 @@
-// Kernels written with AVX-512 intrinsics: direct NHWC convolution, max pooling with arg-max, dropout masks.
+// Kernels written with AVX-512 intrinsics (direct NHWC convolution, max pooling with arg-max, dropout masks) and
+// with AVX2 + FMA (the direct convolution's forward pass and kernel gradient, `astro_avx2_*`).
 //
 // Why C++ here: Swift compiles for baseline x86-64 and has no per-function target attribute, and a library
-// package cannot pass -mavx512f (unsafe flags). These functions carry `target("avx512f,...")` themselves and
-// are called only after `astro_avx512_supported()` said yes, so the package still runs on any x86-64 CPU.
+// package cannot pass -mavx512f (unsafe flags). These functions carry `target("avx512f,...")` (or
+// `target("avx2,fma")`) themselves and are called only after `astro_avx512_supported()` (or
+// `astro_avx2_supported()`) said yes, so the package still runs on any x86-64 CPU.
 #ifndef ASTRO_KERNELS_C_H
 #define ASTRO_KERNELS_C_H
 
@@ -22,6 +24,9 @@ typedef struct astro_conv_shape {
 
 /// 1 when the CPU and the OS support the AVX-512 kernels below (F, VL, BW, DQ with zmm state enabled).
 int astro_avx512_supported(void);
+
+/// 1 when the CPU and the OS support the AVX2 kernels (AVX2 and FMA with ymm state enabled).
+int astro_avx2_supported(void);
 
 /// 1 when the direct kernels handle this shape (kernel height at most 16, positive sizes).
 int astro_conv_direct_supported(const astro_conv_shape *shape);
@@ -53,6 +58,15 @@ void astro_conv_forward_rows(const astro_conv_shape *shape, const float *x, cons
 void astro_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy,
                                      const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
                                      float *scratch);
+
+/// astro_conv_forward_rows and astro_conv_kernel_gradient_rows with AVX2 + FMA: the same arguments, scratch
+/// and packed kernels, results equal to float rounding.
+void astro_avx2_conv_forward_rows(const astro_conv_shape *shape, const float *x, const float *x_mask, const float *w,
+                                  int w_packed, const float *bias, int relu, float *y, long row_begin, long row_end,
+                                  float *scratch);
+void astro_avx2_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy,
+                                          const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
+                                          float *scratch);
 
 /// c[columnBegin..<columnEnd, 0..<n] = (aᵀ·b) rows for a [rows × m] and b [rows × n], row-major (c is m × n):
 /// a Dense layer's weight gradient, split over workers by rows of c.

@@ -1,0 +1,73 @@
+import AstroKernelsC
+import Foundation
+
+/// The switch for the AVX-512 kernels of `AstroKernelsC`: direct convolution, max pooling with a recorded
+/// arg-max, and dropout masks. They run by default where the CPU has AVX-512; each has a portable route too,
+/// with the same results (to float rounding for convolutions, bit for bit for pooling and dropout).
+public enum AVX512 {
+  /// Whether this CPU (and its OS) supports the AVX-512 kernels.
+  public static let available = astro_avx512_supported() != 0
+
+  private static let switchedOn = LockedValue(
+    available && ProcessInfo.processInfo.environment["ASTRO_AVX512"] != "0" && KernelISA.requested.allows(.avx512))
+
+  /// Whether the AVX-512 kernels run (default: `available`, unless the environment sets `ASTRO_AVX512=0` or
+  /// `ASTRO_ISA=avx2|portable`). Setting it true has no effect where they are unavailable. Tests turn it off to
+  /// check the other routes; it is not meant to change while a model is running.
+  public static var enabled: Bool {
+    get { switchedOn.get() }
+    set { switchedOn.set(newValue && available) }
+  }
+}
+
+/// The switch for the AVX2 + FMA kernels of `AstroKernelsC` (the direct convolution's forward pass and kernel
+/// gradient), which run where AVX-512 does not: most desktops and laptops. Same results as the portable route to
+/// float rounding.
+public enum AVX2 {
+  /// Whether this CPU (and its OS) supports the AVX2 kernels.
+  public static let available = astro_avx2_supported() != 0
+
+  private static let switchedOn = LockedValue(available && KernelISA.requested.allows(.avx2))
+
+  /// Whether the AVX2 kernels may run (default: `available`, unless the environment sets `ASTRO_ISA=portable`);
+  /// where `AVX512.enabled`, the AVX-512 kernels run instead.
+  public static var enabled: Bool {
+    get { switchedOn.get() }
+    set { switchedOn.set(newValue && available) }
+  }
+}
+
+/// The instruction sets the vector kernels are written for, best first.
+public enum KernelISA: String, Sendable, CaseIterable {
+  case avx512, avx2, portable
+
+  /// What `ASTRO_ISA` asks for (the best available when unset or not one of avx512, avx2, portable).
+  static let requested = KernelISA(rawValue: ProcessInfo.processInfo.environment["ASTRO_ISA"] ?? "") ?? .avx512
+
+  /// Whether asking for `self` lets `isa` run (asking for one allows it and everything below it).
+  func allows(_ isa: KernelISA) -> Bool {
+    Self.allCases.firstIndex(of: isa)! >= Self.allCases.firstIndex(of: self)!
+  }
+
+  /// Writes the route and the thread count to standard error, once per process, when `ASTRO_VERBOSE=1`
+  /// (evaluated by the first convolution).
+  static let announcement: Void = {
+    guard ProcessInfo.processInfo.environment["ASTRO_VERBOSE"] == "1" else { return }
+    FileHandle.standardError.write(Data("astrolearn: kernels \(active.rawValue), \(Parallel.workerCount) threads\n".utf8))
+  }()
+
+  /// The instruction sets this CPU runs, best first (always ending with `portable`).
+  public static var available: [KernelISA] {
+    (AVX512.available ? [.avx512] : []) + (AVX2.available ? [.avx2] : []) + [.portable]
+  }
+
+  /// The route the vector kernels take now. Setting it switches `AVX512` and `AVX2` (to one this CPU has; tests
+  /// and benchmarks compare routes this way); it is not meant to change while a model is running.
+  public static var active: KernelISA {
+    get { AVX512.enabled ? .avx512 : AVX2.enabled ? .avx2 : .portable }
+    set {
+      AVX512.enabled = newValue == .avx512
+      AVX2.enabled = newValue.allows(.avx2)
+    }
+  }
+}
