@@ -2,7 +2,7 @@ import AstroKernelsC
 
 /// The direct convolution kernels (`AstroKernelsC`, AVX-512 or AVX2 + FMA), split over workers by output rows.
 ///
-/// They hold a block of output pixels × up to 64 (AVX2: 32) channels in registers and need no im2col matrix; on
+/// They hold a block of output pixels × up to 64 (AVX2: 16) channels in registers and need no im2col matrix; on
 /// the machines this project targets they run at about twice OpenBLAS's single-thread sgemm rate for every
 /// convolution shape in VGG6, ResNet and DenseNet, so `Convolution` uses them whenever `AVX512.enabled` or
 /// `AVX2.enabled`. The fused backward pass is AVX-512 only.
@@ -17,6 +17,10 @@ enum DirectConvolution {
   /// Whether the direct kernels run this convolution.
   static func handles(_ g: WindowGeometry, filters: Int) -> Bool {
     guard AVX512.enabled || AVX2.enabled else { return false }
+    // With AVX2 only, 1x1 windows over 64 channels or more run faster as OpenBLAS's sgemm (its Zen/Haswell
+    // kernels block for cache where 16-channel register blocks reread the input; ResNet50's 1x1 layers took
+    // 1.2-1.4x longer direct, its 3x3 layers 0.8-0.9x, measured on an AMD EPYC Zen 2).
+    if !AVX512.enabled && g.kernelHeight == 1 && g.kernelWidth == 1 && g.channels >= 64 { return false }
     var s = shape(g, filters: filters)
     return astro_conv_direct_supported(&s) != 0
   }

@@ -1,7 +1,7 @@
 // Direct NHWC convolution with AVX2 + FMA, for the CPUs without AVX-512 (most desktops and laptops, AMD before
 // Zen 4): the forward pass and the kernel gradient of DirectConvolution.cpp's design with 8-float ymm vectors.
 // Each output pixel's channels live in registers and every weight vector loaded is reused over a block of
-// pixels; with 16 registers, a block holds at most 12 accumulators (about 32 channels × 3 pixels).
+// pixels; with 16 registers, a block holds at most 12 accumulators (16 channels × 6 pixels).
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 #include "ConvolutionRows.h"
@@ -12,14 +12,13 @@
 
 namespace {
 
-/// Accumulators per block: 12 of the 16 ymm registers (the rest hold weights and a broadcast).
-constexpr int maxPixelsAVX2(int vectors) { return vectors == 1 ? 12 : vectors == 2 ? 6 : vectors == 3 ? 4 : 3; }
+/// Accumulators per block: 12 of the 16 ymm registers, the rest holding the weight vectors and a broadcast.
+constexpr int maxPixelsAVX2(int vectors) { return vectors == 1 ? 12 : 6; }
 
-/// Output-channel vectors per block: up to 32 channels at a time.
-inline int vectorsPerBlockAVX2(long remainingChannels) {
-  long v = (remainingChannels + 7) / 8;
-  return v >= 4 ? 4 : int(v);
-}
+/// Output-channel vectors per block: up to 16 channels at a time. Wider blocks do not fit: 3 pixels × 4 vectors
+/// need 12 accumulators + 4 weights + 1 broadcast = 17 registers, and the spills made 64-channel layers 1.5x
+/// slower than 16-channel blocks of 6 pixels (8 loads per 12 FMAs).
+inline int vectorsPerBlockAVX2(long remainingChannels) { return remainingChannels > 8 ? 2 : 1; }
 
 /// The lanes of an 8-float vector that hold data when `remaining` elements are left (all of them from 8 on).
 ASTRO_AVX2 ASTRO_INLINE __m256i tailMask8(long remaining) {
@@ -137,9 +136,7 @@ ASTRO_AVX2 void forwardRowAVX2(const astro_conv_shape &s, const float *const *ro
     int vectors = vectorsPerBlockAVX2(coEnd - co);
     switch (vectors) {
       case 1: forwardChannelsAVX2<1>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
-      case 2: forwardChannelsAVX2<2>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
-      case 3: forwardChannelsAVX2<3>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
-      default: forwardChannelsAVX2<4>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
+      default: forwardChannelsAVX2<2>(s, rows, kyBegin, kyEnd, k, bias, relu, yRow, co, coEnd); break;
     }
     co += 8 * vectors;
   }
@@ -220,9 +217,7 @@ ASTRO_AVX2 void kernelGradientPairsAVX2(const astro_conv_shape &s, const RowPair
       int vectors = vectorsPerBlockAVX2(s.out_c - co);
       switch (vectors) {
         case 1: kernelGradientChannelsAVX2<1>(s, xs, dys, n, dwRow, co); break;
-        case 2: kernelGradientChannelsAVX2<2>(s, xs, dys, n, dwRow, co); break;
-        case 3: kernelGradientChannelsAVX2<3>(s, xs, dys, n, dwRow, co); break;
-        default: kernelGradientChannelsAVX2<4>(s, xs, dys, n, dwRow, co); break;
+        default: kernelGradientChannelsAVX2<2>(s, xs, dys, n, dwRow, co); break;
       }
       co += 8 * vectors;
     }
