@@ -36,14 +36,16 @@ bench=.build/release/bench
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# The peers also print TensorFlow's own messages on stdout (the TFLite converter's, for litert-int8): only their
+# JSON lines are kept.
 for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
   $bench vgg6-train --samples 4096 | sed 's/^/ours /' >>"$log"
-  "$python" "$peers/keras_vgg6.py" train --batch 64 --samples 4096 2>/dev/null | sed 's/^/keras /' >>"$log"
+  "$python" "$peers/keras_vgg6.py" train --batch 64 --samples 4096 2>/dev/null | grep '^{' | sed 's/^/keras /' >>"$log"
   $bench vgg6-infer --samples 16384 | sed 's/^/ours /' >>"$log"
-  "$python" "$peers/keras_vgg6.py" infer --batch 1024 --samples 16384 2>/dev/null | sed 's/^/keras /' >>"$log"
+  "$python" "$peers/keras_vgg6.py" infer --batch 1024 --samples 16384 2>/dev/null | grep '^{' | sed 's/^/keras /' >>"$log"
   $bench vgg6-int8-infer --batch 256 --samples 4096 | sed 's/^/ours /' >>"$log"
-  "$python" "$peers/keras_vgg6.py" litert-int8 --batch 256 --samples 4096 2>/dev/null | sed 's/^/keras /' >>"$log"
+  "$python" "$peers/keras_vgg6.py" litert-int8 --batch 256 --samples 4096 2>/dev/null | grep '^{' | sed 's/^/keras /' >>"$log"
   if [ "$quick" = 0 ]; then
     for w in ds-vgg6-train ds-vgg6-infer resnet50-train resnet50-infer densenet121-train densenet121-infer; do
       $bench "$w" --repeats 1 | sed 's/^/ours /' >>"$log"
