@@ -41,16 +41,6 @@ ASTRO_AVX2 ASTRO_INLINE void storeLanes(float *p, int v, __m256i last, __m256 va
     _mm256_storeu_ps(p, value);
 }
 
-/// dst = mask > 0 ? src : 0 over `count` floats (a ReLU's backward applied to a gradient row).
-ASTRO_AVX2 void copyMaskedAVX2(float *dst, const float *src, const float *mask, long count) {
-  long i = 0;
-  for (; i + 8 <= count; i += 8) {
-    __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(mask + i), _mm256_setzero_ps(), _CMP_GT_OQ);
-    _mm256_storeu_ps(dst + i, _mm256_and_ps(keep, _mm256_loadu_ps(src + i)));
-  }
-  for (; i < count; i++) dst[i] = mask[i] > 0 ? src[i] : 0;
-}
-
 // MARK: forward
 
 /// PIXELS consecutive output pixels × VECTORS channel vectors, accumulated over every (ky, kx, ci), then
@@ -253,7 +243,7 @@ ASTRO_AVX2 void astro_avx2_conv_kernel_gradient_rows(const astro_conv_shape *s, 
                                                      const float *dy_mask, float *dw, float *db, long rowBegin, long rowEnd,
                                                      float *scratch) {
   kernelGradientRows(s, x, dy, dy_mask, dw, db, rowBegin, rowEnd, scratch,
-                     {copyMaskedAVX2, biasGradientRowAVX2, kernelGradientPairsAVX2});
+                     {copyMaskedRow, biasGradientRowAVX2, kernelGradientPairsAVX2});
 }
 
 }  // extern "C"

@@ -1,8 +1,5 @@
 import AstroIO
 import Foundation
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 import Labeling
 import TestSupport
 import XCTest
@@ -45,21 +42,7 @@ final class LabelServerTests: XCTestCase {
 
   /// One request; returns the status and body.
   func request(_ method: String, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil) throws -> (Int, Data) {
-    var request = URLRequest(url: URL(string: base + path)!)
-    request.httpMethod = method
-    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-    if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json) }
-    if let body { request.httpBody = body }
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var result: (Int, Data)?
-    nonisolated(unsafe) var failure: Error?
-    URLSession.shared.dataTask(with: request) { data, response, error in
-      if let error { failure = error } else { result = ((response as! HTTPURLResponse).statusCode, data ?? Data()) }
-      done.signal()
-    }.resume()
-    done.wait()
-    if let failure { throw failure }
-    return result!
+    try labelServerRequest(method, base + path, token: token, json: json, body: body)
   }
 
   func object(_ data: Data) throws -> [String: Any] { try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any]) }

@@ -1,8 +1,5 @@
 import AstroIO
 import Foundation
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 import Labeling
 import TestSupport
 import XCTest
@@ -80,7 +77,10 @@ final class LabelStoreKillTests: XCTestCase {
       DispatchQueue.global().asyncAfter(deadline: .now() + delay) { kill(server.processIdentifier, SIGKILL) }
       while true {
         attempted += 1
-        guard let status = post(base + "/api/items/\(next)/labels", token: token, json: ["labels": ["real"], "seconds": 1.0]) else { break }
+        // A failed request means the server is gone.
+        guard let (status, _) = try? labelServerRequest("POST", base + "/api/items/\(next)/labels", token: token,
+                                                        json: ["labels": ["real"], "seconds": 1.0])
+        else { break }
         XCTAssertEqual(status, 201)
         acknowledged.insert(next)
         next += 1
@@ -95,21 +95,5 @@ final class LabelStoreKillTests: XCTestCase {
       XCTAssertLessThanOrEqual(stored.count, attempted)
     }
     XCTAssertGreaterThan(acknowledged.count, 20, "labels were submitted between the kills")
-  }
-
-  /// POSTs `json` and returns the status, or nil when the server is gone.
-  func post(_ url: String, token: String, json: [String: Any]) -> Int? {
-    var request = URLRequest(url: URL(string: url)!, timeoutInterval: 10)
-    request.httpMethod = "POST"
-    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-    request.httpBody = try? JSONSerialization.data(withJSONObject: json)
-    let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var status: Int?
-    URLSession.shared.dataTask(with: request) { _, response, error in
-      if error == nil { status = (response as? HTTPURLResponse)?.statusCode }
-      done.signal()
-    }.resume()
-    done.wait()
-    return status
   }
 }
