@@ -101,6 +101,7 @@ func report(_ name: String, batch: Int, samples: Int, rates unsorted: [Double]) 
     "workload": name, "batch": batch, "samples": samples, "samples_per_s": (rates[rates.count / 2] * 10).rounded() / 10,
     "min": (rates.first! * 10).rounded() / 10, "max": (rates.last! * 10).rounded() / 10,
     "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10, "threads": Parallel.workerCount, "isa": KernelISA.active.rawValue,
+    "int8_route": Int8Route.best.rawValue,
   ]
   let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
   print(String(decoding: json, as: UTF8.self))

@@ -17,7 +17,10 @@ struct ConvolutionKernel: Kernel {
   let range: ClosedRange<Int32>
   /// Weights minus their zero points, packed for the C++ kernel (blocks of 8 channels, tap pairs interleaved).
   let weights: [Int16]
-  let portable: Bool
+  let route: Int8Route
+  /// The AVX-512 VNNI route's kernel (int8, blocks of 16 channels × 4 taps) and the bias less the shifted input
+  /// zero point times each channel's weight sum; nil on other routes, or when a weight does not fit in int8.
+  let vnni: (weights: [Int8], bias: [Int32])?
   /// The int32 bias (zeros when the operator has none).
   let bias: [Int32]
   let multipliers: [Int32], shifts: [Int32]
@@ -82,7 +85,9 @@ struct ConvolutionKernel: Kernel {
     }
     let raw = try site.constantIntegers(weightIndex, count: outputChannels * kernelHeight * kernelWidth * inputChannels)
     let taps = kernelHeight * kernelWidth * inputChannels
-    paddedChannels = (kernelWidth * inputChannels) % 2 == 1 ? inputChannels + 1 : inputChannels
+    // Kernel rows of whole groups of 4 taps (the VNNI route reads 4 at a time, the others 2).
+    let kernelWidth = kernelWidth
+    paddedChannels = (inputChannels...).first { (kernelWidth * $0) % 4 == 0 }!
     depth = astro_int8_depth(kernelHeight, kernelWidth, paddedChannels)
     var widened = [Int16](repeating: 0, count: outputChannels * depth)
     for c in 0..<outputChannels {
@@ -98,7 +103,7 @@ struct ConvolutionKernel: Kernel {
     var packed = [Int16](repeating: 0, count: astro_int8_packed_weights(&geometry))
     astro_int8_pack_weights(&geometry, widened, &packed)
     weights = packed
-    portable = site.portableKernels
+    route = site.route
 
     if let biasIndex = site.input(2) {
       let b = site.tensor(biasIndex)
@@ -107,6 +112,7 @@ struct ConvolutionKernel: Kernel {
     } else {
       bias = [Int32](repeating: 0, count: outputChannels)
     }
+    vnni = route == .avx512VNNI ? Self.vnniKernel(geometry, widened, bias: bias, shiftedZeroPoint: inputZeroPoint + (inputType == .int8 ? 128 : 0)) : nil
 
     // LiteRT forms s_in·s_w in double for int8 convolutions and in float for uint8 ones. (Fully-connected
     // layers rescale with `doubleScales`; the C++ kernel still reads these multipliers and ignores them.)
@@ -165,48 +171,88 @@ struct ConvolutionKernel: Kernel {
     shape.act_min = range.lowerBound; shape.act_max = range.upperBound
 
     var y = TensorValues(uninitialized: outputShape, type: outputType)
-    let totalRows = shape.batch * shape.out_h
-    let scratchCount = astro_int8_conv_scratch(&shape)
-    let work = shape.out_w * shape.out_c * depth
-    let geometry = shape
-    // Uninitialised: astro_int8_widen writes every element.
-    let wideCount = astro_int8_widened_count(&shape)
-    var wide = [Int16](unsafeUninitializedCapacity: wideCount) { _, initialized in initialized = wideCount }
-    x.bytes.withUnsafeBytes { xBytes in
-      wide.withUnsafeMutableBufferPointer { wideBuffer in
-        let target = wideBuffer.baseAddress!
-        Parallel.forEachChunk(geometry.batch) { _, range in
-          var shape = geometry
-          astro_int8_widen(&shape, xBytes.baseAddress!, target,
-                           range.lowerBound, range.upperBound)
+    if let vnni {
+      computeRows(shape, x, &y, inputCount: astro_int8_vnni_input_bytes(&shape), prepare: astro_int8_vnni_prepare_input) {
+        shape, input, rows, output, scratch in
+        vnni.weights.withUnsafeBufferPointer { w in
+          vnni.bias.withUnsafeBufferPointer { b in
+            withRescaleConstants { m, s, d in
+              astro_int8_vnni_conv_rows(shape, input, w.baseAddress!, b.baseAddress!, m, s, d, output, rows.lowerBound,
+                                        rows.upperBound, scratch)
+            }
+          }
         }
       }
-    }
-    wide.withUnsafeBufferPointer { wideBuffer in
-      y.bytes.withUnsafeMutableBytes { yBytes in
+    } else {
+      computeRows(shape, x, &y, inputCount: astro_int8_widened_count(&shape), prepare: astro_int8_widen) {
+        shape, input, rows, output, scratch in
         weights.withUnsafeBufferPointer { w in
           bias.withUnsafeBufferPointer { b in
-            multipliers.withUnsafeBufferPointer { m in
-              shifts.withUnsafeBufferPointer { s in
-                doubleScales.withUnsafeBufferPointer { d in
-                  let output = yBytes.baseAddress!
-                  Parallel.forEachChunk(totalRows, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
-                    var shape = geometry
-                    var scratch = [Int16](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
-                    scratch.withUnsafeMutableBufferPointer { scratch in
-                      astro_int8_conv_rows(&shape, wideBuffer.baseAddress!, w.baseAddress!, b.baseAddress!, m.baseAddress!,
-                                           s.baseAddress!, d.isEmpty ? nil : d.baseAddress!, output, range.lowerBound,
-                                           range.upperBound, scratch.baseAddress!, portable ? 1 : 0)
-                    }
-                  }
-                }
-              }
+            withRescaleConstants { m, s, d in
+              astro_int8_conv_rows(shape, input, w.baseAddress!, b.baseAddress!, m, s, d, output, rows.lowerBound,
+                                   rows.upperBound, scratch, route.code)
             }
           }
         }
       }
     }
     values[outputIndex] = y
+  }
+
+  /// The VNNI route's packed kernel and corrected bias (wrapping arithmetic, as the sums wrap), or nil when a
+  /// weight does not fit in int8.
+  private static func vnniKernel(_ geometry: astro_int8_conv, _ widened: [Int16], bias: [Int32], shiftedZeroPoint: Int)
+    -> (weights: [Int8], bias: [Int32])?
+  {
+    var geometry = geometry
+    var packed = [Int8](repeating: 0, count: astro_int8_vnni_packed_weights(&geometry))
+    var sums = [Int32](repeating: 0, count: bias.count)
+    guard astro_int8_vnni_pack_weights(&geometry, widened, &packed, &sums) != 0 else { return nil }
+    let corrected = zip(bias, sums).map { $0 &- Int32(shiftedZeroPoint) &* $1 }
+    return (packed, corrected)
+  }
+
+  /// Prepares the kernel's input (`prepare`: the widened or shifted copy with the padding every window needs),
+  /// then computes y's rows on all cores with `rows` (shape, input, rows, output, scratch).
+  private func computeRows<Element>(
+    _ geometry: astro_int8_conv, _ x: TensorValues, _ y: inout TensorValues, inputCount: Int,
+    prepare: (UnsafePointer<astro_int8_conv>, UnsafeRawPointer, UnsafeMutablePointer<Element>, Int, Int) -> Void,
+    rows: (UnsafePointer<astro_int8_conv>, UnsafePointer<Element>, Range<Int>, UnsafeMutableRawPointer, UnsafeMutablePointer<Int16>) -> Void
+  ) {
+    var shape = geometry
+    let scratchCount = astro_int8_conv_scratch(&shape)
+    let work = shape.out_w * shape.out_c * depth
+    // From the shared buffer pool (megabytes, every run: fresh pages would be zeroed by the OS each time),
+    // uninitialised: `prepare` writes every element.
+    let floats = (inputCount * MemoryLayout<Element>.stride + 3) / 4
+    BufferPool.shared.withScratch(floats) { pooled in
+      UnsafeMutableRawPointer(pooled).withMemoryRebound(to: Element.self, capacity: inputCount) { input in
+        x.bytes.withUnsafeBytes { xBytes in
+          Parallel.forEachChunk(geometry.batch) { _, range in
+            var shape = geometry
+            prepare(&shape, xBytes.baseAddress!, input, range.lowerBound, range.upperBound)
+          }
+        }
+        y.bytes.withUnsafeMutableBytes { yBytes in
+          let output = yBytes.baseAddress!
+          Parallel.forEachChunk(geometry.batch * geometry.out_h, minimumPerWorker: max(1, 200_000 / max(1, work))) { _, range in
+            var shape = geometry
+            let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: scratchCount)
+            defer { scratch.deallocate() }
+            rows(&shape, input, range, output, scratch)
+          }
+        }
+      }
+    }
+  }
+
+  /// Calls `body` with the rescale constants: multipliers, shifts and, for fully-connected layers, double scales.
+  private func withRescaleConstants(_ body: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Double>?) -> Void) {
+    multipliers.withUnsafeBufferPointer { m in
+      shifts.withUnsafeBufferPointer { s in
+        doubleScales.withUnsafeBufferPointer { d in body(m.baseAddress!, s.baseAddress!, d.isEmpty ? nil : d.baseAddress!) }
+      }
+    }
   }
 }
 

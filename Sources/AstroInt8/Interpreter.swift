@@ -13,22 +13,27 @@ public final class Int8Interpreter: Sendable {
   private let kernels: [any Kernel]
   /// The constants of the graph as values, where every run starts.
   private let constants: [TensorValues?]
+  /// Tensors computed by a run and not returned: their arrays are recycled.
+  private let intermediates: [Int]
+  private let recycler = ByteArrayRecycler()
 
   /// Checks every operator (input counts, types, quantization, constant data) and prepares its constants
   /// (rescale multipliers, widened weights, lookup tables).
   /// - Throws: `Int8Error` naming the operator and tensor at fault, or the operator that cannot run on a CPU.
   /// - Parameters:
   ///   - graph: The graph to run.
-  ///   - portableKernels: Use the portable integer kernels even where AVX2 is available (the results are the same
-  ///     bytes; tests check it). `ASTRO_ISA=portable` in the environment sets it too.
-  public init(_ graph: QuantizedGraph, portableKernels: Bool = ProcessInfo.processInfo.environment["ASTRO_ISA"] == "portable") throws {
+  ///   - route: The instruction set of the integer products (default: the best this CPU runs, within what
+  ///     `ASTRO_ISA` allows). Every route gives the same bytes; a route this CPU lacks runs the portable loops.
+  public init(_ graph: QuantizedGraph, route: Int8Route = .best) throws {
     self.graph = graph
-    let context = GraphContext(graph: graph, portableKernels: portableKernels)
+    let context = GraphContext(graph: graph, route: route)
     for index in graph.inputs + graph.outputs { try context.checkIndex(index, "graph input/output") }
     for tensor in graph.tensors { try Self.checkQuantization(tensor) }
     kernels = try graph.operators.enumerated().map { position, op in
       try context.prepare(op, at: position)
     }
+    let kept = Set(graph.inputs + graph.outputs)
+    intermediates = graph.tensors.indices.filter { !kept.contains($0) && graph.tensors[$0].data == nil }
     constants = try graph.tensors.map { tensor in
       guard let data = tensor.data else { return nil }
       do {
@@ -67,13 +72,19 @@ public final class Int8Interpreter: Sendable {
   /// Runs the graph on one value per graph input (in `graph.inputs` order) and returns its outputs.
   /// - Throws: `Int8Error.invalidInput` when an input's type or per-sample shape differs from the graph's.
   public func run(_ inputs: [TensorValues]) throws -> [TensorValues] {
-    let values = try allValues(inputs)
-    return try graph.outputs.map { index in
+    var values = try ByteArrayRecycler.$current.withValue(recycler) { try allValues(inputs) }
+    let outputs = try graph.outputs.map { index in
       guard let value = values[index] else {
         throw Int8Error.invalidGraph("output '\(graph.tensors[index].name)' is never computed")
       }
       return value
     }
+    // The intermediates' arrays go to the next run (an output sharing one is copied before it is written).
+    for index in intermediates {
+      if let value = values[index] { recycler.give(value.bytes) }
+      values[index] = nil
+    }
+    return outputs
   }
 
   /// Runs the graph on float values, one `(values, shape)` per graph input: each quantized with its input's
@@ -149,7 +160,7 @@ extension Array where Element == TensorValues? {
 /// Validation helpers used while preparing operators.
 struct GraphContext {
   let graph: QuantizedGraph
-  let portableKernels: Bool
+  let route: Int8Route
 
   func checkIndex(_ index: Int, _ role: String) throws {
     guard graph.tensors.indices.contains(index) else {
@@ -161,7 +172,7 @@ struct GraphContext {
     let label = "operator \(position) (\(op.operation.name))"
     for index in op.inputs where index != -1 { try checkIndex(index, label) }
     for index in op.outputs { try checkIndex(index, label) }
-    let site = OperatorSite(graph: graph, op: op, label: label, portableKernels: portableKernels)
+    let site = OperatorSite(graph: graph, op: op, label: label, route: route)
     switch op.operation {
     case .conv2D(let options): return try ConvolutionKernel(convolution: options, site)
     case .fullyConnected(let activation, let keepNumDims):
@@ -197,7 +208,7 @@ struct OperatorSite {
   let graph: QuantizedGraph
   let op: GraphOperator
   let label: String
-  let portableKernels: Bool
+  let route: Int8Route
 
   func requireCounts(inputs: ClosedRange<Int>, outputs: Int = 1) throws {
     guard inputs.contains(op.inputs.count), op.outputs.count == outputs else {

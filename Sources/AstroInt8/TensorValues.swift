@@ -26,12 +26,14 @@ public struct TensorValues: Equatable, Sendable {
     self.bytes = bytes
   }
 
-  /// Values whose bytes a kernel is about to write in full (left uninitialised: no pass to zero them first).
+  /// Values whose bytes a kernel is about to write in full (left uninitialised: no pass to zero them first; an
+  /// array of the run's recycler when it has one of this size).
   init(uninitialized shape: [Int], type: ElementType) {
     self.shape = shape
     self.type = type
     let count = shape.reduce(1, *) * type.size
-    self.bytes = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    self.bytes = ByteArrayRecycler.current?.take(count)
+      ?? [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
   }
 
   /// int8 values.

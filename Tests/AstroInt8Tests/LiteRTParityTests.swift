@@ -10,11 +10,11 @@ final class LiteRTParityTests: XCTestCase {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
   /// Runs `model` on the fixture's input batch and compares every output byte with LiteRT's.
-  func assertMatchesLiteRT(_ name: String, model path: String? = nil, portableKernels: Bool = false,
+  func assertMatchesLiteRT(_ name: String, model path: String? = nil, route: Int8Route = .best,
                            file: StaticString = #filePath, line: UInt = #line) throws {
     let base = Self.fixtures.appendingPathComponent(name).path
     let model = try TFLiteModel.read(path: path ?? base + ".tflite")
-    let interpreter = try Int8Interpreter(model.graph, portableKernels: portableKernels)
+    let interpreter = try Int8Interpreter(model.graph, route: route)
     let input = try NpyArray.read(path: base + ".input.npy")
     let expected = try NpyArray.read(path: base + ".output.npy")
     let inputTensor = model.graph.tensors[model.graph.inputs[0]]
@@ -23,7 +23,7 @@ final class LiteRTParityTests: XCTestCase {
     XCTAssertEqual(output.shape, expected.shape, "\(name): shape", file: file, line: line)
     let got = output.bytes, want = [UInt8](expected.data)
     let mismatches = zip(got, want).filter { $0 != $1 }.count
-    XCTAssertEqual(mismatches, 0, "\(name): \(mismatches) of \(want.count) outputs differ from LiteRT's reference kernels",
+    XCTAssertEqual(mismatches, 0, "\(name), \(route.rawValue) route: \(mismatches) of \(want.count) outputs differ from LiteRT's reference kernels",
                    file: file, line: line)
     XCTAssertEqual(got.count, want.count, file: file, line: line)
   }
@@ -52,17 +52,20 @@ final class LiteRTParityTests: XCTestCase {
   /// (256 weight scales) is where the double rescale of LiteRT's reference kernel differs from the integer
   /// multiplier: 2 of its 3,072 fc_1 values were one step off before that rescale was used.
   func testTensorFlowsConversionOfD6M7() throws {
-    try assertMatchesLiteRT("d6_m7_tf_int8", model: try SharedData.path("reference/tflite/d6_m7.tf-int8.tflite"))
-    try assertMatchesLiteRT("d6_m7_tf_int8", model: try SharedData.path("reference/tflite/d6_m7.tf-int8.tflite"),
-                            portableKernels: true)
+    let model = try SharedData.path("reference/tflite/d6_m7.tf-int8.tflite")
+    for route in Int8Route.available { try assertMatchesLiteRT("d6_m7_tf_int8", model: model, route: route) }
   }
 }
 
 extension LiteRTParityTests {
-  /// The portable kernels give the same bytes as the vectorised ones (and so as LiteRT).
-  func testPortableKernelsMatchLiteRTToo() throws {
-    for name in ["conv_same_relu", "conv_valid_stride2", "conv_same_stride2", "dense", "avgpool_same", "residual_block", "dense_block"] {
-      try assertMatchesLiteRT(name, portableKernels: true)
+  /// Every route this CPU runs (VNNI, AVX2, portable) gives LiteRT's bytes, not only the best one.
+  func testEveryRouteMatchesLiteRT() throws {
+    XCTAssertEqual(Int8Route.available.last, .portable)
+    for route in Int8Route.available {
+      for name in ["conv_same_relu", "conv_valid_stride2", "conv_same_stride2", "conv_relu6", "dense", "avgpool_same",
+                   "residual_block", "dense_block"] {
+        try assertMatchesLiteRT(name, route: route)
+      }
     }
   }
 }

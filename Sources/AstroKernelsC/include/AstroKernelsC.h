@@ -159,14 +159,43 @@ size_t astro_int8_widened_count(const astro_int8_conv *p);
 /// Writes samples [sample_begin, sample_end) of the widened input.
 void astro_int8_widen(const astro_int8_conv *p, const void *x, short *wide, long sample_begin, long sample_end);
 
+/// The routes of astro_int8_conv_rows: plain loops, AVX2 (pmaddwd), AVX-VNNI (vpdpwssd, VEX: Alder Lake and
+/// later, Zen 4 and later) and AVX-512 VNNI (vpdpwssd, EVEX: Ice Lake and later, Zen 4 and later).
+enum { ASTRO_INT8_PORTABLE = 0, ASTRO_INT8_AVX2 = 1, ASTRO_INT8_AVX_VNNI = 2, ASTRO_INT8_AVX512_VNNI = 3 };
+
+/// 1 when this CPU (and its OS) runs the route.
+int astro_int8_route_supported(int route);
+
 /// Writes output rows [row_begin, row_end) of the flattened (sample, output row) axis from the widened input
 /// (astro_int8_widen): for each output channel c, Σ w·(x − zp_in) + bias[c], rescaled by LiteRT's MultiplyByQuantizedMultiplier(multiplier[c],
 /// shift[c]), or, when `scale` is not NULL, by round(sum · scale[c]) in double as LiteRT's reference FULLY_CONNECTED
-/// does, plus zp_out, clamped to [act_min, act_max]. AVX2 (pmaddwd) when the CPU has it, unless
-/// `portable` is nonzero (tests check both routes give the same bytes).
+/// does, plus zp_out, clamped to [act_min, act_max]. `route` picks the sums' instruction set (the portable loops
+/// when this CPU lacks it); every route gives the same bytes, as the integer sums do not depend on their order.
 void astro_int8_conv_rows(const astro_int8_conv *p, const short *wide, const short *w, const int *bias,
                           const int *multiplier, const int *shift, const double *scale, void *y, long row_begin,
-                          long row_end, short *scratch, int portable);
+                          long row_end, short *scratch, int route);
+
+/// The AVX-512 VNNI route of quantized convolutions (vpdpbusd, u8 × s8): the input shifted to uint8 (int8 values
+/// + 128) with the padding holding the shifted zero point, the kernel as int8 in blocks of 16 channels × 4 taps.
+/// Bytes of the packed kernel.
+size_t astro_int8_vnni_packed_weights(const astro_int8_conv *p);
+
+/// Packs the widened kernel rows (as for astro_int8_pack_weights) and writes each output channel's weight sum, which
+/// the caller multiplies by the shifted zero point (input_zero_point, + 128 for int8) and subtracts from the bias.
+/// Returns 0 when a weight does not fit in int8 (then the int16 routes must run the layer).
+int astro_int8_vnni_pack_weights(const astro_int8_conv *p, const short *rows, signed char *packed, int *weight_sums);
+
+/// Bytes of the shifted input, and its samples [sample_begin, sample_end) written from x.
+size_t astro_int8_vnni_input_bytes(const astro_int8_conv *p);
+void astro_int8_vnni_prepare_input(const astro_int8_conv *p, const void *x, unsigned char *u, long sample_begin,
+                                   long sample_end);
+
+/// astro_int8_conv_rows on the VNNI route, from the shifted input and the packed kernel, with the bias already
+/// corrected by the weight sums; scratch as astro_int8_conv_scratch says. Only where
+/// astro_int8_route_supported(ASTRO_INT8_AVX512_VNNI); elsewhere it writes nothing.
+void astro_int8_vnni_conv_rows(const astro_int8_conv *p, const unsigned char *u, const signed char *w, const int *bias,
+                               const int *multiplier, const int *shift, const double *scale, void *y, long row_begin,
+                               long row_end, short *scratch);
 
 /// A max or average pool of a quantized NHWC tensor (input and output share scale and zero point).
 typedef struct astro_int8_pool {
