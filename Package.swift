@@ -54,10 +54,13 @@ let package = Package(
     .systemLibrary(name: "_CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-    // Direct convolution kernels with AVX-512 intrinsics, chosen at run time (Swift itself targets baseline x86-64).
+    // Vector kernels in C++ (AVX-512, AVX2 + FMA, VNNI for int8; NEON on arm64), chosen at run time (Swift itself
+    // targets baseline x86-64).
     .target(name: "AstroKernelsC"),
     // Numeric kernels on raw buffers: BLAS, im2col, pooling, normalisation. No autodiff.
-    .target(name: "AstroKernels", dependencies: ["_COpenBLAS", "AstroKernelsC"]),
+    .target(
+      name: "AstroKernels",
+      dependencies: [.target(name: "_COpenBLAS", condition: .when(platforms: [.linux])), "AstroKernelsC"]),
     // Tensors and hand-written reverse-mode autodiff; each op's forward and backward side by side.
     .target(name: "AstroTensor", dependencies: ["AstroKernels"]),
     // File formats on plain arrays: HDF5 (the container of Keras weights), NumPy .npy. No tensors, no autodiff.

@@ -41,7 +41,7 @@ public enum Int8Route: String, Sendable, CaseIterable {
     let allowed: [Int8Route] = switch KernelISA.active {
     case .avx512: allCases
     case .avx2: [.avxVNNI, .avx2, .portable]
-    case .portable: [.portable]
+    case .neon, .portable: [.portable]
     }
     return allowed.first(where: \.isAvailable) ?? .portable
   }

@@ -1,6 +1,6 @@
 import AstroKernelsC
 
-/// The direct convolution kernels (`AstroKernelsC`, AVX-512 or AVX2 + FMA), split over workers by output rows.
+/// The direct convolution kernels (`AstroKernelsC`, AVX-512, AVX2 + FMA or NEON), split over workers by output rows.
 ///
 /// They hold a block of output pixels × up to 64 (AVX2: 16) channels in registers and need no im2col matrix; on
 /// the machines this project targets they run at about twice OpenBLAS's single-thread sgemm rate for every
@@ -16,6 +16,10 @@ enum DirectConvolution {
 
   /// Whether the direct kernels run this convolution.
   static func handles(_ g: WindowGeometry, filters: Int) -> Bool {
+    if NEON.enabled {
+      var s = shape(g, filters: filters)
+      return astro_neon_conv_supported(&s) != 0
+    }
     guard AVX512.enabled || AVX2.enabled else { return false }
     // With AVX2 only, 1x1 windows over 64 channels or more run faster as OpenBLAS's sgemm (its Zen/Haswell
     // kernels block for cache where 16-channel register blocks reread the input; ResNet50's 1x1 layers took
@@ -33,7 +37,8 @@ enum DirectConvolution {
   ) {
     var s = shape(g, filters: filters)
     let scratch = astro_conv_scratch_floats(&s)
-    let forwardRows = AVX512.enabled ? astro_conv_forward_rows : astro_avx2_conv_forward_rows
+    let forwardRows =
+      AVX512.enabled ? astro_conv_forward_rows : NEON.enabled ? astro_neon_conv_forward_rows : astro_avx2_conv_forward_rows
     Parallel.forEachChunk(g.batch * g.outHeight) { _, rows in
       BufferPool.shared.withScratch(scratch) { buffer in
         forwardRows(
@@ -59,7 +64,9 @@ enum DirectConvolution {
   ) {
     var s = shape(g, filters: filters)
     let scratch = astro_conv_scratch_floats(&s)
-    let gradientRows = AVX512.enabled ? astro_conv_kernel_gradient_rows : astro_avx2_conv_kernel_gradient_rows
+    let gradientRows =
+      AVX512.enabled
+      ? astro_conv_kernel_gradient_rows : NEON.enabled ? astro_neon_conv_kernel_gradient_rows : astro_avx2_conv_kernel_gradient_rows
     accumulatingPartials(g, over: g.batch * g.outHeight, filters: filters, kernelGradient: dk, biasGradient: db) { partial, rows in
       BufferPool.shared.withScratch(scratch) { buffer in
         gradientRows(

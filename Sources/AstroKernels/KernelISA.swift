@@ -37,11 +37,27 @@ public enum AVX2 {
   }
 }
 
-/// The instruction sets the vector kernels are written for, best first.
-public enum KernelISA: String, Sendable, CaseIterable {
-  case avx512, avx2, portable
+/// The switch for the NEON kernels of `AstroKernelsC` on arm64 (Apple Silicon, Graviton): the direct convolution's
+/// forward pass and kernel gradient. Same results as the portable route to float rounding; tested under
+/// qemu-aarch64 by `make check-arm64`.
+public enum NEON {
+  /// Whether this is an arm64 build (NEON is part of every arm64 CPU).
+  public static let available = astro_neon_supported() != 0
 
-  /// What `ASTRO_ISA` asks for (the best available when unset or not one of avx512, avx2, portable).
+  private static let switchedOn = LockedValue(available && KernelISA.requested.allows(.neon))
+
+  /// Whether the NEON kernels run (default: `available`, unless the environment sets `ASTRO_ISA=portable`).
+  public static var enabled: Bool {
+    get { switchedOn.get() }
+    set { switchedOn.set(newValue && available) }
+  }
+}
+
+/// The instruction sets the vector kernels are written for, best first (x86-64's, then arm64's).
+public enum KernelISA: String, Sendable, CaseIterable {
+  case avx512, avx2, neon, portable
+
+  /// What `ASTRO_ISA` asks for (the best available when unset or not one of avx512, avx2, neon, portable).
   static let requested = KernelISA(rawValue: ProcessInfo.processInfo.environment["ASTRO_ISA"] ?? "") ?? .avx512
 
   /// Whether asking for `self` lets `isa` run (asking for one allows it and everything below it).
@@ -58,16 +74,17 @@ public enum KernelISA: String, Sendable, CaseIterable {
 
   /// The instruction sets this CPU runs, best first (always ending with `portable`).
   public static var available: [KernelISA] {
-    (AVX512.available ? [.avx512] : []) + (AVX2.available ? [.avx2] : []) + [.portable]
+    (AVX512.available ? [.avx512] : []) + (AVX2.available ? [.avx2] : []) + (NEON.available ? [.neon] : []) + [.portable]
   }
 
   /// The route the vector kernels take now. Setting it switches `AVX512` and `AVX2` (to one this CPU has; tests
   /// and benchmarks compare routes this way); it is not meant to change while a model is running.
   public static var active: KernelISA {
-    get { AVX512.enabled ? .avx512 : AVX2.enabled ? .avx2 : .portable }
+    get { AVX512.enabled ? .avx512 : AVX2.enabled ? .avx2 : NEON.enabled ? .neon : .portable }
     set {
       AVX512.enabled = newValue == .avx512
       AVX2.enabled = newValue.allows(.avx2)
+      NEON.enabled = newValue.allows(.neon)
     }
   }
 }

@@ -1,4 +1,4 @@
-// Run-time detection of the CPU features the AVX-512 and AVX2 kernels need.
+// Run-time detection of the CPU features the AVX-512 and AVX2 kernels need, and whether this is an arm64 build.
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
@@ -32,4 +32,11 @@ extern "C" int astro_avx2_supported(void) {
 #else
 extern "C" int astro_avx512_supported(void) { return 0; }
 extern "C" int astro_avx2_supported(void) { return 0; }
+#endif
+
+// NEON (Advanced SIMD) is part of every arm64 CPU.
+#if defined(__aarch64__)
+extern "C" int astro_neon_supported(void) { return 1; }
+#else
+extern "C" int astro_neon_supported(void) { return 0; }
 #endif

@@ -7,10 +7,6 @@
 #if !ASTRO_X86_64
 extern "C" {
 
-int astro_conv_direct_supported(const astro_conv_shape *) { return 0; }
-size_t astro_conv_scratch_floats(const astro_conv_shape *) { return 0; }
-size_t astro_conv_packed_kernel_floats(const astro_conv_shape *) { return 0; }
-void astro_conv_pack_kernel(const astro_conv_shape *, const float *, float *) {}
 void astro_conv_forward_rows(const astro_conv_shape *, const float *, const float *, const float *, int, const float *, int,
                              float *, long, long, float *) {}
 void astro_conv_kernel_gradient_rows(const astro_conv_shape *, const float *, const float *, const float *, float *, float *,

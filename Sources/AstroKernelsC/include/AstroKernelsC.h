@@ -1,5 +1,6 @@
-// Kernels written with AVX-512 intrinsics (direct NHWC convolution, max pooling with arg-max, dropout masks) and
-// with AVX2 + FMA (the direct convolution's forward pass and kernel gradient, `astro_avx2_*`).
+// Kernels written with AVX-512 intrinsics (direct NHWC convolution, max pooling with arg-max, dropout masks), with
+// AVX2 + FMA (the direct convolution's forward pass and kernel gradient, `astro_avx2_*`) and with NEON on arm64
+// (the same two, `astro_neon_*`).
 //
 // Why C++ here: Swift compiles for baseline x86-64 and has no per-function target attribute, and a library
 // package cannot pass -mavx512f (unsafe flags). These functions carry `target("avx512f,...")` (or
@@ -27,6 +28,9 @@ int astro_avx512_supported(void);
 
 /// 1 when the CPU and the OS support the AVX2 kernels (AVX2 and FMA with ymm state enabled).
 int astro_avx2_supported(void);
+
+/// 1 on arm64, where the NEON kernels run (NEON is part of every arm64 CPU).
+int astro_neon_supported(void);
 
 /// 1 when the direct kernels handle this shape (kernel height at most 16, positive sizes).
 int astro_conv_direct_supported(const astro_conv_shape *shape);
@@ -65,6 +69,19 @@ void astro_avx2_conv_forward_rows(const astro_conv_shape *shape, const float *x,
                                   int w_packed, const float *bias, int relu, float *y, long row_begin, long row_end,
                                   float *scratch);
 void astro_avx2_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy,
+                                          const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
+                                          float *scratch);
+
+/// 1 when the NEON kernels below handle this shape: astro_conv_direct_supported, and output channels in whole
+/// 4-float vectors. Always 0 off arm64.
+int astro_neon_conv_supported(const astro_conv_shape *shape);
+
+/// astro_conv_forward_rows and astro_conv_kernel_gradient_rows with NEON (arm64): the same arguments, scratch and
+/// packed kernels, results equal to float rounding.
+void astro_neon_conv_forward_rows(const astro_conv_shape *shape, const float *x, const float *x_mask, const float *w,
+                                  int w_packed, const float *bias, int relu, float *y, long row_begin, long row_end,
+                                  float *scratch);
+void astro_neon_conv_kernel_gradient_rows(const astro_conv_shape *shape, const float *x, const float *dy,
                                           const float *dy_mask, float *dw, float *db, long row_begin, long row_end,
                                           float *scratch);
 
