@@ -14,10 +14,14 @@ constexpr long kMaxKernelHeight = 16;
 /// Columns a row of windows spans: (out_w - 1) * stride + k_w.
 inline long paddedWidth(const astro_conv_shape &s) { return (s.out_w - 1) * s.stride_w + s.k_w; }
 
-/// dst = mask > 0 ? src : 0 over `count` floats (a ReLU's backward applied to an input row; the compiler
-/// vectorizes it for the caller's instruction set).
-inline void copyMaskedRow(float *dst, const float *src, const float *mask, long count) {
-  for (long i = 0; i < count; i++) dst[i] = mask[i] > 0 ? src[i] : 0;
+/// dst = mask > 0 ? src : 0 over `count` floats (a ReLU's backward applied to an input row). src is read
+/// whatever the mask says: a load only where the mask is positive cannot be vectorized without masked loads, and
+/// the scalar loop took a quarter of VGG6's training step.
+inline void copyMaskedRow(float *__restrict dst, const float *__restrict src, const float *__restrict mask, long count) {
+  for (long i = 0; i < count; i++) {
+    float value = src[i];
+    dst[i] = mask[i] > 0 ? value : 0;
+  }
 }
 
 /// Which input rows the scratch slots hold: slot i keeps a row with index ≡ i (mod k_h), so the k_h rows of

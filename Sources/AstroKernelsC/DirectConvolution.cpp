@@ -3,9 +3,13 @@
 // poor; here every weight vector loaded is reused over a block of pixels held in registers.
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
-#include "ConvolutionRows.h"
 
 #if ASTRO_X86_64  // the whole file: see AVX512Support.h
+
+// The shared row preparation (copies, masks, packing) compiled for AVX-512 too.
+#pragma clang attribute push(ASTRO_AVX512, apply_to = function)
+#include "ConvolutionRows.h"
+#pragma clang attribute pop
 
 namespace {
 
