@@ -118,7 +118,7 @@ ASTRO_VNNI512 ASTRO_INLINE void dotPixels(const unsigned char *const *q, long ro
 
 /// Per-channel constants of one block of 16 channels (zeros beyond out_c), as Int8Requantize.h's BlockConstants.
 struct Constants16 {
-  __m512i bias, multiplier, left, right, rightMask, rightThreshold;
+  __m512i bias, multiplier, oddMultiplier, left, right, rightMask, rightThreshold;
   __mmask16 lanes;
 };
 
@@ -129,6 +129,7 @@ ASTRO_VNNI512 inline Constants16 constants16(const astro_int8_conv *p, long bloc
   k.lanes = astroTailMask(remaining);
   k.bias = _mm512_maskz_loadu_epi32(k.lanes, bias + first);
   k.multiplier = _mm512_maskz_loadu_epi32(k.lanes, multiplier + first);
+  k.oddMultiplier = _mm512_srli_epi64(k.multiplier, 32);
   __m512i s = _mm512_maskz_loadu_epi32(k.lanes, shift + first), zero = _mm512_setzero_si512();
   k.left = _mm512_max_epi32(s, zero);
   k.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
@@ -138,21 +139,16 @@ ASTRO_VNNI512 inline Constants16 constants16(const astro_int8_conv *p, long bloc
   return k;
 }
 
-/// Int8Requantize.h's highHalf on 8 signed 64-bit products: (p + nudge) / 2^31 truncated toward zero.
-ASTRO_VNNI512 ASTRO_INLINE __m512i highHalf8(__m512i product) {
-  const __m512i positiveNudge = _mm512_set1_epi64(int64_t(1) << 30);
-  const __m512i negativeNudge = _mm512_set1_epi64(1 - (int64_t(1) << 30) + ((int64_t(1) << 31) - 1));
-  __mmask8 negative = _mm512_cmpgt_epi64_mask(_mm512_setzero_si512(), product);
-  return _mm512_srli_epi64(_mm512_add_epi64(product, _mm512_mask_blend_epi64(negative, positiveNudge, negativeNudge)), 31);
-}
+/// Int8Requantize.h's nudged on 8 products.
+ASTRO_VNNI512 ASTRO_INLINE __m512i nudged8(__m512i product) { return _mm512_add_epi64(product, _mm512_set1_epi64(int64_t(1) << 30)); }
 
 /// LiteRT's MultiplyByQuantizedMultiplier on 16 lanes, exactly as Int8Requantize.h's 8-lane rescale, then the
 /// output zero point, the clamp, and the low bytes stored for the block's channels.
 ASTRO_VNNI512 ASTRO_INLINE void writeBlock16(const astro_int8_conv *p, __m512i acc, const Constants16 &k, unsigned char *y) {
   __m512i a = _mm512_sllv_epi32(_mm512_add_epi32(acc, k.bias), k.left);
-  __m512i even = _mm512_mul_epi32(a, k.multiplier);
-  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(k.multiplier, 32));
-  __m512i doubled = _mm512_mask_blend_epi32(0xAAAA, highHalf8(even), _mm512_slli_epi64(highHalf8(odd), 32));
+  __m512i even = nudged8(_mm512_mul_epi32(a, k.multiplier));
+  __m512i odd = nudged8(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), k.oddMultiplier));
+  __m512i doubled = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
   __m512i remainder = _mm512_and_si512(doubled, k.rightMask);
   __m512i threshold = _mm512_sub_epi32(k.rightThreshold, _mm512_srai_epi32(doubled, 31));  // + 1 when negative
   __m512i shifted = _mm512_srav_epi32(doubled, k.right);

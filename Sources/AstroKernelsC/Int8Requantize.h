@@ -93,7 +93,7 @@ __attribute__((always_inline)) inline void store(const astro_int8_conv *p, void 
 
 /// Per-channel constants of one block of 8 channels, as vectors (zeros beyond out_c).
 struct BlockConstants {
-  __m256i bias, multiplier, left, right, rightMask, rightThreshold;
+  __m256i bias, multiplier, oddMultiplier, left, right, rightMask, rightThreshold;
 };
 
 ASTRO_AVX2 inline BlockConstants blockConstants(const astro_int8_conv *p, long block, const int32_t *bias, const int32_t *multiplier,
@@ -109,6 +109,7 @@ ASTRO_AVX2 inline BlockConstants blockConstants(const astro_int8_conv *p, long b
   BlockConstants k;
   k.bias = _mm256_load_si256((const __m256i *)b);
   k.multiplier = _mm256_load_si256((const __m256i *)m);
+  k.oddMultiplier = _mm256_srli_epi64(k.multiplier, 32);
   k.left = _mm256_load_si256((const __m256i *)l);
   k.right = _mm256_load_si256((const __m256i *)r);
   // mask = 2^R − 1 and threshold = mask >> 1 (RoundingDivideByPOT adds 1 for negative values).
@@ -117,27 +118,21 @@ ASTRO_AVX2 inline BlockConstants blockConstants(const astro_int8_conv *p, long b
   return k;
 }
 
-/// (p + nudge) / 2^31 truncated toward zero, for 4 signed 64-bit products: nudge 2^30, or 1 − 2^30 for negative
-/// products plus 2^31 − 1 so the shift truncates toward zero. The low 32 bits of a logical shift equal those of
-/// the arithmetic one, and the result fits in 32 bits.
-ASTRO_AVX2 inline __m256i highHalf(__m256i product) {
-  const __m256i positiveNudge = _mm256_set1_epi64x(int64_t(1) << 30);
-  const __m256i negativeNudge = _mm256_set1_epi64x(1 - (int64_t(1) << 30) + ((int64_t(1) << 31) - 1));
-  __m256i negative = _mm256_cmpgt_epi64(_mm256_setzero_si256(), product);
-  __m256i nudged = _mm256_add_epi64(product, _mm256_blendv_epi8(positiveNudge, negativeNudge, negative));
-  return _mm256_srli_epi64(nudged, 31);
-}
+/// LiteRT's SaturatingRoundingDoublingHighMul of 64-bit products p, before the final shift: (p + nudge) / 2^31
+/// truncated toward zero, with nudge 2^30 for p ≥ 0 and 1 − 2^30 for p < 0. Truncating a negative value toward zero
+/// is flooring it plus 2^31 − 1, so both cases are floor((p + 2^30) / 2^31): one add here, then one shift (the low 32
+/// bits of a logical shift equal those of the arithmetic one, and the result fits in 32 bits).
+ASTRO_AVX2 inline __m256i nudged(__m256i product) { return _mm256_add_epi64(product, _mm256_set1_epi64x(int64_t(1) << 30)); }
 
 /// LiteRT's MultiplyByQuantizedMultiplier on 8 lanes, exactly as the scalar version: the product's high half
 /// (truncating division of the nudged 64-bit product by 2^31), then a rounding arithmetic shift right.
 ASTRO_AVX2 inline __m256i rescale(__m256i x, const BlockConstants &k) {
   __m256i a = _mm256_sllv_epi32(x, k.left);
-  // 64-bit products of the even lanes, then of the odd lanes (moved down).
-  __m256i even = _mm256_mul_epi32(a, k.multiplier);
-  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(k.multiplier, 32));
-  __m256i evenHigh = highHalf(even), oddHigh = highHalf(odd);
-  // Even results sit in the low 32 bits of each 64-bit lane; odd ones move up to the high 32 bits.
-  __m256i doubled = _mm256_blend_epi32(evenHigh, _mm256_slli_epi64(oddHigh, 32), 0xAA);
+  // 64-bit products of the even lanes, then of the odd lanes (moved down); even results shift down to the low 32
+  // bits of each 64-bit lane, odd ones up (by 1) so that their result fills the high 32 bits.
+  __m256i even = nudged(_mm256_mul_epi32(a, k.multiplier));
+  __m256i odd = nudged(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), k.oddMultiplier));
+  __m256i doubled = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
   __m256i remainder = _mm256_and_si256(doubled, k.rightMask);
   __m256i threshold = _mm256_sub_epi32(k.rightThreshold, _mm256_srai_epi32(doubled, 31));  // + 1 when negative
   __m256i shifted = _mm256_srav_epi32(doubled, k.right);
