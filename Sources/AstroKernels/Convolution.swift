@@ -2,7 +2,7 @@ import AstroKernelsC
 
 /// NHWC convolution with HWIO kernels, split over workers by output rows.
 ///
-/// When `AVX512.enabled` or `AVX2.enabled`, the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
+/// When `AVX512.enabled`, `AVX2.enabled` or `NEON.enabled`, the direct kernels of `DirectConvolution` run it. Otherwise each worker converts a chunk of output rows at a time into a small column buffer that stays in cache,
 /// then multiplies it by the kernel matrix `[patchSize × filters]`. 1×1 stride-1 convolutions skip im2col.
 public enum Convolution {
   /// Column-buffer budget per worker, in floats (about 512 KB: the chunk stays in L2 between im2col and sgemm).
@@ -39,7 +39,7 @@ public enum Convolution {
   /// in its place, or 0 when the direct route reads the kernel as it is (up to 1 MB) or is not in use. A
   /// kernel used by many calls (inference) is packed once instead of in every call.
   public static func packedKernelCount(height: Int, width: Int, channels: Int, filters: Int) -> Int {
-    guard AVX512.enabled || AVX2.enabled else { return 0 }
+    guard AVX512.enabled || AVX2.enabled || NEON.enabled else { return 0 }
     var s = DirectConvolution.kernelShape(height: height, width: width, channels: channels, filters: filters)
     return astro_conv_packed_kernel_floats(&s)
   }
