@@ -112,7 +112,8 @@ struct ConvolutionKernel: Kernel {
     } else {
       bias = [Int32](repeating: 0, count: outputChannels)
     }
-    vnni = route == .avx512VNNI ? Self.vnniKernel(geometry, widened, bias: bias, shiftedZeroPoint: inputZeroPoint + (inputType == .int8 ? 128 : 0)) : nil
+    let shiftedZeroPoint = inputZeroPoint + (inputType == .int8 ? 128 : 0)
+    vnni = route == .avx512VNNI ? Self.vnniKernel(geometry, widened, bias: bias, shiftedZeroPoint: shiftedZeroPoint) : nil
 
     // LiteRT forms s_in·s_w in double for int8 convolutions and in float for uint8 ones. (Fully-connected
     // layers rescale with `doubleScales`; the C++ kernel still reads these multipliers and ignores them.)

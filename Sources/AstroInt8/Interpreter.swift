@@ -26,7 +26,7 @@ public final class Int8Interpreter: Sendable {
   ///     `ASTRO_ISA` allows). Every route gives the same bytes; a route this CPU lacks runs the portable loops.
   public init(_ graph: QuantizedGraph, route: Int8Route = .best) throws {
     self.graph = graph
-    let context = GraphContext(graph: graph, route: route)
+    let context = GraphContext(graph: graph, route: route.isAvailable ? route : .portable)
     for index in graph.inputs + graph.outputs { try context.checkIndex(index, "graph input/output") }
     for tensor in graph.tensors { try Self.checkQuantization(tensor) }
     kernels = try graph.operators.enumerated().map { position, op in

@@ -77,8 +77,8 @@ public enum KernelISA: String, Sendable, CaseIterable {
     (AVX512.available ? [.avx512] : []) + (AVX2.available ? [.avx2] : []) + (NEON.available ? [.neon] : []) + [.portable]
   }
 
-  /// The route the vector kernels take now. Setting it switches `AVX512` and `AVX2` (to one this CPU has; tests
-  /// and benchmarks compare routes this way); it is not meant to change while a model is running.
+  /// The route the vector kernels take now. Setting it switches `AVX512`, `AVX2` and `NEON` (to one this CPU has;
+  /// tests and benchmarks compare routes this way); it is not meant to change while a model is running.
   public static var active: KernelISA {
     get { AVX512.enabled ? .avx512 : AVX2.enabled ? .avx2 : NEON.enabled ? .neon : .portable }
     set {
