@@ -72,6 +72,16 @@ public enum KernelISA: String, Sendable, CaseIterable {
     FileHandle.standardError.write(Data("astrolearn: kernels \(active.rawValue), \(Parallel.workerCount) threads\n".utf8))
   }()
 
+  /// The value of C kernels' `isa` argument (ASTRO_ISA_*).
+  public var code: Int32 {
+    switch self {
+    case .avx512: Int32(ASTRO_ISA_AVX512)
+    case .avx2: Int32(ASTRO_ISA_AVX2)
+    case .neon: Int32(ASTRO_ISA_NEON)
+    case .portable: Int32(ASTRO_ISA_PORTABLE)
+    }
+  }
+
   /// The instruction sets this CPU runs, best first (always ending with `portable`).
   public static var available: [KernelISA] {
     (AVX512.available ? [.avx512] : []) + (AVX2.available ? [.avx2] : []) + (NEON.available ? [.neon] : []) + [.portable]

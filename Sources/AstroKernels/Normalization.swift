@@ -8,8 +8,8 @@ public enum Normalization {
     _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<Float>,
     variance: UnsafeMutablePointer<Float>
   ) {
-    if AVX512.enabled {
-      avx512MeanAndVariance(x, rows: rows, channels: c, mean: mean, variance: variance)
+    if KernelISA.active != .portable {
+      vectorMeanAndVariance(x, rows: rows, channels: c, mean: mean, variance: variance)
       return
     }
     let sums = columnSums(rows: rows, channels: c) { r, ch, block in
@@ -50,8 +50,8 @@ public enum Normalization {
     rows: Int, channels c: Int, mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
     sumDy: UnsafeMutablePointer<Float>, sumDyXhat: UnsafeMutablePointer<Float>
   ) {
-    if AVX512.enabled {
-      let sums = avx512GradientSums(x, dy, outputMask, rows: rows, channels: c, mean: mean)
+    if KernelISA.active != .portable {
+      let sums = vectorGradientSums(x, dy, outputMask, rows: rows, channels: c, mean: mean)
       for ch in 0..<c {
         sumDy[ch] = Float(sums[ch])
         sumDyXhat[ch] = Float(sums[c + ch]) * invStd[ch]
@@ -78,7 +78,7 @@ public enum Normalization {
     mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
     sumDy: UnsafePointer<Float>, sumDyXhat: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>
   ) {
-    let n = Float(rows)
+    let n = Float(rows), isa = KernelISA.active
     BufferPool.shared.withScratch(3 * c) { coef in
       // dx = a*dy + b*x + d, with per-channel a, b, d folded once.
       for ch in 0..<c {
@@ -89,9 +89,9 @@ public enum Normalization {
         coef[ch] = a; coef[c + ch] = b; coef[2 * c + ch] = d
       }
       let a = coef, b = coef + c, d = coef + 2 * c
-      if AVX512.enabled {
+      if isa != .portable {
         Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 15) / max(c, 1))) { _, range in
-          astro_bn_input_gradient(x, dy, outputMask, c, a, b, d, range.lowerBound, range.upperBound, dx)
+          astro_bn_input_gradient(x, dy, outputMask, c, a, b, d, range.lowerBound, range.upperBound, dx, isa.code)
         }
         return
       }
@@ -104,13 +104,13 @@ public enum Normalization {
     }
   }
 
-  /// `meanAndVariance` in one AVX-512 pass: each worker's (mean, squared deviations) over its rows, merged in
+  /// `meanAndVariance` in one pass of the C kernel for the active ISA: each worker's (mean, squared deviations) over its rows, merged in
   /// Double with Chan et al.'s pairwise update.
-  static func avx512MeanAndVariance(
+  static func vectorMeanAndVariance(
     _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<Float>,
     variance: UnsafeMutablePointer<Float>
   ) {
-    let workers = Parallel.workerCount
+    let workers = Parallel.workerCount, isa = KernelISA.active.code
     // Per worker: its row count, then c means and c squared-deviation sums.
     var partials = [Double](repeating: 0, count: (2 * c + 1) * workers)
     partials.withUnsafeMutableBufferPointer { buffer in
@@ -119,7 +119,7 @@ public enum Normalization {
         let part = base + w * (2 * c + 1)
         part[0] = Double(range.count)
         BufferPool.shared.withScratch(3 * c) { block in
-          astro_bn_moments(x, c, range.lowerBound, range.upperBound, block, part + 1, part + 1 + c)
+          astro_bn_moments(x, c, range.lowerBound, range.upperBound, block, part + 1, part + 1 + c, isa)
         }
       }
     }
@@ -142,18 +142,18 @@ public enum Normalization {
     }
   }
 
-  /// `gradientSums` in one AVX-512 pass: `[Σ dy | Σ dy·(x - mean)]` per channel, summed over workers in Double.
-  static func avx512GradientSums(
+  /// `gradientSums` in one pass of the C kernel for the active ISA: `[Σ dy | Σ dy·(x - mean)]` per channel, summed over workers in Double.
+  static func vectorGradientSums(
     _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?, rows: Int, channels c: Int,
     mean: UnsafePointer<Float>
   ) -> [Double] {
-    let workers = Parallel.workerCount
+    let workers = Parallel.workerCount, isa = KernelISA.active.code
     var partials = [Double](repeating: 0, count: 2 * c * workers)
     partials.withUnsafeMutableBufferPointer { buffer in
       let base = buffer.baseAddress!
       Parallel.forEachChunk(rows, minimumPerWorker: max(1, (1 << 14) / max(c, 1))) { w, range in
         BufferPool.shared.withScratch(2 * c) { block in
-          astro_bn_gradient_sums(x, dy, mask, c, mean, range.lowerBound, range.upperBound, block, base + w * 2 * c)
+          astro_bn_gradient_sums(x, dy, mask, c, mean, range.lowerBound, range.upperBound, block, base + w * 2 * c, isa)
         }
       }
     }

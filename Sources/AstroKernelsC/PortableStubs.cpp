@@ -23,10 +23,6 @@ void astro_conv_fused_backward_samples(const astro_conv_shape *, const float *, 
 int astro_maxpool_supported(const astro_conv_shape *) { return 0; }
 void astro_maxpool_forward(const astro_conv_shape *, const float *, float *, unsigned char *, long, long) {}
 void astro_maxpool_backward(const astro_conv_shape *, const unsigned char *, const float *, float *, long, long) {}
-void astro_bn_moments(const float *, long, long, long, float *, double *, double *) {}
-void astro_bn_gradient_sums(const float *, const float *, const float *, long, const float *, long, long, float *, double *) {}
-void astro_bn_input_gradient(const float *, const float *, const float *, long, const float *, const float *, const float *,
-                             long, long, float *) {}
 
 }  // extern "C"
 #endif  // !ASTRO_X86_64

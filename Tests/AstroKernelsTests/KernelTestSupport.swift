@@ -67,6 +67,16 @@ func withAVX512Routes(_ body: (Bool) throws -> Void) rethrows {
   }
 }
 
+/// Runs `body` on every kernel route this CPU has (`KernelISA.available`), then restores the active one.
+func withKernelRoutes(_ body: (KernelISA) throws -> Void) rethrows {
+  let saved = KernelISA.active
+  defer { KernelISA.active = saved }
+  for isa in KernelISA.available {
+    KernelISA.active = isa
+    try body(isa)
+  }
+}
+
 /// A convolution / pooling case for the kernel tests.
 struct ConvCase: CustomStringConvertible {
   var batch: Int, height: Int, width: Int, channels: Int

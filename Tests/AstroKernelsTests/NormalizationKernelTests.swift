@@ -41,12 +41,12 @@ final class NormalizationKernelTests: XCTestCase {
       for ch in 0..<c { x[r * c + ch] = offsets[ch] + scales[ch] * Float(2 * rng.unit() - 1) * 1.7320508 }
     }
     let (rm, rv) = reference(x, channels: c)
-    withAVX512Routes { avx512 in
+    withKernelRoutes { isa in
       withWorkerCounts([2, 3]) { workers in
         let (mean, variance) = meanAndVariance(x, channels: c)
         for ch in 0..<c {
           // Mean within a couple of Float ulps of the offset; variance to 1e-4 relative.
-          let label = "channel \(ch), \(workers) workers, AVX-512 \(avx512)"
+          let label = "channel \(ch), \(workers) workers, route \(isa.rawValue)"
           XCTAssertEqual(Double(mean[ch]), rm[ch], accuracy: 4 * Double(abs(offsets[ch]).ulp) + 1e-6, "mean, \(label)")
           XCTAssertEqual(Double(variance[ch]), rv[ch], accuracy: 1e-4 * rv[ch], "variance, \(label)")
         }
@@ -55,15 +55,15 @@ final class NormalizationKernelTests: XCTestCase {
   }
 
   func testMeanAndVarianceOverManyChannelsMatchReference() {
-    // 70 channels (a masked tail of 6 lanes) and 3,001 rows: several row blocks per worker on the AVX-512 route.
+    // 70 channels (a masked tail of 6 lanes) and 3,001 rows: several row blocks per worker on the vector routes.
     let rows = 3_001, c = 70
     let x = randomArray(rows * c, seed: 7, low: -3, high: 5)
     let (rm, rv) = reference(x, channels: c)
-    withAVX512Routes { avx512 in
+    withKernelRoutes { isa in
       withWorkerCounts([1, 2, 3]) { workers in
         let (mean, variance) = meanAndVariance(x, channels: c)
-        assertAllClose(mean, rm, atol: 1e-5, rtol: 1e-5, "mean, \(workers) workers, AVX-512 \(avx512)")
-        assertAllClose(variance, rv, atol: 1e-5, rtol: 1e-5, "variance, \(workers) workers, AVX-512 \(avx512)")
+        assertAllClose(mean, rm, atol: 1e-5, rtol: 1e-5, "mean, \(workers) workers, route \(isa.rawValue)")
+        assertAllClose(variance, rv, atol: 1e-5, rtol: 1e-5, "variance, \(workers) workers, route \(isa.rawValue)")
       }
     }
   }
@@ -79,11 +79,11 @@ final class NormalizationKernelTests: XCTestCase {
   }
 
   func testGradientSumsAndTrainingInputGradientMatchNaive() {
-    // Both routes (AVX-512 and portable), a channel count that is not a multiple of 16, and a fused ReLU's mask.
-    withAVX512Routes { avx512 in
+    // Every route (AVX-512, AVX2, portable), a channel count that is not a multiple of 16, and a fused ReLU's mask.
+    withKernelRoutes { isa in
       for c in [5, 37] {
         for masked in [false, true] {
-          checkGradientSumsAndInputGradient(channels: c, masked: masked, "AVX-512 \(avx512) c \(c) masked \(masked)")
+          checkGradientSumsAndInputGradient(channels: c, masked: masked, "route \(isa.rawValue) c \(c) masked \(masked)")
         }
       }
     }

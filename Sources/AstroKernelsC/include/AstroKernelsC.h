@@ -126,21 +126,24 @@ void astro_maxpool_backward(const astro_conv_shape *shape, const unsigned char *
 void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
                            unsigned threshold, float scale, int use_avx512);
 
+/// The instruction sets of kernels that take an `isa` argument (KernelISA on the Swift side).
+enum { ASTRO_ISA_PORTABLE = 0, ASTRO_ISA_AVX2 = 1, ASTRO_ISA_AVX512 = 2, ASTRO_ISA_NEON = 3 };
+
 /// Batch-norm statistics of rows [row_begin, row_end) of x [rows × channels]: writes each channel's mean and
 /// sum of squared deviations (m2) over those rows, blocks of rows merged in Double. block is scratch of
-/// 3·channels floats.
+/// 3·channels floats. `isa` picks the compiled variant (the baseline's where this CPU lacks it).
 void astro_bn_moments(const float *x, long channels, long row_begin, long row_end, float *block, double *mean,
-                      double *m2);
+                      double *m2, int isa);
 
 /// Batch-norm training backward, rows [row_begin, row_end) of x, dy [rows × channels]: adds Σ dy to
 /// sums[0..<channels] and Σ dy·(x - mean) to sums[channels..<2·channels] (dy counted only where mask > 0 when
 /// mask is not NULL). block is scratch of 2·channels floats.
 void astro_bn_gradient_sums(const float *x, const float *dy, const float *mask, long channels, const float *mean,
-                            long row_begin, long row_end, float *block, double *sums);
+                            long row_begin, long row_end, float *block, double *sums, int isa);
 
 /// dx = a·dy + b·x + d per channel (dy masked as above), rows [row_begin, row_end).
 void astro_bn_input_gradient(const float *x, const float *dy, const float *mask, long channels, const float *a,
-                             const float *b, const float *d, long row_begin, long row_end, float *dx);
+                             const float *b, const float *d, long row_begin, long row_end, float *dx, int isa);
 
 /// A convolution of a quantized (int8 or uint8) graph: input NHWC, kernel OHWI widened to int16 with its zero
 /// point removed, each output channel's row padded with zeros to `depth` (astro_int8_depth), then packed by
