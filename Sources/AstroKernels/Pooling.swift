@@ -2,9 +2,10 @@ import AstroKernelsC
 
 /// Max and average pooling over NHWC inputs; workers own whole samples.
 public enum Pooling {
-  /// Whether max pooling of `g` records its arg-max (the AVX-512 route; `maxForward(_:input:output:argMax:)`).
+  /// Whether max pooling of `g` records its arg-max (the C kernels of every vector route;
+  /// `maxForward(_:input:output:argMax:)`).
   public static func recordsArgMax(_ g: WindowGeometry) -> Bool {
-    guard AVX512.enabled else { return false }
+    guard KernelISA.active != .portable else { return false }
     var s = DirectConvolution.shape(g, filters: g.channels)
     return astro_maxpool_supported(&s) != 0
   }
@@ -17,8 +18,9 @@ public enum Pooling {
     argMax: UnsafeMutablePointer<UInt8>?
   ) {
     var s = DirectConvolution.shape(g, filters: g.channels)
+    let isa = KernelISA.active.code
     Parallel.forEachChunk(g.batch) { _, samples in
-      astro_maxpool_forward(&s, x, y, argMax, samples.lowerBound, samples.upperBound)
+      astro_maxpool_forward(&s, x, y, argMax, samples.lowerBound, samples.upperBound, isa)
     }
   }
 
@@ -28,8 +30,9 @@ public enum Pooling {
     inputGradient dx: UnsafeMutablePointer<Float>
   ) {
     var s = DirectConvolution.shape(g, filters: g.channels)
+    let isa = KernelISA.active.code
     Parallel.forEachChunk(g.batch) { _, samples in
-      astro_maxpool_backward(&s, argMax, dy, dx, samples.lowerBound, samples.upperBound)
+      astro_maxpool_backward(&s, argMax, dy, dx, samples.lowerBound, samples.upperBound, isa)
     }
   }
 

@@ -20,9 +20,6 @@ int astro_conv_fused_backward_supported(const astro_conv_shape *) { return 0; }
 size_t astro_conv_fused_backward_scratch_floats(const astro_conv_shape *) { return 0; }
 void astro_conv_fused_backward_samples(const astro_conv_shape *, const float *, const float *, const float *, const float *,
                                        float *, float *, float *, long, long, float *) {}
-int astro_maxpool_supported(const astro_conv_shape *) { return 0; }
-void astro_maxpool_forward(const astro_conv_shape *, const float *, float *, unsigned char *, long, long) {}
-void astro_maxpool_backward(const astro_conv_shape *, const unsigned char *, const float *, float *, long, long) {}
 
 }  // extern "C"
 #endif  // !ASTRO_X86_64

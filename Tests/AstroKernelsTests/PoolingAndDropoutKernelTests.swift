@@ -1,14 +1,14 @@
 import AstroKernels
 import XCTest
 
-/// Max pooling with a recorded arg-max (AVX-512) against the portable route, and dropout masks: the same bits
+/// Max pooling with a recorded arg-max (every vector route) against the portable route, and dropout masks: the same bits
 /// on both routes and for any thread count, kept at the asked rate.
 final class PoolingAndDropoutKernelTests: XCTestCase {
   func testArgMaxPoolingEqualsPortableRouteWithTies() throws {
-    try XCTSkipUnless(AVX512.available, "this CPU has no AVX-512: only the portable pooling route exists here")
-    let saved = AVX512.enabled
-    AVX512.enabled = true  // also under ASTRO_AVX512=0
-    defer { AVX512.enabled = saved }
+    let vectorRoutes = KernelISA.available.filter { $0 != .portable }
+    try XCTSkipIf(vectorRoutes.isEmpty, "this CPU has no vector route: only the portable pooling route exists here")
+    let saved = KernelISA.active
+    defer { KernelISA.active = saved }
     let cases: [(h: Int, w: Int, c: Int, k: (Int, Int), s: (Int, Int), padding: WindowPadding)] = [
       (59, 59, 16, (2, 2), (2, 2), .valid),  // VGG6: a row and a column past the last window
       (25, 25, 32, (4, 4), (4, 4), .valid),
@@ -16,27 +16,30 @@ final class PoolingAndDropoutKernelTests: XCTestCase {
       (7, 6, 3, (2, 3), (1, 2), .valid),
       (8, 8, 40, (2, 2), (2, 2), .same),
     ]
-    for (index, c) in cases.enumerated() {
-      let g = WindowGeometry(
-        batch: 3, inHeight: c.h, inWidth: c.w, channels: c.c, kernelHeight: c.k.0, kernelWidth: c.k.1,
-        strideH: c.s.0, strideW: c.s.1, padding: c.padding)!
-      XCTAssertTrue(Pooling.recordsArgMax(g))
-      // Values on a coarse grid, so most windows hold ties: the gradient must go to the first maximum.
-      let x = randomArray(g.batch * g.inputSampleSize, seed: UInt64(index)).map { ($0 * 3).rounded() }
-      let dy = randomArray(g.outputRows * c.c, seed: UInt64(100 + index))
-      var y = [Float](repeating: .nan, count: g.outputRows * c.c), argMax = [UInt8](repeating: 0, count: y.count)
-      var dx = [Float](repeating: .nan, count: x.count)
-      Pooling.maxForward(g, input: x, output: &y, argMax: &argMax)
-      Pooling.maxBackward(g, argMax: argMax, outputGradient: dy, inputGradient: &dx)
+    for isa in vectorRoutes {
+      KernelISA.active = isa
+      for (index, c) in cases.enumerated() {
+        let g = WindowGeometry(
+          batch: 3, inHeight: c.h, inWidth: c.w, channels: c.c, kernelHeight: c.k.0, kernelWidth: c.k.1,
+          strideH: c.s.0, strideW: c.s.1, padding: c.padding)!
+        XCTAssertTrue(Pooling.recordsArgMax(g))
+        // Values on a coarse grid, so most windows hold ties: the gradient must go to the first maximum.
+        let x = randomArray(g.batch * g.inputSampleSize, seed: UInt64(index)).map { ($0 * 3).rounded() }
+        let dy = randomArray(g.outputRows * c.c, seed: UInt64(100 + index))
+        var y = [Float](repeating: .nan, count: g.outputRows * c.c), argMax = [UInt8](repeating: 0, count: y.count)
+        var dx = [Float](repeating: .nan, count: x.count)
+        Pooling.maxForward(g, input: x, output: &y, argMax: &argMax)
+        Pooling.maxBackward(g, argMax: argMax, outputGradient: dy, inputGradient: &dx)
 
-      var yPortable = [Float](repeating: .nan, count: y.count), dxPortable = [Float](repeating: 0, count: x.count)
-      Pooling.maxForward(g, input: x, output: &yPortable)
-      Pooling.maxBackward(g, input: x, output: yPortable, outputGradient: dy, inputGradient: &dxPortable)
-      XCTAssertEqual(y, yPortable, "forward case \(index)")
-      var yInference = [Float](repeating: .nan, count: y.count)
-      Pooling.maxForward(g, input: x, output: &yInference, argMax: nil)
-      XCTAssertEqual(yInference, yPortable, "forward without arg-max, case \(index)")
-      XCTAssertEqual(dx, dxPortable, "backward case \(index)")
+        var yPortable = [Float](repeating: .nan, count: y.count), dxPortable = [Float](repeating: 0, count: x.count)
+        Pooling.maxForward(g, input: x, output: &yPortable)
+        Pooling.maxBackward(g, input: x, output: yPortable, outputGradient: dy, inputGradient: &dxPortable)
+        XCTAssertEqual(y, yPortable, "forward case \(index), route \(isa.rawValue)")
+        var yInference = [Float](repeating: .nan, count: y.count)
+        Pooling.maxForward(g, input: x, output: &yInference, argMax: nil)
+        XCTAssertEqual(yInference, yPortable, "forward without arg-max, case \(index), route \(isa.rawValue)")
+        XCTAssertEqual(dx, dxPortable, "backward case \(index), route \(isa.rawValue)")
+      }
     }
   }
 

@@ -105,29 +105,30 @@ void astro_conv_fused_backward_samples(const astro_conv_shape *shape, const floa
                                        const float *dy_mask, const float *w_transposed, float *dw, float *db,
                                        float *dx, long sample_begin, long sample_end, float *scratch);
 
+/// The instruction sets of kernels that take an `isa` argument (KernelISA on the Swift side).
+enum { ASTRO_ISA_PORTABLE = 0, ASTRO_ISA_AVX2 = 1, ASTRO_ISA_AVX512 = 2, ASTRO_ISA_NEON = 3 };
+
 /// 1 when the max-pooling kernels handle this window (at most 256 elements, so an arg-max fits a byte).
 /// The shape's out_c is unused: pooling keeps in_c channels.
 int astro_maxpool_supported(const astro_conv_shape *shape);
 
 /// Max pooling of samples [sample_begin, sample_end): windows clipped to the input; y gets each window's
 /// maximum and argmax (unless NULL, for inference) its first position in row-major order within the clipped
-/// window (TensorFlow's tie rule).
+/// window (TensorFlow's tie rule). `isa` picks the compiled variant (ASTRO_ISA_*; the baseline's where this CPU
+/// lacks it).
 void astro_maxpool_forward(const astro_conv_shape *shape, const float *x, float *y, unsigned char *argmax,
-                           long sample_begin, long sample_end);
+                           long sample_begin, long sample_end, int isa);
 
 /// Writes dx for samples [sample_begin, sample_end): each output gradient goes to its window's arg-max,
 /// everything else is 0.
 void astro_maxpool_backward(const astro_conv_shape *shape, const unsigned char *argmax, const float *dy, float *dx,
-                            long sample_begin, long sample_end);
+                            long sample_begin, long sample_end, int isa);
 
 /// Inverted dropout over elements [begin, end): element i is kept, with mask[i] = scale and y[i] = x[i]·scale,
 /// when 16 bits of a hash of (key, i / 4) are below threshold (keep probability × 65536); otherwise both are 0.
 /// The result does not depend on how the range is split; use_avx512 (only where supported) gives the same bits.
 void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
                            unsigned threshold, float scale, int use_avx512);
-
-/// The instruction sets of kernels that take an `isa` argument (KernelISA on the Swift side).
-enum { ASTRO_ISA_PORTABLE = 0, ASTRO_ISA_AVX2 = 1, ASTRO_ISA_AVX512 = 2, ASTRO_ISA_NEON = 3 };
 
 /// Batch-norm statistics of rows [row_begin, row_end) of x [rows × channels]: writes each channel's mean and
 /// sum of squared deviations (m2) over those rows, blocks of rows merged in Double. block is scratch of
