@@ -1,8 +1,7 @@
 // Batch normalisation kernels: BatchNormalizationLoops.h compiled three times, for AVX-512, for AVX2 + FMA, and for
 // the baseline (SSE2 on x86-64, NEON on arm64), one namespace each; the caller's `isa` picks one. The portable Swift
 // route makes more passes.
-#include "AstroKernelsC.h"
-#include "AVX512Support.h"
+#include "KernelDispatch.h"
 
 #include <stddef.h>
 
@@ -12,7 +11,7 @@ namespace baseline {
 
 #if ASTRO_X86_64
 namespace avx2 {
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#pragma clang attribute push(ASTRO_AVX2_TARGET, apply_to = function)
 #include "BatchNormalizationLoops.h"
 #pragma clang attribute pop
 }  // namespace avx2
@@ -24,34 +23,21 @@ namespace avx512 {
 }  // namespace avx512
 #endif
 
-// Calls FUNCTION of the namespace `isa` names, where this CPU runs it; otherwise the baseline's.
-#if ASTRO_X86_64
-#define ASTRO_BN_DISPATCH(isa, FUNCTION, ...)                                                 \
-  do {                                                                                        \
-    static const bool hasAVX512 = astro_avx512_supported(), hasAVX2 = astro_avx2_supported(); \
-    if (isa == ASTRO_ISA_AVX512 && hasAVX512) return avx512::FUNCTION(__VA_ARGS__);          \
-    if (isa == ASTRO_ISA_AVX2 && hasAVX2) return avx2::FUNCTION(__VA_ARGS__);                \
-    return baseline::FUNCTION(__VA_ARGS__);                                                   \
-  } while (0)
-#else
-#define ASTRO_BN_DISPATCH(isa, FUNCTION, ...) return baseline::FUNCTION(__VA_ARGS__)
-#endif
-
 extern "C" {
 
 void astro_bn_moments(const float *x, long channels, long rowBegin, long rowEnd, float *block, double *mean, double *m2,
                       int isa) {
-  ASTRO_BN_DISPATCH(isa, moments, x, channels, rowBegin, rowEnd, block, mean, m2);
+  ASTRO_ISA_DISPATCH(isa, moments, x, channels, rowBegin, rowEnd, block, mean, m2);
 }
 
 void astro_bn_gradient_sums(const float *x, const float *dy, const float *mask, long channels, const float *mean,
                             long rowBegin, long rowEnd, float *block, double *sums, int isa) {
-  ASTRO_BN_DISPATCH(isa, gradientSums, x, dy, mask, channels, mean, rowBegin, rowEnd, block, sums);
+  ASTRO_ISA_DISPATCH(isa, gradientSums, x, dy, mask, channels, mean, rowBegin, rowEnd, block, sums);
 }
 
 void astro_bn_input_gradient(const float *x, const float *dy, const float *mask, long channels, const float *a,
                              const float *b, const float *d, long rowBegin, long rowEnd, float *dx, int isa) {
-  ASTRO_BN_DISPATCH(isa, inputGradient, x, dy, mask, channels, a, b, d, rowBegin, rowEnd, dx);
+  ASTRO_ISA_DISPATCH(isa, inputGradient, x, dy, mask, channels, a, b, d, rowBegin, rowEnd, dx);
 }
 
 }  // extern "C"
