@@ -1,6 +1,7 @@
-// Kernels written with AVX-512 intrinsics (direct NHWC convolution, max pooling with arg-max, dropout masks), with
-// AVX2 + FMA (the direct convolution's forward pass and kernel gradient, `astro_avx2_*`) and with NEON on arm64
-// (the same two, `astro_neon_*`).
+// Vector kernels: with AVX-512 intrinsics (direct NHWC convolution, dropout masks), with AVX2 + FMA and NEON (the
+// direct convolution's forward pass and kernel gradient, `astro_avx2_*` and `astro_neon_*`, one template), plain
+// loops compiled once per ISA (batch norm, max pooling with arg-max: an `isa` argument), and the int8 products
+// (AVX2, AVX-VNNI, AVX-512 VNNI).
 //
 // Why C++ here: Swift compiles for baseline x86-64 and has no per-function target attribute, and a library
 // package cannot pass -mavx512f (unsafe flags). These functions carry `target("avx512f,...")` (or
