@@ -83,6 +83,9 @@ final class ReliabilityTests: XCTestCase {
     var random = SystemRandomNumberGenerator()
     var previous = 0
     var kills = 0
+    // Halved whenever a run finished before its kill: later runs have less left to ingest, and a fast machine
+    // finishes them within the first delays.
+    var longest: UInt32 = 400_000
     for _ in 0..<20 {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: binary)
@@ -90,10 +93,12 @@ final class ReliabilityTests: XCTestCase {
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       try process.run()
-      usleep(UInt32.random(in: 30_000...400_000, using: &random))
+      usleep(UInt32.random(in: 20_000...longest, using: &random))
       if process.isRunning {
         kill(process.processIdentifier, SIGKILL)
         kills += 1
+      } else {
+        longest = max(40_000, longest / 2)
       }
       process.waitUntilExit()
       guard FileManager.default.fileExists(atPath: folder + "/alerts.sqlite") else { continue }
