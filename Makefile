@@ -48,7 +48,7 @@ onnx-venv: deps
 	else echo "onnx/onnxruntime could not be installed: the ONNX runtime checks will skip"; fi
 
 # The C/C++ kernels built for arm64 (Apple Silicon, Graviton) without an arm64 machine: every file compiled for
-# aarch64 (x86-only code must sit inside the ASTRO_X86_64 guards), then the NEON kernels' tests (Tests/KernelsARM64)
+# aarch64 (x86-only code must sit inside the ASTRO_X86_64 guards), then the arm64 kernels' tests (Tests/KernelsARM64)
 # linked against Debian's arm64 C library and run under qemu-aarch64 against naive references. C library only:
 # Debian has no arm64 C++ standard library to cross-link, and the kernels need none.
 CLANG ?= clang
@@ -58,8 +58,8 @@ check-arm64: deps
 	@for f in Sources/AstroKernelsC/*.cpp; do $(CLANG) $(ARM64_FLAGS) -fsyntax-only $$f || exit 1; done
 	@mkdir -p .build/arm64
 	@$(CLANG) $(ARM64_FLAGS) -fuse-ld=lld -nostdlib++ Sources/AstroKernelsC/ConvolutionShapes.cpp \
-	  Sources/AstroKernelsC/DirectConvolutionNEON.cpp Tests/KernelsARM64/NEONKernelTests.cpp -lm \
-	  -o .build/arm64/neon-kernel-tests
+	  Sources/AstroKernelsC/DirectConvolutionNEON.cpp Sources/AstroKernelsC/BatchNormalization.cpp \
+	  Sources/AstroKernelsC/MaxPooling.cpp Tests/KernelsARM64/NEONKernelTests.cpp -lm -o .build/arm64/neon-kernel-tests
 	qemu-aarch64 -L /usr/aarch64-linux-gnu .build/arm64/neon-kernel-tests
 
 # The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan). The servers and

@@ -1,4 +1,5 @@
-// The NEON kernels of AstroKernelsC against naive references, built for aarch64 and run under qemu-aarch64 by
+// The arm64 kernels of AstroKernelsC (the NEON convolutions, and the batch-norm and max-pooling loops compiled for
+// arm64) against naive references, built for aarch64 and run under qemu-aarch64 by
 // `make check-arm64` (no arm64 machine is needed). Plain C library only: the cross toolchain has no arm64 C++
 // standard library. Prints one line per kernel and exits 1 on the first mismatch, naming the shape.
 #include "AstroKernelsC.h"
@@ -128,6 +129,78 @@ bool checkKernelGradient(const Case &c, bool masked, double &worst) {
   return error < 1e-5;
 }
 
+/// Batch-norm moments, gradient sums and input gradient (the loops compiled for arm64) against double sums.
+bool checkBatchNorm(long rows, long c, bool masked, double &worst) {
+  float *x = randomArray(rows * c), *dy = randomArray(rows * c), *mask = masked ? randomArray(rows * c) : nullptr;
+  float *block = (float *)malloc(size_t(3 * c) * sizeof(float)), *dx = (float *)malloc(size_t(rows * c) * sizeof(float));
+  double *mean = (double *)calloc(size_t(c), sizeof(double)), *m2 = (double *)calloc(size_t(c), sizeof(double));
+  double *sums = (double *)calloc(size_t(2 * c), sizeof(double));
+  float *meanF = (float *)malloc(size_t(c) * sizeof(float)), *a = randomArray(c), *b = randomArray(c), *d = randomArray(c);
+  astro_bn_moments(x, c, 0, rows, block, mean, m2, ASTRO_ISA_NEON);
+  for (long ch = 0; ch < c; ch++) meanF[ch] = float(mean[ch]);
+  astro_bn_gradient_sums(x, dy, mask, c, meanF, 0, rows, block, sums, ASTRO_ISA_NEON);
+  astro_bn_input_gradient(x, dy, mask, c, a, b, d, 0, rows, dx, ASTRO_ISA_NEON);
+  double error = 0;
+  for (long ch = 0; ch < c; ch++) {
+    double sum = 0, squares = 0, sumDy = 0, sumDyX = 0;
+    for (long r = 0; r < rows; r++) sum += x[r * c + ch];
+    double exactMean = sum / double(rows);
+    for (long r = 0; r < rows; r++) {
+      long i = r * c + ch;
+      double g = mask && !(mask[i] > 0) ? 0 : dy[i];
+      squares += (x[i] - exactMean) * (x[i] - exactMean);
+      sumDy += g;
+      sumDyX += g * (x[i] - meanF[ch]);
+      double want = a[ch] * g + b[ch] * double(x[i]) + d[ch];
+      error = fmax(error, fabs(dx[i] - want) / fmax(1, fabs(want)));
+    }
+    error = fmax(error, fabs(mean[ch] - exactMean) / fmax(1, fabs(exactMean)));
+    error = fmax(error, fabs(m2[ch] - squares) / fmax(1, squares));
+    error = fmax(error, fabs(sums[ch] - sumDy) / fmax(1, fabs(sumDy)));
+    error = fmax(error, fabs(sums[c + ch] - sumDyX) / fmax(1, fabs(sumDyX)));
+  }
+  worst = fmax(worst, error);
+  free(x), free(dy), free(mask), free(block), free(dx), free(mean), free(m2), free(sums), free(meanF), free(a), free(b), free(d);
+  return error < 1e-4;
+}
+
+/// Max pooling with arg-max (the loops compiled for arm64) against a naive window scan: the maxima, the first
+/// position of each (values on a coarse grid, so ties are common), and the gradient routed there.
+bool checkMaxPooling(const Case &c) {
+  astro_conv_shape s = shapeOf(c);
+  s.out_c = s.in_c;
+  long xCount = s.batch * s.in_h * s.in_w * s.in_c, yCount = s.batch * s.out_h * s.out_w * s.in_c;
+  float *x = randomArray(xCount), *dy = randomArray(yCount);
+  for (long i = 0; i < xCount; i++) x[i] = float(int(x[i] * 3));
+  float *y = (float *)malloc(size_t(yCount) * sizeof(float)), *dx = (float *)malloc(size_t(xCount) * sizeof(float));
+  float *expectedDx = (float *)calloc(size_t(xCount), sizeof(float));
+  unsigned char *argmax = (unsigned char *)malloc(size_t(yCount));
+  astro_maxpool_forward(&s, x, y, argmax, 0, s.batch, ASTRO_ISA_NEON);
+  astro_maxpool_backward(&s, argmax, dy, dx, 0, s.batch, ASTRO_ISA_NEON);
+  bool ok = true;
+  for (long n = 0; n < s.batch; n++)
+    for (long oy = 0; oy < s.out_h; oy++)
+      for (long ox = 0; ox < s.out_w; ox++)
+        for (long ch = 0; ch < s.in_c; ch++) {
+          long top = oy * s.stride_h - s.pad_top, left = ox * s.stride_w - s.pad_left;
+          long y0 = top < 0 ? 0 : top, x0 = left < 0 ? 0 : left;
+          long y1 = top + s.k_h < s.in_h ? top + s.k_h : s.in_h, x1 = left + s.k_w < s.in_w ? left + s.k_w : s.in_w;
+          float best = -INFINITY;
+          long where = 0, bestIndex = 0;
+          for (long iy = y0; iy < y1; iy++)
+            for (long ix = x0; ix < x1; ix++) {
+              long i = ((n * s.in_h + iy) * s.in_w + ix) * s.in_c + ch;
+              if (x[i] > best) best = x[i], where = (iy - y0) * (x1 - x0) + (ix - x0), bestIndex = i;
+            }
+          long o = ((n * s.out_h + oy) * s.out_w + ox) * s.in_c + ch;
+          expectedDx[bestIndex] += dy[o];
+          ok = ok && y[o] == best && argmax[o] == where;
+        }
+  for (long i = 0; i < xCount; i++) ok = ok && dx[i] == expectedDx[i];
+  free(x), free(dy), free(y), free(dx), free(expectedDx), free(argmax);
+  return ok;
+}
+
 }  // namespace
 
 int main() {
@@ -164,7 +237,27 @@ int main() {
     printf("FAIL: 6 output channels are not whole NEON vectors, yet astro_neon_conv_supported takes them\n");
     return 1;
   }
+  double bnError = 0;
+  const long channelCounts[] = {5, 16, 37, 64};
+  for (long c : channelCounts)
+    for (int masked = 0; masked < 2; masked++)
+      if (!checkBatchNorm(1000, c, masked, bnError)) {
+        printf("FAIL: batch norm, %ld channels (mask %d): relative error %.3g\n", c, masked, bnError);
+        return 1;
+      }
+  const Case pools[] = {
+    {2, 59, 59, 16, 2, 2, 2, 0, 0},  // VGG6: a row and a column past the last window
+    {1, 9, 11, 17, 3, 3, 2, 1, 0},   // overlapping, padded windows
+    {2, 25, 25, 70, 4, 4, 4, 0, 0},  // 64 channels + a tail of 6
+  };
+  for (const Case &c : pools)
+    if (!checkMaxPooling(c)) {
+      printf("FAIL: max pooling %ldx%ldx%ld window %ld stride %ld pad %ld\n", c.in_h, c.in_w, c.in_c, c.k_h, c.stride, c.pad);
+      return 1;
+    }
   printf("neon conv forward: %d shapes x 4 variants, max relative error %.2g\n", shapes, forwardError);
   printf("neon conv kernel gradient: %d shapes x 2 variants, max relative error %.2g\n", shapes, gradientError);
+  printf("batch norm (arm64 loops): 4 channel counts x 2 variants, max relative error %.2g\n", bnError);
+  printf("max pooling with arg-max (arm64 loops): 3 shapes, exact\n");
   return 0;
 }
