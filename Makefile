@@ -58,8 +58,8 @@ check-arm64: deps
 	@for f in Sources/AstroKernelsC/*.cpp; do $(CLANG) $(ARM64_FLAGS) -fsyntax-only $$f || exit 1; done
 	@mkdir -p .build/arm64
 	@$(CLANG) $(ARM64_FLAGS) -fuse-ld=lld -nostdlib++ Sources/AstroKernelsC/ConvolutionShapes.cpp \
-	  Sources/AstroKernelsC/DirectConvolutionNEON.cpp Sources/AstroKernelsC/BatchNormalization.cpp \
-	  Sources/AstroKernelsC/MaxPooling.cpp Tests/KernelsARM64/NEONKernelTests.cpp -lm -o .build/arm64/neon-kernel-tests
+	  Sources/AstroKernelsC/DirectConvolutionNEON.cpp Sources/AstroKernelsC/LoopKernels.cpp \
+	  Tests/KernelsARM64/NEONKernelTests.cpp -lm -o .build/arm64/neon-kernel-tests
 	qemu-aarch64 -L /usr/aarch64-linux-gnu .build/arm64/neon-kernel-tests
 
 # The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan). The servers and

@@ -1,5 +1,5 @@
 // Batch normalisation's three passes as plain loops over channels, which the compiler vectorizes for whatever
-// instruction set the including region targets. BatchNormalization.cpp includes this file once per ISA, each time
+// instruction set the including region targets. LoopKernels.cpp includes this file once per ISA, each time
 // inside its own namespace (and, on x86, its own `#pragma clang attribute` target region): one source, one kernel
 // per ISA. No include guard and no includes: the includer provides <stddef.h>.
 //

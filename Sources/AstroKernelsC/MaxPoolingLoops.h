@@ -1,6 +1,6 @@
 // Max pooling that records each window's arg-max (one byte per output element), so the backward pass writes the
 // input gradient once instead of re-reading the input to find the maxima: plain loops over channels, which the
-// compiler vectorizes for whatever instruction set the including region targets. MaxPooling.cpp includes this file
+// compiler vectorizes for whatever instruction set the including region targets. LoopKernels.cpp includes this file
 // once per ISA inside its own namespace (as BatchNormalizationLoops.h). No include guard; the includer provides
 // AstroKernelsC.h and <string.h>.
 
