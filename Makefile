@@ -4,7 +4,8 @@
 SWIFT ?= swift
 # chromium and python3: the labelling page test drives the page in headless Chromium.
 # python3-venv: onnx's checker and onnxruntime for the ONNX export tests, from PyPI into .build/onnx-venv.
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user chromium python3 python3-venv
+# openmpi-bin, libopenmpi-dev: data-parallel training over MPI (the AstroMPI target links Open MPI; tests run mpirun).
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user chromium python3 python3-venv openmpi-bin libopenmpi-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test test-tsan test-asan fuzz check-arm64 onnx-venv docs bench clean

@@ -8,6 +8,8 @@ let package = Package(
     .library(name: "AstroKernels", targets: ["AstroKernels"]),
     .library(name: "AstroTensor", targets: ["AstroTensor"]),
     .library(name: "AstroNN", targets: ["AstroNN"]),
+    .library(name: "AstroDistributed", targets: ["AstroDistributed"]),
+    .library(name: "AstroMPI", targets: ["AstroMPI"]),
     .library(name: "AstroIO", targets: ["AstroIO"]),
     .library(name: "ZTFAlerts", targets: ["ZTFAlerts"]),
     .executable(name: "astrolearn", targets: ["AstroLearnCLI"]),
@@ -65,8 +67,16 @@ let package = Package(
     .target(name: "AstroTensor", dependencies: ["AstroKernels"]),
     // File formats on plain arrays: HDF5 (the container of Keras weights), NumPy .npy. No tensors, no autodiff.
     .target(name: "AstroIO", dependencies: ["_CHDF5"]),
-    // Layers, models, builders (VGG6, ResNet, DenseNet), losses, optimizers, Keras weight files.
-    .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO", "AstroKernels"]),
+    // Collectives for data-parallel training (rank, size, allreduce, broadcast, allgather, barrier): the protocol and
+    // an in-process group of threads. No tensors, no MPI.
+    .target(name: "AstroDistributed"),
+    // Open MPI (Debian's libopenmpi-dev; the Makefile installs it) behind a C shim: its handles are macros over
+    // globals that Swift cannot import.
+    .systemLibrary(name: "_CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    // The MPI communicator: every MPI call on one dedicated thread.
+    .target(name: "AstroMPI", dependencies: ["AstroDistributed", "_CMPI"]),
+    // Layers, models, builders (VGG6, ResNet, DenseNet), losses, optimizers, Keras weight files, data-parallel training.
+    .target(name: "AstroNN", dependencies: ["AstroTensor", "AstroIO", "AstroKernels", "AstroDistributed"]),
 
     // Full-integer (int8/uint8) graphs and their interpreter, bit-exact with LiteRT's reference kernels.
     .target(name: "AstroInt8", dependencies: ["AstroKernels", "AstroKernelsC"]),
@@ -130,22 +140,22 @@ let package = Package(
       name: "Braai",
       dependencies: [
         "AstroNN", "AstroTensor", "AstroKernels", "AstroIO", "ZTFAlerts", "AstroEval", "AstroInt8", "AstroTFLite", "AstroQuantization",
-        "AstroArtefacts",
+        "AstroArtefacts", "AstroDistributed",
       ]),
     .executableTarget(
       name: "BraaiCLI",
       dependencies: [
-        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite",
+        "Braai", "AstroNN", "AstroEval", "ZTFAlerts", "AstroIO", "AstroTensor", "AstroQuantization", "AstroTFLite", "AstroMPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/BraaiCLI"),
 
     // DeepStreaks: rb/sl/kd families of VGG6/ResNet50/DenseNet121 on 144x144x1 streak cutouts.
-    .target(name: "DeepStreaks", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroEval"]),
+    .target(name: "DeepStreaks", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroEval", "AstroDistributed"]),
     .executableTarget(
       name: "DeepStreaksCLI",
       dependencies: [
-        "DeepStreaks", "AstroNN", "AstroTensor", "AstroEval", "AstroIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "DeepStreaks", "AstroNN", "AstroTensor", "AstroEval", "AstroIO", "AstroMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/DeepStreaksCLI"),
 
@@ -154,7 +164,7 @@ let package = Package(
       name: "AstroLearnCLI",
       dependencies: [
         "AstroNN", "AstroIO", "AstroTensor", "AstroInt8", "AstroQuantization", "AstroTFLite", "ActiveLearning", "SyntheticData",
-        "AstroONNX", "AstroArtefacts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AstroONNX", "AstroArtefacts", "AstroDistributed", "AstroMPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/AstroLearnCLI"),
     // Fuzz targets (one per parser entry point) and their driver; `make fuzz` builds it with libFuzzer.
@@ -176,7 +186,8 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),
     .testTarget(name: "AstroTensorTests", dependencies: ["AstroTensor", "AstroKernels", "TestSupport"]),
-    .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"]),
+    .testTarget(name: "AstroNNTests", dependencies: ["AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "AstroDistributed", "TestSupport"]),
+    .testTarget(name: "AstroDistributedTests", dependencies: ["AstroDistributed", "TestSupport"]),
     .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
     .testTarget(name: "AstroIOTests", dependencies: ["AstroIO", "_CHDF5"]),
     .testTarget(name: "ZTFAlertsTests", dependencies: ["ZTFAlerts", "_CZlib", "TestSupport"]),

@@ -5,6 +5,7 @@
 //   swift run -c release astrolearn quantize MODEL.h5 --calibration NAME=FILE.npy [--method minmax|percentile|mse] [--edgetpu] --out M.tflite
 //   swift run -c release astrolearn edgetpu-report M.tflite
 //   swift run -c release astrolearn al simulate --strategies random,uncertainty,bald --seeds 10 --out DIR
+//   mpirun -np 2 .build/release/astrolearn mpi-check
 import ArgumentParser
 import AstroArtefacts
 import AstroInt8
@@ -19,7 +20,7 @@ struct AstroLearnCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "astrolearn",
     abstract: "Inspect, run, convert and quantize model files: Keras .h5 (with model_config), .onnx, int8 .tflite, artefacts.",
-    subcommands: [Summary.self, Predict.self, Export.self, Quantize.self, EdgeTPUReportCommand.self, ActiveLearningCommand.self])
+    subcommands: [Summary.self, Predict.self, Export.self, Quantize.self, EdgeTPUReportCommand.self, ActiveLearningCommand.self, MPICheck.self])
 }
 
 struct Summary: ParsableCommand {

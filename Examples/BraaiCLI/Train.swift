@@ -1,4 +1,5 @@
 import ArgumentParser
+import AstroMPI
 import AstroNN
 import Braai
 import Foundation
@@ -24,6 +25,8 @@ struct Train: ParsableCommand {
   @Flag(help: "With --init-weights: keep the convolutional layers fixed and train the dense head only.") var freezeConv = false
   @Flag(help: "Replace the training run already in --out (its checkpoint and weights).") var overwrite = false
   @Option(help: "Output folder for weights, checkpoint, reports and plots.") var out = "braai-run"
+  @Flag(help: "Train as one rank of an MPI job (mpirun -np N braai train --distributed ...); --batch stays the global batch.")
+  var distributed = false
 
   func validate() throws {
     if resume && overwrite { throw ValidationError("give --resume or --overwrite, not both") }
@@ -38,7 +41,16 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
+    guard distributed else { return try train(rank: 0) }
+    try MPICommunicator.runAsRank("braai train") { try train(rank: $0.rank, communicator: $0) }
+  }
+
+  /// Trains as `rank` of `communicator` (alone without one). Rank 0 alone checks and writes `--out` and prints.
+  func train(rank: Int, communicator: MPICommunicator? = nil) throws {
+    let isRoot = rank == 0
+    func say(_ line: String) { if isRoot { print(line) } }
     var o = BraaiTrainingOptions()
+    o.communicator = communicator
     o.model = model; o.epochs = epochs; o.batchSize = batch; o.optimizer = optimizer; o.learningRate = lr
     o.patience = patience; o.testSplit = testSplit; o.validationSplit = validationSplit
     o.classWeight = !noClassWeight; o.flips = !noFlips; o.seed = seed; o.resume = resume
@@ -48,18 +60,20 @@ struct Train: ParsableCommand {
     // `--weights out/braai_*.h5` matches both). Continue it, replace it, or use another folder.
     let earlier = try earlierWeights()
     let hasCheckpoint = FileManager.default.fileExists(atPath: o.checkpointPath!)
-    if !resume && !overwrite && (hasCheckpoint || !earlier.isEmpty) {
+    if isRoot && !resume && !overwrite && (hasCheckpoint || !earlier.isEmpty) {
       let found = ((hasCheckpoint ? ["checkpoint.h5"] : []) + earlier.map { ($0 as NSString).lastPathComponent })
       throw ValidationError(
         "\(out) already holds a training run (\(found.joined(separator: ", "))): --resume continues it, --overwrite "
           + "replaces it, or choose another --out")
     }
-    if overwrite && hasCheckpoint { try FileManager.default.removeItem(atPath: o.checkpointPath!) }
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    if isRoot && overwrite && hasCheckpoint { try FileManager.default.removeItem(atPath: o.checkpointPath!) }
+    if isRoot { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
     let dataset = try data.source.load()
-    print("Loaded \(dataset.count) samples \(dataset.sampleShape) (classes \(dataset.classCounts))")
+    say("Loaded \(dataset.count) samples \(dataset.sampleShape) (classes \(dataset.classCounts))")
+    if let communicator { say("Data-parallel over \(communicator.size) ranks: \(batch / communicator.size)-\((batch + communicator.size - 1) / communicator.size) samples of every batch of \(batch) each") }
     let runStamp = Self.stamp()
     let result = try BraaiTrainingRun.run(dataset, options: o)
+    guard isRoot else { return }
     let name = "braai_\(data.stampName)_\(result.model.name)_\(runStamp)"
     let weights = (out as NSString).appendingPathComponent("\(name).h5")
     try result.model.saveKerasWeights(to: weights)

@@ -9,6 +9,7 @@
 import ArgumentParser
 import AstroEval
 import AstroIO
+import AstroMPI
 import AstroNN
 import AstroTensor
 import DeepStreaks
@@ -54,17 +55,29 @@ struct Train: ParsableCommand {
   @Flag(help: "With --init-weights: keep the convolutional layers fixed and train the dense head only.") var freezeConv = false
   @Option(help: "Folder for the member weights, checkpoint and report.") var out = "deepstreaks-models"
   @OptionGroup var isolation: IsolationOption
+  @Flag(help: "Train as one rank of an MPI job (mpirun -np N deepstreaks train --distributed ...); --batch stays the global batch.")
+  var distributed = false
 
   func run() throws {
     try isolation.check(initWeights)
+    guard distributed else { return try train(rank: 0) }
+    try MPICommunicator.runAsRank("deepstreaks train") { try train(rank: $0.rank, communicator: $0) }
+  }
+
+  /// Trains as `rank` of `communicator` (alone without one). Rank 0 alone writes `--out` and prints.
+  func train(rank: Int, communicator: MPICommunicator? = nil) throws {
     let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
-    print("\(family.rawValue) (\(family.positiveMeaning)): \(set.count) samples, classes \(set.classCounts)")
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    if rank == 0 {
+      print("\(family.rawValue) (\(family.positiveMeaning)): \(set.count) samples, classes \(set.classCounts)")
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    }
     var o = StreakTrainingOptions(family: family, model: model)
+    o.communicator = communicator
     o.epochs = epochs; o.batchSize = batch; o.learningRate = lr; o.patience = patience; o.seed = seed; o.resume = resume
     o.initialWeights = initWeights; o.freezeConvolutions = freezeConv
     o.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")
     let result = try StreakTrainingRun.run(set, options: o)
+    guard rank == 0 else { return }
     try result.model.saveKerasWeights(to: (out as NSString).appendingPathComponent(model.fileName(family)))
     let report = try result.report()
     try report.write(to: (out as NSString).appendingPathComponent("report_\(family.rawValue)_\(model.rawValue)"))

@@ -98,4 +98,21 @@ public enum Elementwise {
       astro_dropout_forward(x, y, mask, range.lowerBound, range.upperBound, key, threshold, scale, avx512)
     }
   }
+
+  /// Inverted dropout with one key per row of `rowLength` elements: row r's mask depends only on `rowKeys[r]`
+  /// (and the element's place in the row), not on which other rows share the batch. Data-parallel training
+  /// keys rows by sample, so a sample gets the same mask whichever process or batch slice it lands in.
+  public static func dropout(
+    _ x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+    rowKeys: [UInt64], rowLength: Int, keepProbability: Float
+  ) {
+    let threshold = UInt32((Double(keepProbability) * 65536).rounded())
+    let scale = 1 / keepProbability, avx512: Int32 = AVX512.enabled ? 1 : 0
+    Parallel.forEachChunk(rowKeys.count, minimumPerWorker: max(1, (1 << 16) / max(rowLength, 1))) { _, rows in
+      for r in rows {
+        let offset = r * rowLength
+        astro_dropout_forward(x + offset, y + offset, mask + offset, 0, rowLength, rowKeys[r], threshold, scale, avx512)
+      }
+    }
+  }
 }

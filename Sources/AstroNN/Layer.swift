@@ -139,6 +139,10 @@ public final class ForwardContext {
   public var skipActivation = false
   /// Monte-Carlo dropout: dropout active outside training (batch normalisation stays on its moving statistics).
   public var monteCarloDropout = false
+  /// One random key per sample of the batch, or nil. When set, dropout draws each sample's mask from its key
+  /// (and one generator draw per layer), so the mask does not depend on the rest of the batch: data-parallel
+  /// training keys samples by epoch and index, and N processes then drop what one process would.
+  public var sampleKeys: [UInt64]?
 
   /// A context for training (`training: true`) or inference, with the generator dropout draws from.
   public init(training: Bool, generator: SeededGenerator = SeededGenerator(seed: 0)) {

@@ -124,7 +124,12 @@ extension Tensor {
   /// Computes d(self)/d(leaf) for every leaf with `requiresGradient`, seeded with `seed` (default: ones,
   /// which for a scalar loss is dLoss/dLoss = 1), and adds it to the leaf's `gradient`. A tensor used by
   /// several operations receives the sum of their gradients. The graph is released as it is consumed.
-  public func backward(seed: Tensor? = nil) throws {
+  ///
+  /// `leafGradientReady` is called with each leaf as soon as its gradient for this pass is complete (no
+  /// operation still to run contributes to it), while the rest of the pass continues: data-parallel training
+  /// starts reducing those gradients across processes then. The leaf's `gradient` may share storage with
+  /// gradients still in flight, so the callback must read it, not write it.
+  public func backward(seed: Tensor? = nil, leafGradientReady: ((Tensor) throws -> Void)? = nil) throws {
     if let seed, seed.shape != shape {
       throw TensorError.gradient(message: "seed of shape \(seed.shape) for a tensor of shape \(shape)")
     }
@@ -152,6 +157,7 @@ extension Tensor {
           node.release()
         } else if tensor.requiresGradient {
           tensor.gradient = try tensor.gradient.map { try $0.adding(gradient) } ?? gradient
+          try leafGradientReady?(tensor)
         }
       }
     }

@@ -1,3 +1,4 @@
+import AstroDistributed
 import AstroNN
 import AstroTensor
 import Foundation
@@ -30,6 +31,9 @@ public struct BraaiTrainingOptions {
   /// Keep the convolutional layers as they are (train only the dense head); with `initialWeights`.
   public var freezeConvolutions = false
   public var progress: ProgressStyle = .automatic
+  /// Data-parallel training as one rank of this group (e.g. `MPICommunicator.world()`); nil trains alone.
+  /// `batchSize` stays the global batch.
+  public var communicator: Communicator?
 
   public init() {}
 
@@ -85,6 +89,7 @@ public struct BraaiTrainingRun {
     configuration.earlyStoppingPatience = options.patience
     configuration.checkpointPath = options.checkpointPath
     configuration.progress = options.progress
+    configuration.communicator = options.communicator
     let trainer = Trainer(model: model, optimizer: try options.makeOptimizer(), configuration: configuration)
     let history = try trainer.fit(fit, validation: validation, resume: options.resume)
     let testResult = try trainer.evaluate(test)

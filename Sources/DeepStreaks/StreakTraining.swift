@@ -1,3 +1,4 @@
+import AstroDistributed
 import AstroEval
 import AstroNN
 import Foundation
@@ -21,6 +22,9 @@ public struct StreakTrainingOptions {
   public var checkpointPath: String?
   public var resume = false
   public var progress: ProgressStyle = .automatic
+  /// Data-parallel training as one rank of this group (e.g. `MPICommunicator.world()`); nil trains alone.
+  /// `batchSize` stays the global batch.
+  public var communicator: Communicator?
 
   public init(family: StreakFamily, model: StreakModelKind) {
     self.family = family
@@ -48,6 +52,7 @@ public struct StreakTrainingRun {
     c.classWeights = try fit.balancedClassWeights()
     c.earlyStoppingPatience = options.patience; c.restoreBestWeights = true
     c.checkpointPath = options.checkpointPath; c.progress = options.progress
+    c.communicator = options.communicator
     let trainer = Trainer(model: network, optimizer: Adam(learningRate: options.learningRate), configuration: c)
     let validation = validationIndices.isEmpty ? nil : try set.subset(validationIndices)
     let history = try trainer.fit(fit, validation: validation, resume: options.resume)

@@ -23,7 +23,9 @@ public final class Dropout: Layer {
   /// In training (or Monte-Carlo dropout), zeroes each value with probability `rate` and scales the others by
   /// `1 / (1 - rate)`; otherwise returns the input.
   public override func forward(_ inputs: [Tensor], context: ForwardContext) throws -> Tensor {
-    context.training || context.monteCarloDropout ? try inputs[0].dropout(rate: rate, generator: &context.generator) : inputs[0]
+    guard context.training || context.monteCarloDropout else { return inputs[0] }
+    if let keys = context.sampleKeys { return try inputs[0].dropout(rate: rate, sampleKeys: keys, draw: context.generator.next()) }
+    return try inputs[0].dropout(rate: rate, generator: &context.generator)
   }
 }
 

@@ -127,11 +127,15 @@ public final class Model: Layer {
   }
 
   /// Runs the model on one batch per input (in `inputNames` order); returns one batch per output.
+  ///
+  /// `sampleKeys` (one per sample) key dropout per sample; see `ForwardContext.sampleKeys`.
   public func forward(
-    _ inputs: [Tensor], training: Bool = false, logits: Bool = false, generator: inout SeededGenerator
+    _ inputs: [Tensor], training: Bool = false, logits: Bool = false, sampleKeys: [UInt64]? = nil,
+    generator: inout SeededGenerator
   ) throws -> [Tensor] {
     try validate(inputs)
     let context = ForwardContext(training: training, generator: generator)
+    context.sampleKeys = sampleKeys
     defer { generator = context.generator }
     var values = [Tensor?](repeating: nil, count: nodes.count + inputCount)
     for (i, x) in inputs.enumerated() { values[i] = x }
@@ -146,6 +150,8 @@ public final class Model: Layer {
     var values = [Tensor?](repeating: nil, count: nodes.count + inputCount)
     for (i, x) in inputs.enumerated() { values[i] = x }
     let inner = ForwardContext(training: context.training, generator: context.generator)
+    inner.sampleKeys = context.sampleKeys
+    inner.monteCarloDropout = context.monteCarloDropout
     defer { context.generator = inner.generator }
     try run(nodes.indices, values: &values, logits: false, context: inner, foldCache: FoldCache())
     return values[outputValues[0]]!

@@ -59,11 +59,16 @@ public struct Dataset {
   /// sample) left-right and/or up-down with probability 1/2 each when `flips` is set (the same flip for every
   /// image input of a sample). Indices come from `0..<count` (the trainer's own shuffles).
   func batch(_ indices: ArraySlice<Int>, flips: Bool, generator: inout SeededGenerator) -> (inputs: [Tensor], targets: [Tensor]) {
+    batch(indices, flipBits: flips ? indices.map { _ in generator.next() } : nil)
+  }
+
+  /// As `batch(_:flips:generator:)`, with sample i's flips read from the two low bits of `flipBits[i]` (bit 0
+  /// left-right, bit 1 up-down); nil flips nothing.
+  func batch(_ indices: ArraySlice<Int>, flipBits: [UInt64]?) -> (inputs: [Tensor], targets: [Tensor]) {
     let rows = Array(indices)
     let batchInputs = inputs.map { $0.rows(rows) }
-    if flips {
-      for row in rows.indices {
-        let bits = generator.next()
+    if let flipBits {
+      for (row, bits) in zip(rows.indices, flipBits) {
         let (flipH, flipV) = (bits & 1 == 1, bits & 2 == 2)
         guard flipH || flipV else { continue }
         for x in batchInputs where x.rank == 4 { x.flipSample(row, horizontal: flipH, vertical: flipV) }

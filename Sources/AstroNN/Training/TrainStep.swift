@@ -98,6 +98,23 @@ extension Model {
     _ inputs: [Tensor], targets: [Tensor], sampleWeights: Tensor? = nil, losses: [Loss], lossWeights: [Float]? = nil,
     optimizer: Optimizer, clipping: GradientClipping? = nil, generator: inout SeededGenerator
   ) throws -> (loss: Float, outputLosses: [Float], logits: [Tensor]) {
+    let result = try trainStep(
+      inputs, targets: targets, sampleWeights: sampleWeights, losses: losses, lossWeights: lossWeights, optimizer: optimizer,
+      clipping: clipping, sampleKeys: nil, exchange: nil, globalCount: inputs.first?.shape.first ?? 0, generator: &generator)
+    return (Float(result.loss), result.outputLosses.map(Float.init), result.logits)
+  }
+
+  /// A training step, alone or as one rank of a data-parallel group.
+  ///
+  /// With an `exchange`, this rank's batch (possibly empty) is its slice of a global batch of `globalCount`
+  /// samples: its gradients are scaled by its share and summed over the ranks during backward, so every rank
+  /// applies the gradient of the global batch's mean loss, which is returned (total and per output). Without
+  /// one, the batch is the whole batch. `sampleKeys` key dropout per sample.
+  func trainStep(
+    _ inputs: [Tensor], targets: [Tensor], sampleWeights: Tensor?, losses: [Loss], lossWeights: [Float]?,
+    optimizer: Optimizer, clipping: GradientClipping?, sampleKeys: [UInt64]?, exchange: GradientExchange?, globalCount: Int,
+    generator: inout SeededGenerator
+  ) throws -> (loss: Double, outputLosses: [Double], logits: [Tensor]) {
     guard targets.count == outputValues.count, losses.count == outputValues.count else {
       throw NNError.model(
         "\(name): \(targets.count) target(s) and \(losses.count) loss(es) for \(outputValues.count) output(s) \(outputNames)")
@@ -106,20 +123,38 @@ extension Model {
       throw NNError.model("\(name): \(lossWeights.count) loss weights for \(losses.count) outputs")
     }
     let parameters = trainableWeights
+    let localCount = inputs.first?.shape.first ?? 0
     zeroGradients()
-    let logits = try withGradients { try forward(inputs, training: true, logits: true, generator: &generator) }
-    var outputLosses: [Tensor] = []
-    for (o, output) in logits.enumerated() {
-      do {
-        outputLosses.append(try losses[o](logits: output, labels: targets[o], weights: sampleWeights))
-      } catch {
-        throw NNError.model("\(name): output '\(outputNames[o])': \(error)")
+    exchange?.begin(scale: Float(localCount) / Float(max(globalCount, 1)))
+    var outputLossValues = [Double](repeating: 0, count: losses.count), totalValue = 0.0
+    var logitsOut: [Tensor] = []
+    if localCount > 0 {
+      let logits = try withGradients {
+        try forward(inputs, training: true, logits: true, sampleKeys: sampleKeys, generator: &generator)
       }
+      var outputLosses: [Tensor] = []
+      for (o, output) in logits.enumerated() {
+        do {
+          outputLosses.append(try losses[o](logits: output, labels: targets[o], weights: sampleWeights))
+        } catch {
+          throw NNError.model("\(name): output '\(outputNames[o])': \(error)")
+        }
+      }
+      var total = outputLosses[0].scaled(by: lossWeights?[0] ?? 1)
+      for o in outputLosses.indices.dropFirst() { total = try total.adding(outputLosses[o].scaled(by: lossWeights?[o] ?? 1)) }
+      try checkDeclaredParameters(total)
+      try total.backward(leafGradientReady: exchange.map { exchange in { exchange.gradientReady($0) } })
+      totalValue = Double(total.scalarValue)
+      outputLossValues = outputLosses.map { Double($0.scalarValue) }
+      logitsOut = logits.map { $0.detached() }
     }
-    var total = outputLosses[0].scaled(by: lossWeights?[0] ?? 1)
-    for o in outputLosses.indices.dropFirst() { total = try total.adding(outputLosses[o].scaled(by: lossWeights?[o] ?? 1)) }
-    try checkDeclaredParameters(total)
-    try total.backward()
+    if let exchange {
+      // The global mean loss: each rank's mean weighted by its share of the batch.
+      let share = Double(localCount) / Double(max(globalCount, 1))
+      let sums = try exchange.finish(statistics: ([totalValue] + outputLossValues).map { $0 * share })
+      totalValue = sums[0]
+      outputLossValues = Array(sums.dropFirst())
+    }
     for p in parameters {
       if let g = p.gradient, !g.isFinite {
         throw TensorError.nonFinite(op: "\(name) training step", message: "non-finite gradient for a weight of shape \(p.shape)")
@@ -127,7 +162,7 @@ extension Model {
     }
     clipping?.apply(to: parameters)
     try optimizer.step(parameters)
-    return (total.scalarValue, outputLosses.map(\.scalarValue), logits.map { $0.detached() })
+    return (totalValue, outputLossValues, logitsOut)
   }
 
   /// Throws when the loss depends on a tensor that needs a gradient but is no weight of this model: a layer

@@ -1,3 +1,5 @@
+import AstroDistributed
+import AstroKernels
 import AstroTensor
 import Foundation
 
@@ -39,6 +41,15 @@ public struct TrainingConfiguration {
   public var learningRateSchedule: ((_ epoch: Int, _ baseRate: Float) -> Float)?
   /// How progress is reported: a live bar, log lines or nothing.
   public var progress: ProgressStyle = .automatic
+  /// Data-parallel training: the group this process trains in (an MPI communicator, or in-process ranks);
+  /// nil trains alone. `batchSize` stays the global batch: each rank takes its slice of every batch, and
+  /// gradients, losses and metrics are reduced over the ranks, so N ranks train the model one process trains.
+  /// Rank 0 alone prints and writes checkpoints.
+  public var communicator: Communicator?
+  /// Gradients are summed over the ranks in buckets of at most this many bytes, each started as soon as
+  /// backward has finished its gradients (PyTorch DDP uses 25 MB, Horovod 128 MB; these models hold 1–100 MB of
+  /// weights, so smaller buckets are what lets the reduction overlap the backward pass).
+  public var gradientBucketBytes = 4 << 20
 
   /// The defaults: 10 epochs, batch size 32, seed 42, shuffled, binary cross-entropy, accuracy logged.
   public init() {}
@@ -80,6 +91,11 @@ public final class Trainer {
   /// The best epoch's weights, kept by an `EarlyStopping` that restores them.
   var bestWeights: [[Float]]?
 
+  /// This process's rank in `configuration.communicator` (0 when training alone).
+  public var rank: Int { configuration.communicator?.rank ?? 0 }
+  /// Whether this process writes files and prints: rank 0, or the only process.
+  public var isRoot: Bool { rank == 0 }
+
   /// A trainer for `model` with `optimizer`; `callbacks` run after the configuration's own.
   public init(model: Model, optimizer: Optimizer, configuration: TrainingConfiguration = TrainingConfiguration(), callbacks: [TrainingCallback] = []) {
     self.model = model
@@ -109,16 +125,24 @@ public final class Trainer {
     guard c.batchSize > 0, c.epochs >= 0 else { throw NNError.model("fit: batch size and epochs must be positive") }
     try check(train, "training data")
     if let validation { try check(validation, "validation data") }
-    var printer = ProgressPrinter(style: c.progress)
+    let communicator = c.communicator
+    var printer = ProgressPrinter(style: isRoot ? c.progress : .silent)
     if resume {
       // Asked to continue but nothing to continue from: an error, not a silent fresh start (a wrong --out would
       // otherwise train from scratch and overwrite what the user meant to keep).
       guard let path = c.checkpointPath else { throw NNError.model("fit: resume needs a checkpoint path") }
-      guard FileManager.default.fileExists(atPath: path) else {
-        throw NNError.model("\(path): no checkpoint to resume from (start a new training without resume)")
+      if isRoot {
+        guard FileManager.default.fileExists(atPath: path) else {
+          throw NNError.model("\(path): no checkpoint to resume from (start a new training without resume)")
+        }
+        try restore(from: path)
       }
-      try restore(from: path)
       printer.note("Resuming from \(path) after epoch \(history.epochs.count)")
+    }
+    // Every rank starts from rank 0's weights, optimizer state and run state (a fresh or a resumed run alike).
+    if let communicator { try broadcastState(from: 0, communicator) }
+    let exchange = communicator.map {
+      GradientExchange(parameters: model.trainableWeights, communicator: $0, bucketBytes: c.gradientBucketBytes)
     }
     var all: [TrainingCallback] = []
     if let schedule = c.learningRateSchedule { all.append(LearningRateSchedule(.epoch, schedule)) }
@@ -126,7 +150,7 @@ public final class Trainer {
       all.append(EarlyStopping(patience: c.earlyStoppingPatience, restoreBestWeights: c.restoreBestWeights, maximize: false))
     }
     all += callbacks
-    if let path = c.checkpointPath { all.append(ResumeCheckpoint(path: path)) }
+    if let path = c.checkpointPath, isRoot { all.append(ResumeCheckpoint(path: path)) }
     stopTraining = false
     for callback in all { try callback.trainingWillBegin(self) }
 
@@ -143,34 +167,51 @@ public final class Trainer {
       for step in 0..<steps {
         let globalStep = (epoch - 1) * steps + step
         for callback in all { try callback.batchWillBegin(self, epoch: epoch, step: step + 1, globalStep: globalStep) }
-        let indices = order[(step * c.batchSize)..<min((step + 1) * c.batchSize, train.count)]
-        let (x, y) = train.batch(indices, flips: c.flips, generator: &generator)
-        let result: (loss: Float, outputLosses: [Float], logits: [Tensor])
+        let batch = order[(step * c.batchSize)..<min((step + 1) * c.batchSize, train.count)]
+        let indices = localSlice(of: batch)
+        // Randomness keyed by the sample and the epoch (flips, dropout) and by the step (one draw per dropout
+        // layer): the same whichever rank or batch slice a sample lands in.
+        let keys = indices.map { sampleKey(epoch: epoch, index: $0) }
+        var stepGenerator = SeededGenerator(seed: SplitMix64.mix(c.seed ^ 0x5851_F42D_4C95_7F2D &+ UInt64(globalStep)))
+        let (x, y) = train.batch(indices, flipBits: c.flips ? keys.map { SplitMix64.mix($0 ^ 0xF1F5) } : nil)
+        let result: (loss: Double, outputLosses: [Double], logits: [Tensor])
         do {
           result = try model.trainStep(
             x, targets: y, sampleWeights: try classSampleWeights(y[0]), losses: losses, lossWeights: c.lossWeights,
-            optimizer: optimizer, clipping: c.gradientClipping, generator: &generator)
+            optimizer: optimizer, clipping: c.gradientClipping, sampleKeys: keys, exchange: exchange, globalCount: batch.count,
+            generator: &stepGenerator)
         } catch {
           let checkpoint = c.checkpointPath.map { "; the last checkpoint \($0) (epoch \(history.epochs.count)) is intact" } ?? ""
-          throw NNError.model("epoch \(epoch) step \(step + 1): \(error)\(checkpoint)")
+          let where_ = communicator.map { "rank \($0.rank) of \($0.size), " } ?? ""
+          throw NNError.model("\(where_)epoch \(epoch) step \(step + 1): \(error)\(checkpoint)")
         }
-        lossSum += Double(result.loss) * Double(indices.count)
+        lossSum += result.loss * Double(batch.count)
         for o in losses.indices {
-          outputLossSums[o] += Double(result.outputLosses[o]) * Double(indices.count)
-          if !c.metrics.isEmpty {
+          outputLossSums[o] += result.outputLosses[o] * Double(batch.count)
+          if !c.metrics.isEmpty && !indices.isEmpty {
             logits[o] += result.logits[o].values
             targets[o] += y[o].values
           }
         }
-        seen += indices.count
+        seen += batch.count
         for callback in all {
-          try callback.batchDidEnd(self, epoch: epoch, step: step + 1, loss: Double(result.loss), meanLoss: lossSum / Double(seen))
+          try callback.batchDidEnd(self, epoch: epoch, step: step + 1, loss: result.loss, meanLoss: lossSum / Double(seen))
         }
         let elapsed = Date().timeIntervalSince(start)
         printer.step(
           epoch: epoch, epochs: c.epochs, step: step + 1, steps: steps, samplesPerSecond: Double(seen) / max(elapsed, 1e-9),
           loss: lossSum / Double(seen), elapsed: elapsed)
       }
+      if let communicator, !c.metrics.isEmpty {
+        // Metrics over the whole epoch: every rank's outputs, in rank order.
+        for o in losses.indices {
+          logits[o] = try communicator.allgather(logits[o]).flatMap { $0 }
+          targets[o] = try communicator.allgather(targets[o]).flatMap { $0 }
+        }
+      }
+      // Moving statistics (batch normalisation) follow each rank's own batches; rank 0's are kept, as DDP
+      // broadcasts its buffers.
+      if let communicator { try broadcastWeights(model.nonTrainableWeights, from: 0, communicator) }
       let seconds = Date().timeIntervalSince(start)
       var logs = self.logs(loss: lossSum / Double(max(seen, 1)), outputLosses: outputLossSums.map { $0 / Double(max(seen, 1)) },
         logits: logits, targets: targets)
@@ -190,6 +231,19 @@ public final class Trainer {
     return history
   }
 
+  /// This rank's contiguous share of `batch` (all of it when training alone): rank r of N takes
+  /// `[count·r/N, count·(r+1)/N)`.
+  func localSlice(of batch: ArraySlice<Int>) -> ArraySlice<Int> {
+    guard let communicator = configuration.communicator else { return batch }
+    let (r, n, count) = (communicator.rank, communicator.size, batch.count)
+    return batch[(batch.startIndex + count * r / n)..<(batch.startIndex + count * (r + 1) / n)]
+  }
+
+  /// The random key of sample `index` in `epoch`: what its flips and dropout masks are drawn from.
+  func sampleKey(epoch: Int, index: Int) -> UInt64 {
+    SplitMix64.mix(SplitMix64.mix(configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(index))
+  }
+
   /// Loss, metrics and activated outputs of the model in inference mode on `data` (no flips, no dropout, no
   /// class weights, as Keras evaluates).
   public func evaluate(_ data: Dataset, batchSize: Int? = nil) throws -> EvaluationResult {
@@ -197,14 +251,20 @@ public final class Trainer {
     let size = batchSize ?? max(configuration.batchSize, 256)
     var lossSums = [Double](repeating: 0, count: losses.count)
     var logits = [[Float]](repeating: [], count: losses.count)
-    for first in stride(from: 0, to: data.count, by: size) {
-      let range = first..<min(first + size, data.count)
+    // In a data-parallel group each rank evaluates its contiguous share; the outputs are gathered in rank order.
+    let shard = localSlice(of: Array(0..<data.count)[...])
+    for first in stride(from: shard.startIndex, to: shard.endIndex, by: size) {
+      let range = first..<min(first + size, shard.endIndex)
       let outputs = try model.predict(data.inputs.map { try $0.batch(range) }, logits: true)
       for o in losses.indices {
         let targets = try data.targets[o].batch(range)
         lossSums[o] += Double(try losses[o](logits: outputs[o], labels: targets).scalarValue) * Double(range.count)
         logits[o] += outputs[o].values
       }
+    }
+    if let communicator = configuration.communicator {
+      lossSums = try communicator.allreduce(lossSums, .sum)
+      for o in losses.indices { logits[o] = try communicator.allgather(logits[o]).flatMap { $0 } }
     }
     let n = Double(max(data.count, 1))
     let outputLosses = lossSums.map { $0 / n }

@@ -19,4 +19,24 @@ extension Tensor {
       keepProbability: keep)
     return .result(out, of: "dropout", inputs: [self]) { g, _ in [g.combined(mask, .multiply)] }
   }
+
+  /// Inverted dropout keyed per sample: sample n's mask is drawn from `SplitMix64.mix(sampleKeys[n] ^ draw)`
+  /// alone, so it does not depend on the other samples of the batch. `draw` separates the layers (one
+  /// generator draw per layer, equal in every process that runs the same step); `sampleKeys` holds one key per
+  /// sample of the first axis.
+  public func dropout(rate: Float, sampleKeys: [UInt64], draw: UInt64) throws -> Tensor {
+    guard rate >= 0 && rate < 1 else {
+      throw TensorError.invalidArgument(op: "dropout", message: "rate \(rate) outside [0, 1)")
+    }
+    guard rank >= 1, shape[0] == sampleKeys.count else {
+      throw TensorError.invalidArgument(op: "dropout", message: "\(sampleKeys.count) sample keys for a batch of shape \(shape)")
+    }
+    if rate == 0 { return self }
+    let mask = Tensor(uninitializedShape: shape)
+    let out = Tensor(uninitializedShape: shape)
+    Elementwise.dropout(
+      storage.pointer, output: out.storage.pointer, mask: mask.storage.pointer,
+      rowKeys: sampleKeys.map { SplitMix64.mix($0 ^ draw) }, rowLength: count / max(shape[0], 1), keepProbability: 1 - rate)
+    return .result(out, of: "dropout", inputs: [self]) { g, _ in [g.combined(mask, .multiply)] }
+  }
 }

@@ -1,0 +1,63 @@
+import AstroDistributed
+import AstroTensor
+import Foundation
+
+extension Trainer {
+  /// Makes every rank's trainer equal to rank `root`'s: all weights (moving statistics included), the
+  /// optimizer's state, the history and early-stopping state, and the learning rate. Run at the start of a
+  /// data-parallel fit, fresh or resumed, so a resumed run may use another number of ranks than the one that
+  /// wrote the checkpoint.
+  func broadcastState(from root: Int, _ communicator: Communicator) throws {
+    try broadcastWeights(model.weights, from: root, communicator)
+    let parameters = model.trainableWeights
+    struct Header: Codable {
+      var state: RunState
+      var optimizerTensors: [String: [Int]]
+      var hasBestWeights: Bool
+    }
+    let local = optimizer.stateTensors(for: parameters)
+    let header = try communicator.broadcastCodable(
+      Header(
+        state: RunState(history: history, optimizer: String(describing: type(of: optimizer)), learningRate: optimizer.learningRate),
+        optimizerTensors: Dictionary(local.map { ($0.name, $0.tensor.shape) }, uniquingKeysWith: { a, _ in a }),
+        hasBestWeights: bestWeights != nil), root: root)
+    let kind = String(describing: type(of: optimizer))
+    guard header.state.optimizer == kind else {
+      throw NNError.model("rank \(communicator.rank): rank \(root) trains with \(header.state.optimizer), this rank with \(kind)")
+    }
+    let mine = Dictionary(local.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    var state: [String: Tensor] = [:]
+    for (name, shape) in header.optimizerTensors.sorted(by: { $0.key < $1.key }) {
+      let values = communicator.rank == root ? mine[name]!.values : [Float](repeating: 0, count: shape.reduce(1, *))
+      state[name] = try Tensor(shape: shape, values: try communicator.broadcast(values, root: root))
+    }
+    try optimizer.restoreState(state, for: parameters)
+    optimizer.learningRate = header.state.learningRate
+    history = header.state.history
+    if header.hasBestWeights {
+      let best = try communicator.broadcast(bestWeights?.flatMap { $0 } ?? [Float](repeating: 0, count: model.weights.reduce(0) { $0 + $1.count }), root: root)
+      var offset = 0
+      bestWeights = model.weights.map { w in
+        defer { offset += w.count }
+        return Array(best[offset..<offset + w.count])
+      }
+    } else {
+      bestWeights = nil
+    }
+  }
+
+  /// Copies rank `root`'s values of `weights` into every rank's (one collective for all of them).
+  func broadcastWeights(_ weights: [Tensor], from root: Int, _ communicator: Communicator) throws {
+    let total = weights.reduce(0) { $0 + $1.count }
+    guard total > 0 else { return }
+    var flat: [Float] = []
+    flat.reserveCapacity(total)
+    for w in weights { flat += UnsafeBufferPointer(start: w.storage.pointer, count: w.count) }
+    try flat.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: root) }
+    var offset = 0
+    for w in weights {
+      flat.withUnsafeBufferPointer { w.storage.pointer.update(from: $0.baseAddress! + offset, count: w.count) }
+      offset += w.count
+    }
+  }
+}
