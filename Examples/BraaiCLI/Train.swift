@@ -27,9 +27,12 @@ struct Train: ParsableCommand {
   @Option(help: "Output folder for weights, checkpoint, reports and plots.") var out = "braai-run"
   @Flag(help: "Train as one rank of an MPI job (mpirun -np N braai train --distributed ...); --batch stays the global batch.")
   var distributed = false
+  @Flag(help: "With --distributed: batch normalisation on the statistics of the whole global batch (synchronised over the ranks).")
+  var syncBatchNorm = false
 
   func validate() throws {
     if resume && overwrite { throw ValidationError("give --resume or --overwrite, not both") }
+    if syncBatchNorm && !distributed { throw ValidationError("--sync-batch-norm needs --distributed") }
   }
 
   /// The weights files of earlier runs in `out` (`braai_*.h5`).
@@ -51,6 +54,7 @@ struct Train: ParsableCommand {
     func say(_ line: String) { if isRoot { print(line) } }
     var o = BraaiTrainingOptions()
     o.communicator = communicator
+    o.synchronizedBatchNormalization = syncBatchNorm
     o.model = model; o.epochs = epochs; o.batchSize = batch; o.optimizer = optimizer; o.learningRate = lr
     o.patience = patience; o.testSplit = testSplit; o.validationSplit = validationSplit
     o.classWeight = !noClassWeight; o.flips = !noFlips; o.seed = seed; o.resume = resume

@@ -57,6 +57,12 @@ struct Train: ParsableCommand {
   @OptionGroup var isolation: IsolationOption
   @Flag(help: "Train as one rank of an MPI job (mpirun -np N deepstreaks train --distributed ...); --batch stays the global batch.")
   var distributed = false
+  @Flag(help: "With --distributed: batch normalisation on the statistics of the whole global batch (synchronised over the ranks).")
+  var syncBatchNorm = false
+
+  func validate() throws {
+    if syncBatchNorm && !distributed { throw ValidationError("--sync-batch-norm needs --distributed") }
+  }
 
   func run() throws {
     try isolation.check(initWeights)
@@ -73,6 +79,7 @@ struct Train: ParsableCommand {
     }
     var o = StreakTrainingOptions(family: family, model: model)
     o.communicator = communicator
+    o.synchronizedBatchNormalization = syncBatchNorm
     o.epochs = epochs; o.batchSize = batch; o.learningRate = lr; o.patience = patience; o.seed = seed; o.resume = resume
     o.initialWeights = initWeights; o.freezeConvolutions = freezeConv
     o.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")

@@ -143,6 +143,9 @@ public final class ForwardContext {
   /// (and one generator draw per layer), so the mask does not depend on the rest of the batch: data-parallel
   /// training keys samples by epoch and index, and N processes then drop what one process would.
   public var sampleKeys: [UInt64]?
+  /// In data-parallel training with synchronised batch normalisation: the group whose batches together make the
+  /// batch, so batch normalisation uses the statistics of the whole batch. Nil normalises each batch alone.
+  public var batchStatisticsGroup: BatchStatisticsGroup?
 
   /// A context for training (`training: true`) or inference, with the generator dropout draws from.
   public init(training: Bool, generator: SeededGenerator = SeededGenerator(seed: 0)) {

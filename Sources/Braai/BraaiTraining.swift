@@ -34,6 +34,9 @@ public struct BraaiTrainingOptions {
   /// Data-parallel training as one rank of this group (e.g. `MPICommunicator.world()`); nil trains alone.
   /// `batchSize` stays the global batch.
   public var communicator: Communicator?
+  /// With a communicator: batch normalisation on the statistics of the global batch (see
+  /// `TrainingConfiguration.synchronizedBatchNormalization`).
+  public var synchronizedBatchNormalization = false
 
   public init() {}
 
@@ -90,6 +93,7 @@ public struct BraaiTrainingRun {
     configuration.checkpointPath = options.checkpointPath
     configuration.progress = options.progress
     configuration.communicator = options.communicator
+    configuration.synchronizedBatchNormalization = options.synchronizedBatchNormalization
     let trainer = Trainer(model: model, optimizer: try options.makeOptimizer(), configuration: configuration)
     let history = try trainer.fit(fit, validation: validation, resume: options.resume)
     let testResult = try trainer.evaluate(test)

@@ -25,6 +25,9 @@ public struct StreakTrainingOptions {
   /// Data-parallel training as one rank of this group (e.g. `MPICommunicator.world()`); nil trains alone.
   /// `batchSize` stays the global batch.
   public var communicator: Communicator?
+  /// With a communicator: batch normalisation on the statistics of the global batch (see
+  /// `TrainingConfiguration.synchronizedBatchNormalization`).
+  public var synchronizedBatchNormalization = false
 
   public init(family: StreakFamily, model: StreakModelKind) {
     self.family = family
@@ -53,6 +56,7 @@ public struct StreakTrainingRun {
     c.earlyStoppingPatience = options.patience; c.restoreBestWeights = true
     c.checkpointPath = options.checkpointPath; c.progress = options.progress
     c.communicator = options.communicator
+    c.synchronizedBatchNormalization = options.synchronizedBatchNormalization
     let trainer = Trainer(model: network, optimizer: Adam(learningRate: options.learningRate), configuration: c)
     let validation = validationIndices.isEmpty ? nil : try set.subset(validationIndices)
     let history = try trainer.fit(fit, validation: validation, resume: options.resume)

@@ -60,12 +60,14 @@ final class DataParallelTests: XCTestCase {
     return try results.wait().map { try $0.get() }
   }
 
+  /// Each weight within `relative` of its largest value, or within 1e-7: a weight whose true gradient is zero (a
+  /// convolution's bias before batch normalisation) moves by rounding noise alone.
   func assertClose(_ a: [[Float]], _ b: [[Float]], relative: Float = 1e-5, _ message: String, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, line: line)
     for (i, (x, y)) in zip(a, b).enumerated() {
       let scale = y.map(abs).max() ?? 0
       let difference = zip(x, y).map { abs($0 - $1) }.max() ?? 0
-      XCTAssertLessThanOrEqual(difference, relative * max(scale, 1e-6), "\(message): weight \(i) differs by \(difference) (scale \(scale))", line: line)
+      XCTAssertLessThanOrEqual(difference, max(relative * scale, 1e-7), "\(message): weight \(i) differs by \(difference) (scale \(scale))", line: line)
     }
   }
 
@@ -117,6 +119,46 @@ final class DataParallelTests: XCTestCase {
         XCTAssertLessThan(difference / norm, 1e-5, "\(ranks) ranks: gradient of weight \(i)")
       }
     }
+  }
+
+  /// A small ResNet (batch normalisation after every convolution): with synchronised batch normalisation the
+  /// ranks train what one process trains, moving statistics included; with each rank's own statistics (the
+  /// default, as in DDP) they do not.
+  func testSynchronizedBatchNormalizationTrainsTheSingleProcessModel() throws {
+    let (x, y) = ToyData.blobsVersusHotPixels(count: 96, shape: [32, 32, 3], seed: 4)
+    let train = try LabelledImages(images: x, labels: y)
+    func resnet(_ seed: UInt64) throws -> Model {
+      try ResNet.make(name: "small_resnet", inputShape: [32, 32, 3], seed: seed, stages: [([8, 8], 1, 1), ([16, 16], 1, 2)])
+    }
+    func configuration(_ communicator: Communicator?, synchronized: Bool) -> TrainingConfiguration {
+      var c = self.configuration(epochs: 2, communicator: communicator)
+      c.synchronizedBatchNormalization = synchronized
+      return c
+    }
+    let single = try resnet(1)
+    try Trainer(model: single, optimizer: optimizer(), configuration: configuration(nil, synchronized: false)).fit(train)
+    XCTAssertTrue(single.layers.contains { $0 is BatchNormalization })
+    for (ranks, synchronized) in [(2, true), (3, true), (2, false)] {
+      let weights = try onRanks(ranks) { rank, communicator -> [[Float]] in
+        let model = try resnet(rank == 0 ? 1 : 9)
+        try Trainer(model: model, optimizer: self.optimizer(), configuration: configuration(communicator, synchronized: synchronized)).fit(train)
+        return model.weights.map(\.values)
+      }
+      if synchronized {
+        for (rank, w) in weights.enumerated() { assertClose(w, single.weights.map(\.values), "\(ranks) ranks, synchronised, rank \(rank)") }
+      } else {
+        let worst = zip(weights[0], single.weights.map(\.values)).map { a, b in zip(a, b).map { abs($0 - $1) }.max() ?? 0 }.max()!
+        XCTAssertGreaterThan(worst, 1e-4, "each rank's own batch statistics must give another model")
+      }
+    }
+    // A batch with fewer samples than ranks cannot be normalised on every rank: an error before any step.
+    XCTAssertThrowsError(
+      try onRanks(3) { _, communicator in
+        var c = configuration(communicator, synchronized: true)
+        c.batchSize = 47  // the last batch holds 2 samples
+        try Trainer(model: try resnet(1), optimizer: self.optimizer(), configuration: c).fit(train)
+      }
+    ) { XCTAssertTrue("\($0)".contains("a sample per rank in every batch"), "\($0)") }
   }
 
   func testDropoutAndFlipsAreKeyedBySampleNotByBatch() throws {

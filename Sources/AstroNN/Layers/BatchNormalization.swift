@@ -55,6 +55,6 @@ public final class BatchNormalization: Layer {
     guard let movingMean, let movingVariance else { throw NNError.layer(name, "used before build") }
     return try inputs[0].batchNormalized(
       gamma: gamma, beta: beta, movingMean: movingMean, movingVariance: movingVariance, epsilon: epsilon,
-      momentum: momentum, training: context.training && trainable, relu: relu)
+      momentum: momentum, training: context.training && trainable, relu: relu, group: context.batchStatisticsGroup)
   }
 }

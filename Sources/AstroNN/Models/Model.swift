@@ -128,14 +128,16 @@ public final class Model: Layer {
 
   /// Runs the model on one batch per input (in `inputNames` order); returns one batch per output.
   ///
-  /// `sampleKeys` (one per sample) key dropout per sample; see `ForwardContext.sampleKeys`.
+  /// `sampleKeys` (one per sample) key dropout per sample, and `batchStatisticsGroup` synchronises batch
+  /// normalisation over a data-parallel group; see `ForwardContext`.
   public func forward(
     _ inputs: [Tensor], training: Bool = false, logits: Bool = false, sampleKeys: [UInt64]? = nil,
-    generator: inout SeededGenerator
+    batchStatisticsGroup: BatchStatisticsGroup? = nil, generator: inout SeededGenerator
   ) throws -> [Tensor] {
     try validate(inputs)
     let context = ForwardContext(training: training, generator: generator)
     context.sampleKeys = sampleKeys
+    context.batchStatisticsGroup = batchStatisticsGroup
     defer { generator = context.generator }
     var values = [Tensor?](repeating: nil, count: nodes.count + inputCount)
     for (i, x) in inputs.enumerated() { values[i] = x }
@@ -151,6 +153,7 @@ public final class Model: Layer {
     for (i, x) in inputs.enumerated() { values[i] = x }
     let inner = ForwardContext(training: context.training, generator: context.generator)
     inner.sampleKeys = context.sampleKeys
+    inner.batchStatisticsGroup = context.batchStatisticsGroup
     inner.monteCarloDropout = context.monteCarloDropout
     defer { context.generator = inner.generator }
     try run(nodes.indices, values: &values, logits: false, context: inner, foldCache: FoldCache())

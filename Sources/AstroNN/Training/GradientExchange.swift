@@ -104,6 +104,19 @@ final class GradientExchange: @unchecked Sendable {
     }
   }
 
+  /// Sums `values` over the ranks behind every reduction already started (synchronised batch normalisation's
+  /// statistics, during the forward and the backward pass), so every rank issues the same collectives in the same
+  /// order.
+  func sumInOrder(_ values: inout [Double]) throws {
+    let communicator = communicator
+    let box = DoublesBox(values)
+    try queue.sync {
+      if let failure = lock.withLock({ failure }) { throw failure }
+      box.values = try communicator.allreduce(box.values, .sum)
+    }
+    values = box.values
+  }
+
   /// Reduces the buckets not started yet, waits for all, then sums `statistics` (loss sums, counts) over the
   /// ranks and returns them. Every parameter that received a gradient on any rank gets the sum of the ranks'
   /// scaled gradients; the others keep none, as in a single process.
@@ -119,4 +132,10 @@ final class GradientExchange: @unchecked Sendable {
     }
     return Array(tail.prefix(statistics.count))
   }
+}
+
+/// Values handed to the reduction queue while the caller waits for them.
+private final class DoublesBox: @unchecked Sendable {
+  var values: [Double]
+  init(_ values: [Double]) { self.values = values }
 }

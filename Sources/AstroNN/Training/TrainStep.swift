@@ -100,7 +100,8 @@ extension Model {
   ) throws -> (loss: Float, outputLosses: [Float], logits: [Tensor]) {
     let result = try trainStep(
       inputs, targets: targets, sampleWeights: sampleWeights, losses: losses, lossWeights: lossWeights, optimizer: optimizer,
-      clipping: clipping, sampleKeys: nil, exchange: nil, globalCount: inputs.first?.shape.first ?? 0, generator: &generator)
+      clipping: clipping, sampleKeys: nil, exchange: nil, synchronizeBatchNormalization: false,
+      globalCount: inputs.first?.shape.first ?? 0, generator: &generator)
     return (Float(result.loss), result.outputLosses.map(Float.init), result.logits)
   }
 
@@ -109,11 +110,12 @@ extension Model {
   /// With an `exchange`, this rank's batch (possibly empty) is its slice of a global batch of `globalCount`
   /// samples: its gradients are scaled by its share and summed over the ranks during backward, so every rank
   /// applies the gradient of the global batch's mean loss, which is returned (total and per output). Without
-  /// one, the batch is the whole batch. `sampleKeys` key dropout per sample.
+  /// one, the batch is the whole batch. `sampleKeys` key dropout per sample; `synchronizeBatchNormalization`
+  /// normalises with the statistics of the global batch (every rank must then hold samples).
   func trainStep(
     _ inputs: [Tensor], targets: [Tensor], sampleWeights: Tensor?, losses: [Loss], lossWeights: [Float]?,
-    optimizer: Optimizer, clipping: GradientClipping?, sampleKeys: [UInt64]?, exchange: GradientExchange?, globalCount: Int,
-    generator: inout SeededGenerator
+    optimizer: Optimizer, clipping: GradientClipping?, sampleKeys: [UInt64]?, exchange: GradientExchange?,
+    synchronizeBatchNormalization: Bool, globalCount: Int, generator: inout SeededGenerator
   ) throws -> (loss: Double, outputLosses: [Double], logits: [Tensor]) {
     guard targets.count == outputValues.count, losses.count == outputValues.count else {
       throw NNError.model(
@@ -129,8 +131,11 @@ extension Model {
     var outputLossValues = [Double](repeating: 0, count: losses.count), totalValue = 0.0
     var logitsOut: [Tensor] = []
     if localCount > 0 {
+      let group = synchronizeBatchNormalization ? exchange.map { exchange in
+        BatchStatisticsGroup(share: Double(localCount) / Double(max(globalCount, 1))) { try exchange.sumInOrder(&$0) }
+      } : nil
       let logits = try withGradients {
-        try forward(inputs, training: true, logits: true, sampleKeys: sampleKeys, generator: &generator)
+        try forward(inputs, training: true, logits: true, sampleKeys: sampleKeys, batchStatisticsGroup: group, generator: &generator)
       }
       var outputLosses: [Tensor] = []
       for (o, output) in logits.enumerated() {

@@ -50,6 +50,11 @@ public struct TrainingConfiguration {
   /// backward has finished its gradients (PyTorch DDP uses 25 MB, Horovod 128 MB; these models hold 1–100 MB of
   /// weights, so smaller buckets are what lets the reduction overlap the backward pass).
   public var gradientBucketBytes = 4 << 20
+  /// With a communicator: batch normalisation in training uses the statistics of the global batch (count, sum
+  /// and sum of squares summed over the ranks, as Horovod's and PyTorch's SyncBatchNorm do), so N ranks train what
+  /// one process trains. Off by default, as in DDP and Horovod: each rank normalises with its own slice's statistics.
+  /// Every global batch, the last included, must then hold at least one sample per rank.
+  public var synchronizedBatchNormalization = false
 
   /// The defaults: 10 epochs, batch size 32, seed 42, shuffled, binary cross-entropy, accuracy logged.
   public init() {}
@@ -141,6 +146,14 @@ public final class Trainer {
     }
     // Every rank starts from rank 0's weights, optimizer state and run state (a fresh or a resumed run alike).
     if let communicator { try broadcastState(from: 0, communicator) }
+    if let communicator, c.synchronizedBatchNormalization {
+      let last = train.count % c.batchSize == 0 ? c.batchSize : train.count % c.batchSize
+      guard min(c.batchSize, train.count, last) >= communicator.size else {
+        throw NNError.model(
+          "fit: synchronised batch normalisation needs a sample per rank in every batch; with \(train.count) samples and batch size "
+            + "\(c.batchSize) a batch holds \(min(c.batchSize, train.count, last)) for \(communicator.size) ranks")
+      }
+    }
     let exchange = communicator.map {
       GradientExchange(parameters: model.trainableWeights, communicator: $0, bucketBytes: c.gradientBucketBytes)
     }
@@ -178,8 +191,8 @@ public final class Trainer {
         do {
           result = try model.trainStep(
             x, targets: y, sampleWeights: try classSampleWeights(y[0]), losses: losses, lossWeights: c.lossWeights,
-            optimizer: optimizer, clipping: c.gradientClipping, sampleKeys: keys, exchange: exchange, globalCount: batch.count,
-            generator: &stepGenerator)
+            optimizer: optimizer, clipping: c.gradientClipping, sampleKeys: keys, exchange: exchange,
+            synchronizeBatchNormalization: c.synchronizedBatchNormalization, globalCount: batch.count, generator: &stepGenerator)
         } catch {
           let checkpoint = c.checkpointPath.map { "; the last checkpoint \($0) (epoch \(history.epochs.count)) is intact" } ?? ""
           let where_ = communicator.map { "rank \($0.rank) of \($0.size), " } ?? ""

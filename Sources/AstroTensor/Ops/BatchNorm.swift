@@ -1,6 +1,24 @@
 import AstroKernels
 import Foundation
 
+/// The processes whose batches together make one batch, for synchronised batch normalisation: each process
+/// normalises its slice with the statistics of the whole batch, and the backward pass sums the statistics'
+/// gradients over the group.
+public struct BatchStatisticsGroup {
+  /// Sums `values` element by element over the group, in place (every member calls it with the same count, in
+  /// the same order).
+  public let sum: (inout [Double]) throws -> Void
+  /// This member's share of the whole batch (its samples / all samples): its loss is its own batch's mean, so
+  /// its output gradient counts this much in the whole batch's loss.
+  public let share: Double
+
+  /// A group whose sums `sum` computes, for a member holding `share` of the batch.
+  public init(share: Double, sum: @escaping (inout [Double]) throws -> Void) {
+    self.share = share
+    self.sum = sum
+  }
+}
+
 extension Tensor {
   /// Keras BatchNormalization over the last axis (channels).
   ///
@@ -9,9 +27,13 @@ extension Tensor {
   /// the moving statistics in place with Keras' convention, `moving = moving * momentum + batch * (1 - momentum)`
   /// (momentum weighs the OLD value). `gamma`/`beta` may be nil (Keras `scale=False` / `center=False`).
   /// `relu` applies a ReLU in the same pass (and masks its gradient inside the backward kernels).
+  ///
+  /// With a `group` in training, the batch statistics are those of the group's whole batch (count, sum and sum of
+  /// squares summed over the group in double precision), and the backward pass sums Σdy and Σ(dy·xhat) over the
+  /// group, so each member computes its slice of the gradient of the whole batch.
   public func batchNormalized(
     gamma: Tensor?, beta: Tensor?, movingMean: Tensor, movingVariance: Tensor, epsilon: Float, momentum: Float,
-    training: Bool, relu: Bool = false
+    training: Bool, relu: Bool = false, group: BatchStatisticsGroup? = nil
   ) throws -> Tensor {
     guard rank >= 2, let c = shape.last else {
       throw TensorError.invalidShape(op: "batchNormalization", shape: shape, expected: "rank >= 2, channels last")
@@ -22,6 +44,7 @@ extension Tensor {
       }
     }
     let rows = count / c
+    var groupRows = Double(rows)
     let mean = Tensor(uninitializedShape: [c]), invStd = Tensor(uninitializedShape: [c])
     let m = mean.storage.pointer, s = invStd.storage.pointer
     if training {
@@ -29,6 +52,18 @@ extension Tensor {
       let variance = Tensor(uninitializedShape: [c])
       Normalization.meanAndVariance(storage.pointer, rows: rows, channels: c, mean: m, variance: variance.storage.pointer)
       let mm = movingMean.storage.pointer, mv = movingVariance.storage.pointer, v = variance.storage.pointer
+      if let group {
+        let n = Double(rows)
+        var sums = [n] + (0..<c).map { n * Double(m[$0]) } + (0..<c).map { n * (Double(v[$0]) + Double(m[$0]) * Double(m[$0])) }
+        try group.sum(&sums)
+        let total = sums[0]
+        groupRows = total
+        for ch in 0..<c {
+          let mean = sums[1 + ch] / total
+          m[ch] = Float(mean)
+          v[ch] = Float(max(sums[1 + c + ch] / total - mean * mean, 0))
+        }
+      }
       for ch in 0..<c {
         s[ch] = 1 / (v[ch] + epsilon).squareRoot()
         mm[ch] = mm[ch] * momentum + m[ch] * (1 - momentum)
@@ -50,7 +85,7 @@ extension Tensor {
       storage.pointer, rows: rows, channels: c, scale: scale.storage.pointer, shift: shift.storage.pointer,
       relu: relu, output: out.storage.pointer)
 
-    let x = detached(), inputShape = shape, saved = out.detached()
+    let x = detached(), inputShape = shape, saved = out.detached(), totalRows = groupRows
     let gammaValues = gamma?.detached() ?? Tensor(repeating: 1, shape: [c])
     var inputs = [self]
     if let gamma { inputs.append(gamma) }
@@ -64,13 +99,24 @@ extension Tensor {
       Normalization.gradientSums(
         x.storage.pointer, outputGradient: g.storage.pointer, outputMask: mask, rows: rows, channels: c, mean: m,
         invStd: s, sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer)
+      // The input gradient's sums: this batch's, or (synchronised) the whole batch's, each member's weighted by its
+      // share, rescaled so the kernel's `/ rows` gives this member's gradient of its own mean loss.
+      var inputSumDy = sumDy, inputSumDyXhat = sumDyXhat
+      if let group, training {
+        var sums = (0..<c).map { group.share * Double(sumDy.storage.pointer[$0]) }
+          + (0..<c).map { group.share * Double(sumDyXhat.storage.pointer[$0]) }
+        try group.sum(&sums)
+        let factor = Double(rows) / (totalRows * group.share)
+        inputSumDy = try Tensor(shape: [c], values: (0..<c).map { Float(sums[$0] * factor) })
+        inputSumDyXhat = try Tensor(shape: [c], values: (0..<c).map { Float(sums[c + $0] * factor) })
+      }
       var dx: Tensor?
       if needs[0] {
         dx = Tensor(uninitializedShape: inputShape)
         if training {
           Normalization.trainingInputGradient(
             x.storage.pointer, outputGradient: g.storage.pointer, outputMask: mask, rows: rows, channels: c, mean: m, invStd: s,
-            gamma: gammaValues.storage.pointer, sumDy: sumDy.storage.pointer, sumDyXhat: sumDyXhat.storage.pointer,
+            gamma: gammaValues.storage.pointer, sumDy: inputSumDy.storage.pointer, sumDyXhat: inputSumDyXhat.storage.pointer,
             inputGradient: dx!.storage.pointer)
         } else {
           // Moving statistics are constants here: dx = dy * gamma * invStd (dy masked by a fused ReLU).
