@@ -86,7 +86,7 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGET=$(FUZZ_TARGET) bash Fuzz/run.sh
 
 # DocC documentation of every library (swift-docc-plugin); warnings fail the build.
-DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroONNX AstroArtefacts AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks
+DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroONNX AstroArtefacts AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks AstroDistributed AstroMPI
 docs: deps
 	@mkdir -p .build/docs
 	@for t in $(DOC_TARGETS); do \

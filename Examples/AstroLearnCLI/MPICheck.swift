@@ -10,6 +10,8 @@ struct MPICheck: ParsableCommand {
     abstract: "Check MPI under mpirun: allreduce, broadcast, allgather and barrier on every rank, against their expected results.")
 
   @Option(help: "Seconds a collective may take before it counts as a dead or hung rank.") var timeout: Double = 60
+  @Option(help: "Also time allreduce of these sizes in MB (the median of 10; rank 0 prints the bus bandwidth, 2(N-1)/N bytes per byte).")
+  var timeMB: [Double] = []
 
   func run() throws {
     let world = try MPICommunicator.world(timeout: timeout)
@@ -20,6 +22,21 @@ struct MPICheck: ParsableCommand {
       world.abort("mpi-check: \(error)")
     }
     print("rank \(world.rank) of \(world.size): " + (failures.isEmpty ? "allreduce, broadcast, allgather, barrier ok" : "FAILED " + failures.joined(separator: "; ")))
+    for megabytes in timeMB {
+      var buffer = [Float](repeating: 1, count: max(1, Int(megabytes * 1e6) / 4))
+      var seconds: [Double] = []
+      for _ in 0..<10 {
+        try world.barrier()
+        let start = Date()
+        try buffer.withUnsafeMutableBufferPointer { try world.allreduce($0, .sum) }
+        seconds.append(Date().timeIntervalSince(start))
+      }
+      let median = seconds.sorted()[5], bytes = Double(buffer.count * 4)
+      let bus = 2 * Double(world.size - 1) / Double(world.size) * bytes / median
+      if world.rank == 0 {
+        print(String(format: "allreduce %.1f MB: %.2f ms (median of 10), bus bandwidth %.2f Gbit/s", bytes / 1e6, median * 1e3, bus * 8 / 1e9))
+      }
+    }
     world.finalize()
     if !failures.isEmpty { throw ExitCode.failure }
   }

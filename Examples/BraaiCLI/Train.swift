@@ -29,6 +29,8 @@ struct Train: ParsableCommand {
   var distributed = false
   @Flag(help: "With --distributed: batch normalisation on the statistics of the whole global batch (synchronised over the ranks).")
   var syncBatchNorm = false
+  @Option(help: "Sum each step's gradient over micro-batches of this many samples in double precision: runs on any number of ranks then give the same weights bit for bit.")
+  var microBatch: Int?
 
   func validate() throws {
     if resume && overwrite { throw ValidationError("give --resume or --overwrite, not both") }
@@ -55,6 +57,7 @@ struct Train: ParsableCommand {
     var o = BraaiTrainingOptions()
     o.communicator = communicator
     o.synchronizedBatchNormalization = syncBatchNorm
+    o.microBatchSize = microBatch
     o.model = model; o.epochs = epochs; o.batchSize = batch; o.optimizer = optimizer; o.learningRate = lr
     o.patience = patience; o.testSplit = testSplit; o.validationSplit = validationSplit
     o.classWeight = !noClassWeight; o.flips = !noFlips; o.seed = seed; o.resume = resume

@@ -59,6 +59,8 @@ struct Train: ParsableCommand {
   var distributed = false
   @Flag(help: "With --distributed: batch normalisation on the statistics of the whole global batch (synchronised over the ranks).")
   var syncBatchNorm = false
+  @Option(help: "Sum each step's gradient over micro-batches of this many samples in double precision: runs on any number of ranks then give the same weights bit for bit.")
+  var microBatch: Int?
 
   func validate() throws {
     if syncBatchNorm && !distributed { throw ValidationError("--sync-batch-norm needs --distributed") }
@@ -80,6 +82,7 @@ struct Train: ParsableCommand {
     var o = StreakTrainingOptions(family: family, model: model)
     o.communicator = communicator
     o.synchronizedBatchNormalization = syncBatchNorm
+    o.microBatchSize = microBatch
     o.epochs = epochs; o.batchSize = batch; o.learningRate = lr; o.patience = patience; o.seed = seed; o.resume = resume
     o.initialWeights = initWeights; o.freezeConvolutions = freezeConv
     o.checkpointPath = (out as NSString).appendingPathComponent("checkpoint_\(family.rawValue)_\(model.rawValue).h5")

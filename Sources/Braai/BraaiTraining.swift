@@ -37,6 +37,9 @@ public struct BraaiTrainingOptions {
   /// With a communicator: batch normalisation on the statistics of the global batch (see
   /// `TrainingConfiguration.synchronizedBatchNormalization`).
   public var synchronizedBatchNormalization = false
+  /// Gradients as sums of micro-batches of this many samples in double precision, so that any number of ranks
+  /// trains the same weights bit for bit (see `TrainingConfiguration.microBatchSize`); nil by default.
+  public var microBatchSize: Int?
 
   public init() {}
 
@@ -94,6 +97,7 @@ public struct BraaiTrainingRun {
     configuration.progress = options.progress
     configuration.communicator = options.communicator
     configuration.synchronizedBatchNormalization = options.synchronizedBatchNormalization
+    configuration.microBatchSize = options.microBatchSize
     let trainer = Trainer(model: model, optimizer: try options.makeOptimizer(), configuration: configuration)
     let history = try trainer.fit(fit, validation: validation, resume: options.resume)
     let testResult = try trainer.evaluate(test)

@@ -28,6 +28,9 @@ public struct StreakTrainingOptions {
   /// With a communicator: batch normalisation on the statistics of the global batch (see
   /// `TrainingConfiguration.synchronizedBatchNormalization`).
   public var synchronizedBatchNormalization = false
+  /// Gradients as sums of micro-batches of this many samples in double precision, so that any number of ranks
+  /// trains the same weights bit for bit (see `TrainingConfiguration.microBatchSize`); nil by default.
+  public var microBatchSize: Int?
 
   public init(family: StreakFamily, model: StreakModelKind) {
     self.family = family
@@ -57,6 +60,7 @@ public struct StreakTrainingRun {
     c.checkpointPath = options.checkpointPath; c.progress = options.progress
     c.communicator = options.communicator
     c.synchronizedBatchNormalization = options.synchronizedBatchNormalization
+    c.microBatchSize = options.microBatchSize
     let trainer = Trainer(model: network, optimizer: Adam(learningRate: options.learningRate), configuration: c)
     let validation = validationIndices.isEmpty ? nil : try set.subset(validationIndices)
     let history = try trainer.fit(fit, validation: validation, resume: options.resume)

@@ -95,6 +95,31 @@ final class DataParallelTests: XCTestCase {
     }
   }
 
+  /// With micro-batches summed in double precision, the ranks' gradients are the single process's bit for bit, so
+  /// even Adam (which magnifies rounding differences) over 42 steps gives identical weights.
+  func testMicroBatchesMakeRanksBitIdenticalToOneProcess() throws {
+    let (train, validation) = try data()
+    func configuration(_ communicator: Communicator?) -> TrainingConfiguration {
+      var c = self.configuration(epochs: 6, communicator: communicator)
+      c.microBatchSize = 4
+      return c
+    }
+    let single = try VGG6.make(seed: 1)
+    let history = try Trainer(model: single, optimizer: Adam(learningRate: 3e-4), configuration: configuration(nil)).fit(train, validation: validation)
+    for ranks in [2, 3] {
+      let outcomes = try onRanks(ranks) { rank, communicator -> ([[Float]], TrainingHistory) in
+        let model = try VGG6.make(seed: rank == 0 ? 1 : 7)
+        let history = try Trainer(model: model, optimizer: Adam(learningRate: 3e-4), configuration: configuration(communicator))
+          .fit(train, validation: validation)
+        return (model.weights.map(\.values), history)
+      }
+      for (rank, outcome) in outcomes.enumerated() {
+        XCTAssertEqual(outcome.0, single.weights.map(\.values), "\(ranks) ranks, rank \(rank): the same weights bit for bit")
+        XCTAssertEqual(outcome.1.epochs.map(\.loss), history.epochs.map(\.loss), "\(ranks) ranks: the same epoch losses")
+      }
+    }
+  }
+
   /// One step of plain SGD with learning rate 1 moves each weight by minus its gradient: the ranks' summed
   /// gradient must be the gradient of the global batch's mean loss.
   func testRanksComputeTheGradientOfTheGlobalBatch() throws {

@@ -134,24 +134,10 @@ extension Model {
       let group = synchronizeBatchNormalization ? exchange.map { exchange in
         BatchStatisticsGroup(share: Double(localCount) / Double(max(globalCount, 1))) { try exchange.sumInOrder(&$0) }
       } : nil
-      let logits = try withGradients {
-        try forward(inputs, training: true, logits: true, sampleKeys: sampleKeys, batchStatisticsGroup: group, generator: &generator)
-      }
-      var outputLosses: [Tensor] = []
-      for (o, output) in logits.enumerated() {
-        do {
-          outputLosses.append(try losses[o](logits: output, labels: targets[o], weights: sampleWeights))
-        } catch {
-          throw NNError.model("\(name): output '\(outputNames[o])': \(error)")
-        }
-      }
-      var total = outputLosses[0].scaled(by: lossWeights?[0] ?? 1)
-      for o in outputLosses.indices.dropFirst() { total = try total.adding(outputLosses[o].scaled(by: lossWeights?[o] ?? 1)) }
-      try checkDeclaredParameters(total)
-      try total.backward(leafGradientReady: exchange.map { exchange in { exchange.gradientReady($0) } })
-      totalValue = Double(total.scalarValue)
-      outputLossValues = outputLosses.map { Double($0.scalarValue) }
-      logitsOut = logits.map { $0.detached() }
+      (totalValue, outputLossValues, logitsOut) = try lossAndGradients(
+        inputs, targets: targets, sampleWeights: sampleWeights, losses: losses, lossWeights: lossWeights, sampleKeys: sampleKeys,
+        batchStatisticsGroup: group, leafGradientReady: exchange.map { exchange in { exchange.gradientReady($0) } },
+        generator: &generator)
     }
     if let exchange {
       // The global mean loss: each rank's mean weighted by its share of the batch.
@@ -160,6 +146,38 @@ extension Model {
       totalValue = sums[0]
       outputLossValues = Array(sums.dropFirst())
     }
+    try applyGradients(parameters, optimizer: optimizer, clipping: clipping)
+    return (totalValue, outputLossValues, logitsOut)
+  }
+
+  /// Forward in training mode, each output's loss from the logits, and backward: adds the gradient of the total
+  /// loss to every parameter's `gradient`. Returns the total and per-output losses and the logits.
+  func lossAndGradients(
+    _ inputs: [Tensor], targets: [Tensor], sampleWeights: Tensor?, losses: [Loss], lossWeights: [Float]?, sampleKeys: [UInt64]?,
+    batchStatisticsGroup: BatchStatisticsGroup?, lossScale: Float = 1, leafGradientReady: ((Tensor) throws -> Void)?,
+    generator: inout SeededGenerator
+  ) throws -> (loss: Double, outputLosses: [Double], logits: [Tensor]) {
+    let logits = try withGradients {
+      try forward(
+        inputs, training: true, logits: true, sampleKeys: sampleKeys, batchStatisticsGroup: batchStatisticsGroup, generator: &generator)
+    }
+    var outputLosses: [Tensor] = []
+    for (o, output) in logits.enumerated() {
+      do {
+        outputLosses.append(try losses[o](logits: output, labels: targets[o], weights: sampleWeights))
+      } catch {
+        throw NNError.model("\(name): output '\(outputNames[o])': \(error)")
+      }
+    }
+    var total = outputLosses[0].scaled(by: lossWeights?[0] ?? 1)
+    for o in outputLosses.indices.dropFirst() { total = try total.adding(outputLosses[o].scaled(by: lossWeights?[o] ?? 1)) }
+    try checkDeclaredParameters(total)
+    try (lossScale == 1 ? total : total.scaled(by: lossScale)).backward(leafGradientReady: leafGradientReady)
+    return (Double(total.scalarValue), outputLosses.map { Double($0.scalarValue) }, logits.map { $0.detached() })
+  }
+
+  /// Checks every gradient is finite, clips, and lets the optimizer update the parameters.
+  func applyGradients(_ parameters: [Tensor], optimizer: Optimizer, clipping: GradientClipping?) throws {
     for p in parameters {
       if let g = p.gradient, !g.isFinite {
         throw TensorError.nonFinite(op: "\(name) training step", message: "non-finite gradient for a weight of shape \(p.shape)")
@@ -167,7 +185,6 @@ extension Model {
     }
     clipping?.apply(to: parameters)
     try optimizer.step(parameters)
-    return (totalValue, outputLossValues, logitsOut)
   }
 
   /// Throws when the loss depends on a tensor that needs a gradient but is no weight of this model: a layer

@@ -55,6 +55,14 @@ public struct TrainingConfiguration {
   /// one process trains. Off by default, as in DDP and Horovod: each rank normalises with its own slice's statistics.
   /// Every global batch, the last included, must then hold at least one sample per rank.
   public var synchronizedBatchNormalization = false
+  /// Computes each step's gradient as the sum of micro-batches of this many samples (consecutive in the global
+  /// batch), each micro-batch's gradient added in double precision, and reduced over the ranks in double
+  /// precision: how a batch is split among ranks then no longer changes the order of any float sum, so N ranks
+  /// and one process (with the same number of threads each) train the same weights bit for bit, for any number
+  /// of steps. Costs a smaller batch per kernel call and twice the bytes per reduction; batch normalisation then
+  /// uses each micro-batch's statistics (as gradient accumulation does). Nil (the default) reduces float gradients
+  /// in buckets during backward, whose rounding differs from one process's by about 1e-6 per step.
+  public var microBatchSize: Int?
 
   /// The defaults: 10 epochs, batch size 32, seed 42, shuffled, binary cross-entropy, accuracy logged.
   public init() {}
@@ -154,9 +162,16 @@ public final class Trainer {
             + "\(c.batchSize) a batch holds \(min(c.batchSize, train.count, last)) for \(communicator.size) ranks")
       }
     }
-    let exchange = communicator.map {
-      GradientExchange(parameters: model.trainableWeights, communicator: $0, bucketBytes: c.gradientBucketBytes)
+    if let size = c.microBatchSize {
+      guard size > 0 else { throw NNError.model("fit: micro-batch size \(size) must be positive") }
+      guard !c.synchronizedBatchNormalization else {
+        throw NNError.model("fit: micro-batches and synchronised batch normalisation do not combine (micro-batches normalise alone)")
+      }
     }
+    let exchange = c.microBatchSize == nil ? communicator.map {
+      GradientExchange(parameters: model.trainableWeights, communicator: $0, bucketBytes: c.gradientBucketBytes)
+    } : nil
+    let microBatchGradients = c.microBatchSize.map { _ in MicroBatchGradients(parameters: model.trainableWeights) }
     var all: [TrainingCallback] = []
     if let schedule = c.learningRateSchedule { all.append(LearningRateSchedule(.epoch, schedule)) }
     if c.earlyStoppingPatience != nil || c.restoreBestWeights {
@@ -181,18 +196,11 @@ public final class Trainer {
         let globalStep = (epoch - 1) * steps + step
         for callback in all { try callback.batchWillBegin(self, epoch: epoch, step: step + 1, globalStep: globalStep) }
         let batch = order[(step * c.batchSize)..<min((step + 1) * c.batchSize, train.count)]
-        let indices = localSlice(of: batch)
-        // Randomness keyed by the sample and the epoch (flips, dropout) and by the step (one draw per dropout
-        // layer): the same whichever rank or batch slice a sample lands in.
-        let keys = indices.map { sampleKey(epoch: epoch, index: $0) }
-        var stepGenerator = SeededGenerator(seed: SplitMix64.mix(c.seed ^ 0x5851_F42D_4C95_7F2D &+ UInt64(globalStep)))
-        let (x, y) = train.batch(indices, flipBits: c.flips ? keys.map { SplitMix64.mix($0 ^ 0xF1F5) } : nil)
-        let result: (loss: Double, outputLosses: [Double], logits: [Tensor])
+        let result: StepResult
         do {
-          result = try model.trainStep(
-            x, targets: y, sampleWeights: try classSampleWeights(y[0]), losses: losses, lossWeights: c.lossWeights,
-            optimizer: optimizer, clipping: c.gradientClipping, sampleKeys: keys, exchange: exchange,
-            synchronizeBatchNormalization: c.synchronizedBatchNormalization, globalCount: batch.count, generator: &stepGenerator)
+          result = try c.microBatchSize != nil
+            ? microBatchStep(batch, of: train, epoch: epoch, globalStep: globalStep, gradients: microBatchGradients!)
+            : slicedStep(batch, of: train, epoch: epoch, globalStep: globalStep, exchange: exchange)
         } catch {
           let checkpoint = c.checkpointPath.map { "; the last checkpoint \($0) (epoch \(history.epochs.count)) is intact" } ?? ""
           let where_ = communicator.map { "rank \($0.rank) of \($0.size), " } ?? ""
@@ -201,9 +209,9 @@ public final class Trainer {
         lossSum += result.loss * Double(batch.count)
         for o in losses.indices {
           outputLossSums[o] += result.outputLosses[o] * Double(batch.count)
-          if !c.metrics.isEmpty && !indices.isEmpty {
-            logits[o] += result.logits[o].values
-            targets[o] += y[o].values
+          if !c.metrics.isEmpty {
+            logits[o] += result.logits[o]
+            targets[o] += result.targets[o]
           }
         }
         seen += batch.count
@@ -242,19 +250,6 @@ public final class Trainer {
     if history.stoppedEarly { printer.note("Early stopping after epoch \(history.epochs.count): best epoch \(history.bestEpoch ?? 0)") }
     for callback in all { try callback.trainingDidEnd(self) }
     return history
-  }
-
-  /// This rank's contiguous share of `batch` (all of it when training alone): rank r of N takes
-  /// `[count·r/N, count·(r+1)/N)`.
-  func localSlice(of batch: ArraySlice<Int>) -> ArraySlice<Int> {
-    guard let communicator = configuration.communicator else { return batch }
-    let (r, n, count) = (communicator.rank, communicator.size, batch.count)
-    return batch[(batch.startIndex + count * r / n)..<(batch.startIndex + count * (r + 1) / n)]
-  }
-
-  /// The random key of sample `index` in `epoch`: what its flips and dropout masks are drawn from.
-  func sampleKey(epoch: Int, index: Int) -> UInt64 {
-    SplitMix64.mix(SplitMix64.mix(configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(index))
   }
 
   /// Loss, metrics and activated outputs of the model in inference mode on `data` (no flips, no dropout, no
@@ -313,7 +308,7 @@ public final class Trainer {
   }
 
   /// Per-sample weights from the class weights and the first output's targets.
-  private func classSampleWeights(_ targets: Tensor) throws -> Tensor? {
+  func classSampleWeights(_ targets: Tensor) throws -> Tensor? {
     guard let w = configuration.classWeights else { return nil }
     let n = targets.shape[0], k = targets.count / max(n, 1)
     let values = targets.values
