@@ -186,6 +186,50 @@ final class DataParallelTests: XCTestCase {
     ) { XCTAssertTrue("\($0)".contains("a sample per rank in every batch"), "\($0)") }
   }
 
+  /// The batch-normalisation op with a group: two members holding 13 and 14 of 27 samples get the single batch's
+  /// output and (weighted by their shares) its gradients. With a fused ReLU the input gradient is compared where the
+  /// output is not within rounding of zero (there the ReLU's side depends on the last bit of the statistics).
+  func testSynchronizedBatchNormalizationOpMatchesTheWholeBatch() throws {
+    for (h, c, relu) in [(4, 512, false), (2, 1024, false), (8, 256, true), (2, 64, true)] {
+      let n = 27, k = 13
+      var generator = SeededGenerator(seed: 3)
+      let x = Tensor.uniform([n, h, h, c], low: -1, high: 2, generator: &generator)
+      let upstream = Tensor.uniform([n, h, h, c], low: -1, high: 1, generator: &generator)
+      func run(_ x: Tensor, _ seed: Tensor, group: BatchStatisticsGroup?) throws -> (y: [Float], dx: [Float], dgamma: [Float], dbeta: [Float]) {
+        let gamma = Tensor(repeating: 1.5, shape: [c], requiresGradient: true), beta = Tensor(repeating: 0.1, shape: [c], requiresGradient: true)
+        let input = try Tensor(shape: x.shape, values: x.values, requiresGradient: true)
+        let y = try withGradients {
+          try input.batchNormalized(
+            gamma: gamma, beta: beta, movingMean: Tensor(repeating: 0, shape: [c]), movingVariance: Tensor(repeating: 1, shape: [c]),
+            epsilon: 1e-3, momentum: 0.2, training: true, relu: relu, group: group)
+        }
+        try y.backward(seed: seed)
+        return (y.values, input.gradient!.values, gamma.gradient!.values, beta.gradient!.values)
+      }
+      let whole = try run(x, upstream, group: nil)
+      let parts = try onRanks(2) { rank, communicator in
+        let rows = rank == 0 ? 0..<k : k..<n
+        let share = Double(rows.count) / Double(n)
+        // Each member's loss is its own mean: its output gradient is the whole batch's divided by its share.
+        let seed = try Tensor(shape: [rows.count, h, h, c], values: try upstream.batch(rows).values.map { $0 / Float(share) })
+        return try run(x.batch(rows), seed, group: BatchStatisticsGroup(share: share) { $0 = try communicator.allreduce($0, .sum) })
+      }
+      let shares = [Float(k) / Float(n), Float(n - k) / Float(n)]
+      func worst(_ a: [Float], _ b: [Float], where keep: (Int) -> Bool = { _ in true }) -> Float {
+        (zip(a, b).enumerated().filter { keep($0.offset) }.map { abs($0.element.0 - $0.element.1) }.max() ?? 0) / b.map(abs).max()!
+      }
+      let label = "[\(n), \(h), \(h), \(c)], relu \(relu)"
+      XCTAssertLessThan(worst(parts[0].y + parts[1].y, whole.y), 1e-5, "\(label): output")
+      let dx = parts[0].dx.map { $0 * shares[0] } + parts[1].dx.map { $0 * shares[1] }
+      XCTAssertLessThan(worst(dx, whole.dx) { !relu || abs(whole.y[$0]) > 1e-5 }, 1e-5, "\(label): input gradient")
+      if !relu {
+        for (name, a, b, total) in [("gamma", parts[0].dgamma, parts[1].dgamma, whole.dgamma), ("beta", parts[0].dbeta, parts[1].dbeta, whole.dbeta)] {
+          XCTAssertLessThan(worst(zip(a, b).map { $0 * shares[0] + $1 * shares[1] }, total), 1e-5, "\(label): \(name) gradient")
+        }
+      }
+    }
+  }
+
   func testDropoutAndFlipsAreKeyedBySampleNotByBatch() throws {
     // The keyed randomness is what makes ranks equal to one process; with dropout off the runs would agree
     // anyway, so check that dropout is on in VGG6 and that changing the seed changes the run.

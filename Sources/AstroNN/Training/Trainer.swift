@@ -50,9 +50,9 @@ public struct TrainingConfiguration {
   /// backward has finished its gradients (PyTorch DDP uses 25 MB, Horovod 128 MB; these models hold 1–100 MB of
   /// weights, so smaller buckets are what lets the reduction overlap the backward pass).
   public var gradientBucketBytes = 4 << 20
-  /// With a communicator: batch normalisation in training uses the statistics of the global batch (count, sum
-  /// and sum of squares summed over the ranks, as Horovod's and PyTorch's SyncBatchNorm do), so N ranks train what
-  /// one process trains. Off by default, as in DDP and Horovod: each rank normalises with its own slice's statistics.
+  /// With a communicator: batch normalisation in training uses the statistics of the global batch (count and sum,
+  /// then squared deviations from the global mean, summed over the ranks in double precision, as Horovod's and
+  /// PyTorch's SyncBatchNorm merge them), so N ranks train what one process trains, to rounding. Off by default, as in DDP and Horovod: each rank normalises with its own slice's statistics.
   /// Every global batch, the last included, must then hold at least one sample per rank.
   public var synchronizedBatchNormalization = false
   /// Computes each step's gradient as the sum of micro-batches of this many samples (consecutive in the global

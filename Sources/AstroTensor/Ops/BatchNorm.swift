@@ -28,9 +28,9 @@ extension Tensor {
   /// (momentum weighs the OLD value). `gamma`/`beta` may be nil (Keras `scale=False` / `center=False`).
   /// `relu` applies a ReLU in the same pass (and masks its gradient inside the backward kernels).
   ///
-  /// With a `group` in training, the batch statistics are those of the group's whole batch (count, sum and sum of
-  /// squares summed over the group in double precision), and the backward pass sums Σdy and Σ(dy·xhat) over the
-  /// group, so each member computes its slice of the gradient of the whole batch.
+  /// With a `group` in training, the batch statistics are those of the group's whole batch (count and sum, then
+  /// squared deviations from the whole batch's mean, summed over the group in double precision), and the backward
+  /// pass sums Σdy and Σ(dy·xhat) over the group, so each member computes its slice of the gradient of the whole batch.
   public func batchNormalized(
     gamma: Tensor?, beta: Tensor?, movingMean: Tensor, movingVariance: Tensor, epsilon: Float, momentum: Float,
     training: Bool, relu: Bool = false, group: BatchStatisticsGroup? = nil
@@ -53,15 +53,23 @@ extension Tensor {
       Normalization.meanAndVariance(storage.pointer, rows: rows, channels: c, mean: m, variance: variance.storage.pointer)
       let mm = movingMean.storage.pointer, mv = movingVariance.storage.pointer, v = variance.storage.pointer
       if let group {
+        // Two sums, as Chan's parallel variance merges partial results: the count and the sums give the mean;
+        // then each member's squared deviations from that mean. A single sum of squares would lose the variance
+        // to cancellation where the mean dwarfs the spread (mean 30, spread 0.06: 4e-5 of the output).
         let n = Double(rows)
-        var sums = [n] + (0..<c).map { n * Double(m[$0]) } + (0..<c).map { n * (Double(v[$0]) + Double(m[$0]) * Double(m[$0])) }
+        var sums = [n] + (0..<c).map { n * Double(m[$0]) }
         try group.sum(&sums)
         let total = sums[0]
         groupRows = total
+        let means = (0..<c).map { sums[1 + $0] / total }
+        var deviations = (0..<c).map { ch -> Double in
+          let d = Double(m[ch]) - means[ch]
+          return n * (Double(v[ch]) + d * d)
+        }
+        try group.sum(&deviations)
         for ch in 0..<c {
-          let mean = sums[1 + ch] / total
-          m[ch] = Float(mean)
-          v[ch] = Float(max(sums[1 + c + ch] / total - mean * mean, 0))
+          m[ch] = Float(means[ch])
+          v[ch] = Float(deviations[ch] / total)
         }
       }
       for ch in 0..<c {
