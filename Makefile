@@ -65,7 +65,7 @@ check-arm64: deps
 
 # The concurrency-relevant tests under ThreadSanitizer (a debug build of its own, in .build-tsan). The servers and
 # `alerts ingest` the tests start are the TSan builds too (TSAN_OPTIONS is inherited: a race ends them, failing the test).
-TSAN_TESTS := ConcurrencyTests|PredictTests|ParallelTests|BufferPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests|LabelServerTests|ReliabilityTests/testReaders
+TSAN_TESTS := ConcurrencyTests|PredictTests|AstroKernelsTests.ParallelTests|BufferPoolTests|CustomLayerTests|MultiInputModelTests|TrainingTasksTests|IngestTests|LabelServerTests|ReliabilityTests/testReaders|InProcessCommunicatorTests|DataParallelTests/testRanksComputeTheGradientOfTheGlobalBatch|DataParallelTests/testAFailingRank
 test-tsan: deps
 	$(SWIFT) build --sanitize=thread --build-tests --scratch-path .build-tsan
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --skip-build --scratch-path .build-tsan \

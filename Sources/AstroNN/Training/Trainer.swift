@@ -1,5 +1,4 @@
 import AstroDistributed
-import AstroKernels
 import AstroTensor
 import Foundation
 
@@ -52,8 +51,9 @@ public struct TrainingConfiguration {
   public var gradientBucketBytes = 4 << 20
   /// With a communicator: batch normalisation in training uses the statistics of the global batch (count and sum,
   /// then squared deviations from the global mean, summed over the ranks in double precision, as Horovod's and
-  /// PyTorch's SyncBatchNorm merge them), so N ranks train what one process trains, to rounding. Off by default, as in DDP and Horovod: each rank normalises with its own slice's statistics.
-  /// Every global batch, the last included, must then hold at least one sample per rank.
+  /// PyTorch's SyncBatchNorm merge them), so N ranks train what one process trains, to rounding. Off by default,
+  /// as in DDP and Horovod: each rank normalises with its own slice's statistics. Every global batch, the last
+  /// included, must then hold at least one sample per rank.
   public var synchronizedBatchNormalization = false
   /// Computes each step's gradient as the sum of micro-batches of this many samples (consecutive in the global
   /// batch), each micro-batch's gradient added in double precision, and reduced over the ranks in double
