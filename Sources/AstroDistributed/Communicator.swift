@@ -22,7 +22,7 @@ public struct CommunicatorError: Error, CustomStringConvertible {
 /// operations, as MPI communicators and Horovod do.
 ///
 /// Every rank must call the same collectives in the same order with the same sizes; each call blocks until
-/// all ranks have reached it (or the communicator's timeout passes, which throws instead of hanging). The
+/// all ranks have reached it (or the communicator's timeout passes: the in-process group throws, MPI ends the job). The
 /// results are the same on every rank.
 public protocol Communicator: AnyObject, Sendable {
   /// This process's place in the group, `0..<size`. Rank 0 writes files and prints.

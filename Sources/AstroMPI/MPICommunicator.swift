@@ -6,8 +6,8 @@ import _CMPI
 ///
 /// MPI is initialised on a dedicated thread with `MPI_THREAD_FUNNELED`, and every MPI call of the process runs
 /// on that thread: Swift code (the gradient buckets' background queue, concurrency tasks) may call from any
-/// thread. A collective that has not completed after `timeout` seconds throws, naming the operation, instead of
-/// hanging; `abort(_:)` then ends every rank of the job.
+/// thread. A collective that has not completed after `timeout` seconds ends every rank of the job (`MPI_Abort`)
+/// with a message naming the operation, instead of hanging; an error a collective returns is thrown.
 public final class MPICommunicator: Communicator, @unchecked Sendable {
   public let rank: Int
   public let size: Int
@@ -163,7 +163,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     exit(code)
   }
 
-  /// Runs `body` on the MPI thread; throws when it returns an error code or does not return within `timeout`.
+  /// Runs `body` on the MPI thread; throws when it returns an error code, aborts the job when it does not return
+  /// within `timeout`.
   private func call(_ operation: String, _ body: @escaping () -> Int32) throws {
     let result = UncheckedBox<Int32?>(nil)
     let done = DispatchSemaphore(value: 0)
@@ -173,8 +174,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
       done.signal()
     }
     if done.wait(timeout: .now() + timeout) == .timedOut {
-      throw CommunicatorError(
-        "rank \(rank) of \(size): \(operation) did not complete within \(Int(timeout)) s: another rank has died or hangs")
+      // The MPI thread is still inside the call, writing into the caller's buffers: returning (and freeing them)
+      // is not safe, and the job cannot go on without that rank. End every rank now, with the reason.
+      abort("\(operation) did not complete within \(Int(timeout)) s: another rank has died or hangs")
     }
     if let code = result.value, code != astro_mpi_success() {
       throw CommunicatorError("rank \(rank) of \(size): \(operation) failed: \(Self.errorString(code))")

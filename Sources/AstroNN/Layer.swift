@@ -185,3 +185,10 @@ public enum NNError: Error, CustomStringConvertible, Equatable {
     }
   }
 }
+
+extension Layer {
+  /// Whether this layer, or any layer inside it (a model's layers, recursively), satisfies `predicate`.
+  func containsLayer(where predicate: (Layer) -> Bool) -> Bool {
+    predicate(self) || sublayers.contains { $0.containsLayer(where: predicate) }
+  }
+}

@@ -265,6 +265,27 @@ final class DataParallelTests: XCTestCase {
     for (rank, weights) in resumed.enumerated() { assertClose(weights, straight.weights.map(\.values), "resumed on 3 ranks, rank \(rank)") }
   }
 
+  /// Ranks given other data or options would issue other collectives: every rank stops with the differences named.
+  func testRanksThatTrainAnotherRunAreStoppedBeforeTheFirstStep() throws {
+    let (train, _) = try data()
+    XCTAssertThrowsError(
+      try onRanks(2) { rank, communicator in
+        var c = self.configuration(epochs: 1, communicator: communicator)
+        if rank == 1 { c.batchSize = 32 }
+        try Trainer(model: try VGG6.make(seed: 1), optimizer: self.optimizer(), configuration: c).fit(train)
+      }
+    ) { XCTAssertTrue("\($0)".contains("rank 1: batch size 32, rank 0: batch size 16"), "\($0)") }
+    // Micro-batches cannot make batch normalisation's moving statistics agree across ranks: an error, not a drift.
+    XCTAssertThrowsError(
+      try onRanks(2) { _, communicator in
+        var c = self.configuration(epochs: 1, communicator: communicator)
+        c.microBatchSize = 4
+        let model = try ResNet.make(name: "small_resnet", inputShape: [63, 63, 3], seed: 1, stages: [([8, 8], 1, 1)])
+        try Trainer(model: model, optimizer: self.optimizer(), configuration: c).fit(train)
+      }
+    ) { XCTAssertTrue("\($0)".contains("moving statistics"), "\($0)") }
+  }
+
   func testAFailingRankEndsEveryRankWithItsError() throws {
     let (train, _) = try data()
     let start = Date()

@@ -126,7 +126,8 @@ public final class LearningRateSchedule: TrainingCallback {
 }
 
 /// Appends one CSV row per epoch (epoch, then every log value, columns sorted as in the first row), as
-/// Keras' `CSVLogger`. Each write replaces the file atomically with the rows so far.
+/// Keras' `CSVLogger`. Each write replaces the file atomically with the rows so far. In data-parallel training
+/// only rank 0 writes.
 public final class CSVLogger: TrainingCallback {
   /// The CSV file written.
   public let path: String
@@ -137,6 +138,7 @@ public final class CSVLogger: TrainingCallback {
 
   /// Rewrites the file with a header and one row per epoch so far.
   public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+    guard trainer.isRoot else { return }
     let columns = self.columns ?? (["lr"] + record.logs.keys.sorted())
     self.columns = columns
     func row(_ r: EpochRecord) -> String {
@@ -154,7 +156,8 @@ public final class CSVLogger: TrainingCallback {
 }
 
 /// Saves the model's weights (Keras `.h5`) after each epoch, or only when a monitored value improves (Keras'
-/// `ModelCheckpoint`). `{epoch}` in the path is replaced by the epoch number.
+/// `ModelCheckpoint`). `{epoch}` in the path is replaced by the epoch number. In data-parallel training only rank 0
+/// writes (every rank holds the same weights).
 public final class ModelCheckpoint: TrainingCallback {
   /// Where the weights go; `{epoch}` is replaced by the epoch number.
   public let path: String
@@ -183,6 +186,7 @@ public final class ModelCheckpoint: TrainingCallback {
       guard best.map({ signed < $0 }) ?? true else { return }
       best = signed
     }
+    guard trainer.isRoot else { return }
     try trainer.model.saveKerasWeights(to: path.replacingOccurrences(of: "{epoch}", with: String(record.epoch)))
   }
 }

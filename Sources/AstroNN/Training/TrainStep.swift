@@ -98,6 +98,7 @@ extension Model {
     _ inputs: [Tensor], targets: [Tensor], sampleWeights: Tensor? = nil, losses: [Loss], lossWeights: [Float]? = nil,
     optimizer: Optimizer, clipping: GradientClipping? = nil, generator: inout SeededGenerator
   ) throws -> (loss: Float, outputLosses: [Float], logits: [Tensor]) {
+    guard let count = inputs.first?.shape.first, count > 0 else { throw NNError.model("\(name): trainStep needs a non-empty batch") }
     let result = try trainStep(
       inputs, targets: targets, sampleWeights: sampleWeights, losses: losses, lossWeights: lossWeights, optimizer: optimizer,
       clipping: clipping, sampleKeys: nil, exchange: nil, synchronizeBatchNormalization: false,

@@ -46,6 +46,28 @@ extension Trainer {
     }
   }
 
+  /// Throws on every rank unless every rank trains the same run (sample counts, batch size, epochs, options,
+  /// model): ranks that disagree would issue different collectives and hang or mix their data.
+  func checkSameRun(on communicator: Communicator, train: Dataset, validation: Dataset?) throws {
+    let c = configuration
+    let mine = [
+      "training samples \(train.count)", "validation samples \(validation?.count ?? 0)", "batch size \(c.batchSize)",
+      "epochs \(c.epochs)", "seed \(c.seed)", "micro-batch \(c.microBatchSize.map(String.init) ?? "none")",
+      "synchronised batch normalisation \(c.synchronizedBatchNormalization)", "metrics \(c.metrics.map(\.rawValue))",
+      "model '\(model.name)' with \(model.weights.map(\.count).reduce(0, +)) weights",
+    ]
+    let root = try communicator.broadcastCodable(mine, root: 0)
+    let differences = zip(mine, root).filter { $0 != $1 }.map { "rank \(communicator.rank): \($0), rank 0: \($1)" }
+    // Every rank learns every rank's differences, so whichever rank reports first names them all.
+    var all: [String] = []
+    for rank in 0..<communicator.size {
+      all += try communicator.broadcastCodable(rank == communicator.rank ? differences : [], root: rank)
+    }
+    guard all.isEmpty else {
+      throw NNError.model("the ranks do not train the same run (same data and options needed): \(all.joined(separator: "; "))")
+    }
+  }
+
   /// Copies rank `root`'s values of `weights` into every rank's (one collective for all of them).
   func broadcastWeights(_ weights: [Tensor], from root: Int, _ communicator: Communicator) throws {
     let total = weights.reduce(0) { $0 + $1.count }

@@ -93,7 +93,8 @@ public final class Trainer {
   /// The settings of the run (epochs, batch size, losses, metrics, ...).
   public var configuration: TrainingConfiguration
   /// Callbacks run after the built-in ones of the configuration (schedule, early stopping) and before the
-  /// resume checkpoint.
+  /// resume checkpoint. In data-parallel training they run on every rank (`isRoot` tells rank 0); the library's
+  /// own file-writing callbacks write on rank 0 only.
   public var callbacks: [TrainingCallback]
   /// The finished epochs and early-stopping state; restored when a run resumes.
   public internal(set) var history = TrainingHistory()
@@ -152,8 +153,11 @@ public final class Trainer {
       }
       printer.note("Resuming from \(path) after epoch \(history.epochs.count)")
     }
-    // Every rank starts from rank 0's weights, optimizer state and run state (a fresh or a resumed run alike).
-    if let communicator { try broadcastState(from: 0, communicator) }
+    if let communicator {
+      try checkSameRun(on: communicator, train: train, validation: validation)
+      // Every rank starts from rank 0's weights, optimizer state and run state (a fresh or a resumed run alike).
+      try broadcastState(from: 0, communicator)
+    }
     if let communicator, c.synchronizedBatchNormalization {
       let last = train.count % c.batchSize == 0 ? c.batchSize : train.count % c.batchSize
       guard min(c.batchSize, train.count, last) >= communicator.size else {
@@ -164,6 +168,13 @@ public final class Trainer {
     }
     if let size = c.microBatchSize {
       guard size > 0 else { throw NNError.model("fit: micro-batch size \(size) must be positive") }
+      // Every micro-batch updates the moving statistics: one process would update them for all micro-batches of a
+      // step, each rank only for its own, so the ranks would not train one process's model.
+      guard communicator == nil || !model.containsLayer(where: { $0 is BatchNormalization }) else {
+        throw NNError.model(
+          "fit: micro-batches on several ranks cannot reproduce batch normalisation's moving statistics; train '\(model.name)' "
+            + "without micro-batches (with synchronised batch normalisation for the whole batch's statistics)")
+      }
       guard !c.synchronizedBatchNormalization else {
         throw NNError.model("fit: micro-batches and synchronised batch normalisation do not combine (micro-batches normalise alone)")
       }
@@ -253,7 +264,8 @@ public final class Trainer {
   }
 
   /// Loss, metrics and activated outputs of the model in inference mode on `data` (no flips, no dropout, no
-  /// class weights, as Keras evaluates).
+  /// class weights, as Keras evaluates). With a communicator each rank evaluates its share and the outputs are
+  /// gathered, so every rank must call it, with the same data.
   public func evaluate(_ data: Dataset, batchSize: Int? = nil) throws -> EvaluationResult {
     try check(data, "evaluation data")
     let size = batchSize ?? max(configuration.batchSize, 256)
