@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
   var distributed = false
   @Flag(help: "With --distributed: batch normalisation on the statistics of the whole global batch (synchronised over the ranks).")
   var syncBatchNorm = false
-  @Option(help: "Sum each step's gradient over micro-batches of this many samples in double precision: runs on any number of ranks then give the same weights bit for bit.")
+  @Option(help: "Sum each step's gradient over micro-batches of this many samples in double precision: runs on any number of ranks then give the same weights to float rounding.")
   var microBatch: Int?
 
   func validate() throws {
@@ -46,13 +46,13 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
-    guard distributed else { return try train(rank: 0) }
-    try MPICommunicator.runAsRank("braai train") { try train(rank: $0.rank, communicator: $0) }
+    guard distributed else { return try train() }
+    try MPICommunicator.runAsRank("braai train") { try train(communicator: $0) }
   }
 
-  /// Trains as `rank` of `communicator` (alone without one). Rank 0 alone checks and writes `--out` and prints.
-  func train(rank: Int, communicator: MPICommunicator? = nil) throws {
-    let isRoot = rank == 0
+  /// Trains as one rank of `communicator` (alone without one). Rank 0 alone checks and writes `--out` and prints.
+  func train(communicator: MPICommunicator? = nil) throws {
+    let isRoot = (communicator?.rank ?? 0) == 0
     func say(_ line: String) { if isRoot { print(line) } }
     var o = BraaiTrainingOptions()
     o.communicator = communicator

@@ -59,7 +59,7 @@ struct Train: ParsableCommand {
   var distributed = false
   @Flag(help: "With --distributed: batch normalisation on the statistics of the whole global batch (synchronised over the ranks).")
   var syncBatchNorm = false
-  @Option(help: "Sum each step's gradient over micro-batches of this many samples in double precision: runs on any number of ranks then give the same weights bit for bit.")
+  @Option(help: "Sum each step's gradient over micro-batches of this many samples in double precision: runs on any number of ranks then give the same weights to float rounding.")
   var microBatch: Int?
 
   func validate() throws {
@@ -68,12 +68,13 @@ struct Train: ParsableCommand {
 
   func run() throws {
     try isolation.check(initWeights)
-    guard distributed else { return try train(rank: 0) }
-    try MPICommunicator.runAsRank("deepstreaks train") { try train(rank: $0.rank, communicator: $0) }
+    guard distributed else { return try train() }
+    try MPICommunicator.runAsRank("deepstreaks train") { try train(communicator: $0) }
   }
 
-  /// Trains as `rank` of `communicator` (alone without one). Rank 0 alone writes `--out` and prints.
-  func train(rank: Int, communicator: MPICommunicator? = nil) throws {
+  /// Trains as one rank of `communicator` (alone without one). Rank 0 alone writes `--out` and prints.
+  func train(communicator: MPICommunicator? = nil) throws {
+    let rank = communicator?.rank ?? 0
     let set = try StreakData.labelled(folder: location.data, stamp: location.stamp, family: family)
     if rank == 0 {
       print("\(family.rawValue) (\(family.positiveMeaning)): \(set.count) samples, classes \(set.classCounts)")

@@ -96,9 +96,10 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
 
   private func reduce<T: BinaryFloatingPoint>(_ values: UnsafeMutableBufferPointer<T>, _ operation: ReduceOperation, _ name: String) throws {
     let all = try group.exchange(rank: rank, operation: "\(name)(\(T.self) x \(values.count))", payload: Array(values))
+      .map { $0 as! [T] }
     for i in values.indices {
       var total: T = 0
-      for contribution in all { total += (contribution as! [T])[i] }
+      for contribution in all { total += contribution[i] }
       values[i] = operation == .average ? total / T(size) : total
     }
   }

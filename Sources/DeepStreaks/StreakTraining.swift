@@ -29,7 +29,7 @@ public struct StreakTrainingOptions {
   /// `TrainingConfiguration.synchronizedBatchNormalization`).
   public var synchronizedBatchNormalization = false
   /// Gradients as sums of micro-batches of this many samples in double precision, so that any number of ranks
-  /// trains the same weights bit for bit (see `TrainingConfiguration.microBatchSize`); nil by default.
+  /// trains the same weights to float rounding (see `TrainingConfiguration.microBatchSize`); nil by default.
   public var microBatchSize: Int?
 
   public init(family: StreakFamily, model: StreakModelKind) {

@@ -65,9 +65,6 @@ final class GradientExchange: @unchecked Sendable {
     received = Array(repeating: false, count: parameters.count)
   }
 
-  /// Number of buckets (one allreduce each per step).
-  var bucketCount: Int { buckets.count }
-
   /// Starts a step in which this rank's gradients count `scale` times (its share of the global batch).
   func begin(scale: Float) {
     self.scale = scale
@@ -127,8 +124,9 @@ final class GradientExchange: @unchecked Sendable {
     let tail = try communicator.allreduce(statistics + received.map { $0 ? 1 : 0 }, .sum)
     for (p, parameter) in parameters.enumerated() {
       guard tail[statistics.count + p] > 0 else { parameter.gradient = nil; continue }
-      let start = buckets[bucketOfParameter[p]].buffer.baseAddress! + offsetOfParameter[p]
-      parameter.gradient = try Tensor(shape: parameter.shape, values: Array(UnsafeBufferPointer(start: start, count: parameter.count)))
+      let gradient = Tensor(uninitializedShape: parameter.shape)
+      gradient.storage.pointer.update(from: buckets[bucketOfParameter[p]].buffer.baseAddress! + offsetOfParameter[p], count: parameter.count)
+      parameter.gradient = gradient
     }
     return Array(tail.prefix(statistics.count))
   }

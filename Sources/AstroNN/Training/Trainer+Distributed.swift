@@ -8,7 +8,7 @@ extension Trainer {
   /// data-parallel fit, fresh or resumed, so a resumed run may use another number of ranks than the one that
   /// wrote the checkpoint.
   func broadcastState(from root: Int, _ communicator: Communicator) throws {
-    try broadcastWeights(model.weights, from: root, communicator)
+    try broadcastTensors(model.weights, from: root, communicator)
     let parameters = model.trainableWeights
     struct Header: Codable {
       var state: RunState
@@ -25,22 +25,20 @@ extension Trainer {
     guard header.state.optimizer == kind else {
       throw NNError.model("rank \(communicator.rank): rank \(root) trains with \(header.state.optimizer), this rank with \(kind)")
     }
+    // Rank 0's state tensors, in a fixed order; the other ranks receive into tensors of the same shapes.
     let mine = Dictionary(local.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-    var state: [String: Tensor] = [:]
-    for (name, shape) in header.optimizerTensors.sorted(by: { $0.key < $1.key }) {
-      let values = communicator.rank == root ? mine[name]!.values : [Float](repeating: 0, count: shape.reduce(1, *))
-      state[name] = try Tensor(shape: shape, values: try communicator.broadcast(values, root: root))
-    }
-    try optimizer.restoreState(state, for: parameters)
+    let names = header.optimizerTensors.keys.sorted()
+    let state = names.map { communicator.rank == root ? mine[$0]! : Tensor(repeating: 0, shape: header.optimizerTensors[$0]!) }
+    try broadcastTensors(state, from: root, communicator)
+    try optimizer.restoreState(Dictionary(uniqueKeysWithValues: zip(names, state)), for: parameters)
     optimizer.learningRate = header.state.learningRate
     history = header.state.history
     if header.hasBestWeights {
-      let best = try communicator.broadcast(bestWeights?.flatMap { $0 } ?? [Float](repeating: 0, count: model.weights.reduce(0) { $0 + $1.count }), root: root)
-      var offset = 0
-      bestWeights = model.weights.map { w in
-        defer { offset += w.count }
-        return Array(best[offset..<offset + w.count])
+      let best = try model.weights.enumerated().map { i, w in
+        try bestWeights.map { try Tensor(shape: w.shape, values: $0[i]) } ?? Tensor(repeating: 0, shape: w.shape)
       }
+      try broadcastTensors(best, from: root, communicator)
+      bestWeights = best.map(\.values)
     } else {
       bestWeights = nil
     }
@@ -68,16 +66,16 @@ extension Trainer {
     }
   }
 
-  /// Copies rank `root`'s values of `weights` into every rank's (one collective for all of them).
-  func broadcastWeights(_ weights: [Tensor], from root: Int, _ communicator: Communicator) throws {
-    let total = weights.reduce(0) { $0 + $1.count }
+  /// Copies rank `root`'s values of `tensors` into every rank's (one collective for all of them).
+  func broadcastTensors(_ tensors: [Tensor], from root: Int, _ communicator: Communicator) throws {
+    let total = tensors.reduce(0) { $0 + $1.count }
     guard total > 0 else { return }
     var flat: [Float] = []
     flat.reserveCapacity(total)
-    for w in weights { flat += UnsafeBufferPointer(start: w.storage.pointer, count: w.count) }
+    for w in tensors { flat += UnsafeBufferPointer(start: w.storage.pointer, count: w.count) }
     try flat.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: root) }
     var offset = 0
-    for w in weights {
+    for w in tensors {
       flat.withUnsafeBufferPointer { w.storage.pointer.update(from: $0.baseAddress! + offset, count: w.count) }
       offset += w.count
     }

@@ -11,12 +11,17 @@ struct StepResult {
 }
 
 extension Trainer {
-  /// This rank's contiguous share of `batch` (all of it when training alone): rank r of N takes
+  /// This rank's contiguous share of `count` items (all of them when training alone): rank r of N takes
   /// `[count·r/N, count·(r+1)/N)`.
+  func localRange(_ count: Int) -> Range<Int> {
+    let (r, n) = (configuration.communicator?.rank ?? 0, configuration.communicator?.size ?? 1)
+    return (count * r / n)..<(count * (r + 1) / n)
+  }
+
+  /// This rank's contiguous share of `batch`.
   func localSlice(of batch: ArraySlice<Int>) -> ArraySlice<Int> {
-    guard let communicator = configuration.communicator else { return batch }
-    let (r, n, count) = (communicator.rank, communicator.size, batch.count)
-    return batch[(batch.startIndex + count * r / n)..<(batch.startIndex + count * (r + 1) / n)]
+    let range = localRange(batch.count)
+    return batch[(batch.startIndex + range.lowerBound)..<(batch.startIndex + range.upperBound)]
   }
 
   /// The random key of sample `index` in `epoch`: what its flips and dropout masks are drawn from.
@@ -56,11 +61,10 @@ extension Trainer {
   func microBatchStep(_ batch: ArraySlice<Int>, of train: Dataset, epoch: Int, globalStep: Int, gradients: MicroBatchGradients) throws -> StepResult {
     let c = configuration, size = c.microBatchSize!
     let parts = (batch.count + size - 1) / size
-    let (rank, ranks) = (c.communicator?.rank ?? 0, c.communicator?.size ?? 1)
     gradients.reset()
     var sums = [Double](repeating: 0, count: 1 + losses.count)
     var result = StepResult(loss: 0, outputLosses: [], logits: losses.map { _ in [] }, targets: losses.map { _ in [] })
-    for part in (parts * rank / ranks)..<(parts * (rank + 1) / ranks) {
+    for part in localRange(parts) {
       let indices = batch[(batch.startIndex + part * size)..<min(batch.startIndex + (part + 1) * size, batch.endIndex)]
       let keys = indices.map { sampleKey(epoch: epoch, index: $0) }
       var generator = stepGenerator(globalStep, part: part)
@@ -123,14 +127,17 @@ final class MicroBatchGradients {
   /// Sums the gradients and `statistics` over the ranks (in double precision), sets every parameter that received
   /// a gradient on any rank to the sum rounded to float, and returns the summed statistics.
   func finish(communicator: Communicator?, statistics: [Double]) throws -> [Double] {
-    var all = statistics + received.map { $0 ? 1 : 0 } + sums
-    if let communicator { all = try communicator.allreduce(all, .sum) }
-    let base = statistics.count + parameters.count
-    for (p, parameter) in parameters.enumerated() {
-      guard all[statistics.count + p] > 0 else { parameter.gradient = nil; continue }
-      let start = base + offsets[p]
-      parameter.gradient = try Tensor(shape: parameter.shape, values: all[start..<(start + parameter.count)].map { Float($0) })
+    var tail = statistics + received.map { $0 ? 1 : 0 }
+    if let communicator {
+      try sums.withUnsafeMutableBufferPointer { try communicator.allreduce($0, .sum) }
+      tail = try communicator.allreduce(tail, .sum)
     }
-    return Array(all.prefix(statistics.count))
+    for (p, parameter) in parameters.enumerated() {
+      guard tail[statistics.count + p] > 0 else { parameter.gradient = nil; continue }
+      let gradient = Tensor(uninitializedShape: parameter.shape), target = gradient.storage.pointer, base = offsets[p]
+      for i in 0..<parameter.count { target[i] = Float(sums[base + i]) }
+      parameter.gradient = gradient
+    }
+    return Array(tail.prefix(statistics.count))
   }
 }

@@ -58,8 +58,8 @@ public struct TrainingConfiguration {
   /// Computes each step's gradient as the sum of micro-batches of this many samples (consecutive in the global
   /// batch), each micro-batch's gradient added in double precision, and reduced over the ranks in double
   /// precision: how a batch is split among ranks then no longer changes the order of any float sum, so N ranks
-  /// and one process (with the same number of threads each) train the same weights bit for bit, for any number
-  /// of steps. Costs a smaller batch per kernel call and twice the bytes per reduction; batch normalisation then
+  /// and one process (with the same number of threads each) train the same weights to float rounding (bit for bit
+  /// unless a double sum was inexact), for any number of steps. Costs a smaller batch per kernel call and twice the bytes per reduction; batch normalisation then
   /// uses each micro-batch's statistics (as gradient accumulation does). Nil (the default) reduces float gradients
   /// in buckets during backward, whose rounding differs from one process's by about 1e-6 per step.
   public var microBatchSize: Int?
@@ -243,7 +243,7 @@ public final class Trainer {
       }
       // Moving statistics (batch normalisation) follow each rank's own batches; rank 0's are kept, as DDP
       // broadcasts its buffers.
-      if let communicator { try broadcastWeights(model.nonTrainableWeights, from: 0, communicator) }
+      if let communicator { try broadcastTensors(model.nonTrainableWeights, from: 0, communicator) }
       let seconds = Date().timeIntervalSince(start)
       var logs = self.logs(loss: lossSum / Double(max(seen, 1)), outputLosses: outputLossSums.map { $0 / Double(max(seen, 1)) },
         logits: logits, targets: targets)
@@ -272,7 +272,7 @@ public final class Trainer {
     var lossSums = [Double](repeating: 0, count: losses.count)
     var logits = [[Float]](repeating: [], count: losses.count)
     // In a data-parallel group each rank evaluates its contiguous share; the outputs are gathered in rank order.
-    let shard = localSlice(of: Array(0..<data.count)[...])
+    let shard = localRange(data.count)
     for first in stride(from: shard.startIndex, to: shard.endIndex, by: size) {
       let range = first..<min(first + size, shard.endIndex)
       let outputs = try model.predict(data.inputs.map { try $0.batch(range) }, logits: true)
