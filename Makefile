@@ -5,7 +5,9 @@ SWIFT ?= swift
 # chromium and python3: the labelling page test drives the page in headless Chromium.
 # python3-venv: onnx's checker and onnxruntime for the ONNX export tests, from PyPI into .build/onnx-venv.
 # openmpi-bin, libopenmpi-dev: data-parallel training over MPI (the AstroMPI target links Open MPI; tests run mpirun).
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user chromium python3 python3-venv openmpi-bin libopenmpi-dev
+# postgresql, postgresql-15-q3c, libpq-dev, librdkafka-dev: the alert store on a PostgreSQL server with a q3c sky index (tests start
+# a throwaway server on loopback) and live ingestion from Kafka.
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user chromium python3 python3-venv openmpi-bin libopenmpi-dev postgresql postgresql-15-q3c libpq-dev librdkafka-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test test-tsan test-asan fuzz check-arm64 onnx-venv docs bench clean
@@ -35,9 +37,17 @@ demo: deps
 
 # Tests run from an optimised build (the training tests need it); -enable-testing lets the store's tests
 # use @testable imports there.
+# The alert-store tests run on SQLite, then again on a throwaway PostgreSQL server (Tests/Servers/postgres.sh, stopped
+# whatever happens) that the PostgreSQL-only tests also use.
+STORE_BACKEND_TESTS := AlertStoreTests\.(Ingest|Query|LightCurve|Scoring|Plot|SyntheticAlerts|Reliability|CLI)Tests
 test: deps check-arm64 onnx-venv
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
-	$(SWIFT) test -c release --skip-build --disable-swift-testing
+	@pg=$$(mktemp -d /tmp/astrolearn-pg-XXXXXX); trap 'Tests/Servers/postgres.sh stop '$$pg EXIT; \
+	url=$$(Tests/Servers/postgres.sh start $$pg) && export ALERTSTORE_TEST_POSTGRES_URL=$$url && \
+	echo "PostgreSQL test server: $$url" && \
+	$(SWIFT) test -c release --skip-build --disable-swift-testing && \
+	echo "== the alert-store tests again, on PostgreSQL ==" && \
+	ALERTSTORE_TEST_BACKEND=postgres $(SWIFT) test -c release --skip-build --disable-swift-testing --filter '$(STORE_BACKEND_TESTS)'
 
 # onnx (checker) and onnxruntime, which the ONNX tests run our exports through; when PyPI cannot be reached
 # the tests that need them skip, saying so.

@@ -55,6 +55,8 @@ let package = Package(
     .systemLibrary(name: "_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "_CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // libpq, PostgreSQL's C client: the alert store's PostgreSQL backend.
+    .systemLibrary(name: "_CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
     // Vector kernels in C++ (AVX-512, AVX2 + FMA, VNNI for int8; NEON on arm64), chosen at run time (Swift itself
     // targets baseline x86-64).
@@ -126,10 +128,11 @@ let package = Package(
       name: "MakeDatasets",
       dependencies: ["SyntheticData", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Datasets/Generate"),
-    // The alert and light-curve store (SQLite through GRDB; Kowalski-like queries).
+    // The alert and light-curve store (embedded SQLite through GRDB, or a PostgreSQL server with q3c through libpq;
+    // Kowalski-like queries).
     .target(
       name: "AlertStore",
-      dependencies: ["ZTFAlerts", "AstroPlot", "AstroKernels", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: ["ZTFAlerts", "AstroPlot", "AstroKernels", "_CLibPQ", .product(name: "GRDB", package: "GRDB.swift")]),
     .executableTarget(
       name: "AlertsCLI",
       dependencies: ["AlertStore", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -6,7 +6,7 @@ import Foundation
 struct AlertsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "alerts",
-    abstract: "Store ZTF alert packets in an embedded SQLite database and query them.",
+    abstract: "Store ZTF alert packets in an embedded SQLite file or a PostgreSQL database, and query them.",
     discussion: """
       Examples:
         alerts ingest /data/ztf/20240101/            (folders are searched for .avro files)
@@ -15,6 +15,7 @@ struct AlertsCommand: ParsableCommand {
         alerts lightcurve ZTF20aajcdad --png lc.png
         alerts cutout 1127495406315015005 --png triplet.png
         alerts score --model braai
+        alerts ingest night/ --db postgres://ztf@db.example.org/alerts   (a PostgreSQL server with q3c)
       """,
     subcommands: [
       IngestCommand.self, GetCommand.self, ObjectCommand.self, ConeCommand.self, LightCurveCommand.self,
@@ -22,20 +23,25 @@ struct AlertsCommand: ParsableCommand {
     ])
 }
 
-/// `--db PATH`, shared by every subcommand.
+/// `--db PATH|URL`, shared by every subcommand.
 struct StoreOptions: ParsableArguments {
-  @Option(name: .long, help: "The store file (created by ingest when missing).")
+  @Option(
+    name: .long,
+    help: "The store: an SQLite file (created by ingest when missing), or a postgres:// URL (a database with the q3c extension).")
   var db: String = "alerts.sqlite"
 
+  /// How messages name the store (a URL's password hidden).
+  var name: String { PostgresAlertDatabase.redacted(db) }
+
   /// Opens the store for writing; only `ingest` creates one.
-  func open(create: Bool = false) throws -> SQLiteAlertDatabase {
-    try SQLiteAlertDatabase(path: db, create: create)
+  func open(create: Bool = false) throws -> any AlertDatabase {
+    try openAlertDatabase(db, create: create)
   }
 
   /// Opens the store read-only, for the queries: a missing, empty, foreign or older store is refused with a clear
-  /// message and the file is never changed.
-  func openForReading() throws -> SQLiteAlertDatabase {
-    try SQLiteAlertDatabase(path: db, readOnly: true)
+  /// message and nothing is ever changed.
+  func openForReading() throws -> any AlertDatabase {
+    try openAlertDatabase(db, readOnly: true)
   }
 }
 

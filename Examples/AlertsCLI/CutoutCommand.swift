@@ -26,7 +26,7 @@ struct CutoutCommand: ParsableCommand {
 
   func run() throws {
     guard let cutouts = try store.openForReading().cutouts(candid: candid) else {
-      throw AlertStoreError(source: store.db, reason: "no cutouts stored for candid \(candid)")
+      throw AlertStoreError(source: store.name, reason: "no cutouts stored for candid \(candid)")
     }
     if let png {
       try CutoutTripletImage(cutouts: cutouts).writePNG(to: png)

@@ -16,7 +16,7 @@ struct GetCommand: ParsableCommand {
   func run() throws {
     let database = try store.openForReading()
     guard let alert = try database.alert(candid: candid) else {
-      throw AlertStoreError(source: store.db, reason: "candid \(candid) is not in the store")
+      throw AlertStoreError(source: store.name, reason: "candid \(candid) is not in the store")
     }
     let scores = try database.scores(candid: candid)
     var table = AlertRendering.table([alert])

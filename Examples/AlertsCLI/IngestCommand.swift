@@ -43,7 +43,7 @@ struct IngestCommand: ParsableCommand {
     }
     let p = report.progress
     print(
-      "ingested \(p.packetsTotal) packets into \(store.db): \(p.inserted) new alerts, \(p.duplicates) already stored, "
+      "ingested \(p.packetsTotal) packets into \(store.name): \(p.inserted) new alerts, \(p.duplicates) already stored, "
         + "\(p.failed) failed, in \(String(format: "%.2f", report.seconds)) s "
         + "(\(Int(report.alertsPerSecond.rounded())) alerts/s)")
     if p.failed > 0 { throw ExitCode(1) }

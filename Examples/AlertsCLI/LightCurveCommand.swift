@@ -24,7 +24,7 @@ struct LightCurveCommand: ParsableCommand {
   func run() throws {
     let points = try store.openForReading().lightCurve(objectId: objectId)
     guard !points.isEmpty else {
-      throw AlertStoreError(source: store.db, reason: "object \(objectId) has no light curve in the store")
+      throw AlertStoreError(source: store.name, reason: "object \(objectId) has no light curve in the store")
     }
     output.print(json: .array(points.map { AlertRendering.json($0) }), table: AlertRendering.table(points))
     if let png {

@@ -23,7 +23,7 @@ struct ObjectCommand: ParsableCommand {
     let alerts = try database.alerts(objectId: objectId)
     let lightCurve = try database.lightCurve(objectId: objectId)
     guard !alerts.isEmpty || !lightCurve.isEmpty else {
-      throw AlertStoreError(source: store.db, reason: "object \(objectId) is not in the store")
+      throw AlertStoreError(source: store.name, reason: "object \(objectId) is not in the store")
     }
     output.print(
       json: AlertRendering.objectJSON(objectId: objectId, alerts: alerts, lightCurve: lightCurve),

@@ -2,8 +2,8 @@ import Foundation
 
 /// The operations callers (the ingester, the scorer, the `alerts` command line) need from an alert store.
 ///
-/// `SQLiteAlertDatabase` is the embedded implementation. A server database (PostgreSQL with a HEALPix or q3c
-/// index, say) can implement the same protocol without changing callers: nothing here exposes SQL or GRDB.
+/// `SQLiteAlertDatabase` is the embedded implementation, `PostgresAlertDatabase` the server one (`openAlertDatabase`
+/// picks by location). Nothing here exposes SQL, GRDB or libpq, so callers work with either.
 /// Implementations must be safe to use from several threads, and must let readers run while a batch is written.
 public protocol AlertDatabase: AnyObject, Sendable {
   /// Writes a batch in ONE transaction: either every record of the batch is stored or none is. Alerts already
@@ -34,4 +34,17 @@ public protocol AlertDatabase: AnyObject, Sendable {
   func alertCount() throws -> Int
   /// Counts describing the store.
   func statistics() throws -> StoreStatistics
+  /// Checks of the store's own invariants (every alert has its light-curve point, nothing refers to a missing
+  /// alert, and the engine's own integrity check where it has one). Empty when the store is consistent.
+  func consistencyProblems() throws -> [String]
+}
+
+/// Opens the store at `location`: a PostgreSQL database for a `postgres://` or `postgresql://` URL, an SQLite file
+/// for anything else. `create` lets a missing store be created (a missing file, an empty database); `readOnly`
+/// never changes anything and refuses stores that would need an upgrade.
+public func openAlertDatabase(_ location: String, create: Bool = false, readOnly: Bool = false) throws -> any AlertDatabase {
+  if PostgresAlertDatabase.isURL(location) {
+    return try PostgresAlertDatabase(url: location, readOnly: readOnly, createIfEmpty: create)
+  }
+  return try SQLiteAlertDatabase(path: location, create: create, readOnly: readOnly)
 }

@@ -3,9 +3,9 @@ import Foundation
 import XCTest
 import ZTFAlerts
 
-final class IngestTests: XCTestCase {
+final class IngestTests: StoreTestCase {
   func testIngestsEveryRealPacketWithItsFields() throws {
-    let (store, report) = try StoreFixtures.realStore(for: self)
+    let (store, report) = try realStore()
     XCTAssertEqual(report.failures.map(\.description), [])
     XCTAssertEqual(report.progress.inserted, 44)
     XCTAssertEqual(report.progress.batchesCommitted, 5)
@@ -35,7 +35,7 @@ final class IngestTests: XCTestCase {
   }
 
   func testStoredCutoutsAreTheBytesAsReceived() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     for file in try StoreFixtures.realPacketFiles().prefix(5) {
       let alert = try AlertReader.read(path: file)[0]
       let stored = try XCTUnwrap(try store.cutouts(candid: alert.candid))
@@ -48,7 +48,7 @@ final class IngestTests: XCTestCase {
   }
 
   func testIngestingTheSamePacketsAgainChangesNothing() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let before = try store.statistics()
     let curve = try store.lightCurve(objectId: "ZTF20aajcdad")
     let files = try StoreFixtures.realPacketFiles()
@@ -76,7 +76,7 @@ final class IngestTests: XCTestCase {
     inputs.append(PacketInput.file(garbage))
     inputs.append(PacketInput.file(folder + "/missing.avro"))
 
-    let store = try SQLiteAlertDatabase(path: folder + "/alerts.sqlite")
+    let store = try openAlertDatabase(try storeLocation(in: folder), create: true)
     let report = try AlertIngester(database: store, batchSize: 3).ingest(inputs)
     XCTAssertEqual(report.progress.inserted, 4)
     XCTAssertEqual(report.failures.map(\.packet), [truncated, garbage, folder + "/missing.avro"])
@@ -101,7 +101,7 @@ final class IngestTests: XCTestCase {
 
   /// A batch is one transaction: a record the store refuses fails the whole batch and writes nothing.
   func testABatchWithAnInvalidRecordWritesNothing() throws {
-    let store = try SQLiteAlertDatabase(path: try StoreFixtures.temporaryFolder(for: self) + "/s.sqlite")
+    let store = try emptyStore()
     let ok = StoreFixtures.record(candid: 1, objectId: "ZTF24aaaaaaa", ra: 10, dec: 10)
     var bad = StoreFixtures.record(candid: 2, objectId: "ZTF24aaaaaab", ra: 10, dec: 95)
     XCTAssertThrowsError(try store.insert([ok, bad])) { XCTAssertTrue("\($0)".contains("candidate.dec = 95.0"), "\($0)") }

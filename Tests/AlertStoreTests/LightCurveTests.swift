@@ -3,11 +3,11 @@ import Foundation
 import XCTest
 import ZTFAlerts
 
-final class LightCurveTests: XCTestCase {
+final class LightCurveTests: StoreTestCase {
   /// Every object's stored light curve is the union of its packets' points, one per (jd, fid): ZTF20aajcdad's two
   /// packets repeat the same history, which is stored once.
   func testLightCurvesAreDeduplicatedAcrossPackets() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let files = try StoreFixtures.realPacketFiles()
     let expected = try StoreFixtures.expectedLightCurves(files)
     for (objectId, points) in expected {
@@ -36,7 +36,7 @@ final class LightCurveTests: XCTestCase {
 
   /// When a detection and an upper limit share (jd, fid), the detection is kept, whichever arrives first.
   func testADetectionWinsOverAnUpperLimitWithTheSameKey() throws {
-    let store = try SQLiteAlertDatabase(path: try StoreFixtures.temporaryFolder(for: self) + "/s.sqlite")
+    let store = try emptyStore()
     let limit = LightCurvePoint(jd: 2_460_001.5, fid: 2, diffmaglim: 20.1)
     let detection = LightCurvePoint(jd: 2_460_001.5, fid: 2, candid: 99, magpsf: 18.5, sigmapsf: 0.1, diffmaglim: 20.3, isdiffpos: "t")
     let other = LightCurvePoint(jd: 2_460_002.5, fid: 1, diffmaglim: 19.9)
@@ -58,7 +58,7 @@ final class LightCurveTests: XCTestCase {
   }
 
   func testUnknownObjectHasNoLightCurve() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     XCTAssertEqual(try store.lightCurve(objectId: "ZTF99zzzzzzz"), [])
     XCTAssertEqual(try store.alerts(objectId: "ZTF99zzzzzzz").count, 0)
   }

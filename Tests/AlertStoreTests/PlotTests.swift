@@ -4,7 +4,7 @@ import Foundation
 import XCTest
 import ZTFAlerts
 
-final class PlotTests: XCTestCase {
+final class PlotTests: StoreTestCase {
   /// Counts pixels of exactly `color` in an RGB image.
   private func count(_ color: PlotColor, in image: RasterImage) -> Int {
     var n = 0
@@ -15,7 +15,7 @@ final class PlotTests: XCTestCase {
   }
 
   func testLightCurvePlotHasDetectionsAndLimitsPerFilter() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let points = try store.lightCurve(objectId: "ZTF20aajcdad")
     let plot = LightCurvePlot(objectId: "ZTF20aajcdad", points: points)
     XCTAssertEqual(plot.jdOffset, 2_458_000)
@@ -40,7 +40,7 @@ final class PlotTests: XCTestCase {
   }
 
   func testCutoutTripletShowsTheThreeStampsSideBySide() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let candid: Int64 = 1_127_495_406_315_015_005
     let triplet = CutoutTripletImage(cutouts: try XCTUnwrap(try store.cutouts(candid: candid)))
     let images = try triplet.images()

@@ -2,9 +2,9 @@ import AlertStore
 import Foundation
 import XCTest
 
-final class QueryTests: XCTestCase {
+final class QueryTests: StoreTestCase {
   func testGetByCandid() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let alert = try XCTUnwrap(try store.alert(candid: 1_127_495_406_315_015_005))
     XCTAssertEqual(alert.objectId, "ZTF20aajcdad")
     XCTAssertEqual(alert.fid, 1)
@@ -14,7 +14,7 @@ final class QueryTests: XCTestCase {
   }
 
   func testAlertsOfAnObjectAreOrderedByTime() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let alerts = try store.alerts(objectId: "ZTF20aajcdad")
     XCTAssertEqual(alerts.map(\.candid), [1_127_495_406_315_015_005, 1_127_536_316_315_015_004])
     XCTAssertLessThan(alerts[0].jd, alerts[1].jd)
@@ -23,7 +23,7 @@ final class QueryTests: XCTestCase {
   /// Cone searches on the real store agree with a brute-force scan of every alert, for centres on each alert
   /// and at random, radii from 1" to 90 degrees, with and without a jd window.
   func testConeSearchMatchesABruteForceScanOnRealAlerts() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let expected = try StoreFixtures.expectedPackets()
     let all = try expected.map { try XCTUnwrap(try store.alert(candid: $0.candid)) }
     var rng = SeededGenerator(seed: 21)
@@ -50,7 +50,7 @@ final class QueryTests: XCTestCase {
   /// The same against a store of alerts crowded around both poles and across ra = 0/360, where pixel geometry is
   /// least regular; random centres and radii.
   func testConeSearchMatchesABruteForceScanNearThePolesAndTheRASeam() throws {
-    let store = try SQLiteAlertDatabase(path: try StoreFixtures.temporaryFolder(for: self) + "/s.sqlite")
+    let store = try emptyStore()
     var rng = SeededGenerator(seed: 22)
     var records: [AlertIngestRecord] = []
     let clusters: [(Double, Double, Double)] = [(0, 90, 0.2), (200, -89.9, 0.2), (0, 0, 0.05), (359.99, -30, 0.05), (120, 45, 0.05)]
@@ -87,7 +87,7 @@ final class QueryTests: XCTestCase {
   }
 
   func testConeQueriesOutOfRangeAreRefused() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     for (query, message) in [
       (ConeQuery(ra: 360, dec: 0, radiusArcsec: 5), "ra = 360.0"), (ConeQuery(ra: 1, dec: -91, radiusArcsec: 5), "dec = -91.0"),
       (ConeQuery(ra: 1, dec: 0, radiusArcsec: 0), "not positive"),
@@ -98,7 +98,7 @@ final class QueryTests: XCTestCase {
   }
 
   func testScoresAreKeptPerModelVersionAndReplacedOnRescoring() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let candid: Int64 = 1_127_495_406_315_015_005
     try store.saveScores([ModelScore(candid: candid, model: "braai", version: "d6_m7", score: 0.25)])
     try store.saveScores([ModelScore(candid: candid, model: "braai", version: "d6_m7", score: 0.75)])

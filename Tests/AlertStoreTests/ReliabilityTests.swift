@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 import XCTest
 
-final class ReliabilityTests: XCTestCase {
+final class ReliabilityTests: StoreTestCase {
   /// A temporary folder with `count` synthetic packets in `folder/packets`, written on all cores.
   private func packetFolder(_ count: Int) throws -> (folder: String, packets: String, generator: SyntheticAlerts) {
     let folder = try StoreFixtures.temporaryFolder(for: self)
@@ -28,10 +28,11 @@ final class ReliabilityTests: XCTestCase {
     let total = 1500
     let batch = 20
     let (folder, packets, generator) = try packetFolder(total)
+    let db = try storeLocation(in: folder)
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = ["ingest", packets, "--db", folder + "/alerts.sqlite", "--batch-size", String(batch)]
+    process.arguments = ["ingest", packets, "--db", db, "--batch-size", String(batch)]
     process.standardOutput = FileHandle.nullDevice
     let stderr = Pipe()
     process.standardError = stderr
@@ -55,7 +56,7 @@ final class ReliabilityTests: XCTestCase {
     XCTAssertEqual(process.terminationStatus, SIGKILL)
     _ = killed.wait(timeout: .now() + 1)
 
-    let store = try SQLiteAlertDatabase(path: folder + "/alerts.sqlite", create: false)
+    let store = try openAlertDatabase(db)
     XCTAssertEqual(try store.consistencyProblems(), [])
     let count = try store.alertCount()
     XCTAssertGreaterThanOrEqual(count, committed.value * batch, "every batch reported committed is there")
@@ -66,7 +67,7 @@ final class ReliabilityTests: XCTestCase {
     let stats = try store.statistics()
     XCTAssertEqual(stats.cutouts, count)
 
-    let resumed = try AlertsBinary.run(["ingest", packets, "--db", "alerts.sqlite", "--quiet"], in: folder)
+    let resumed = try AlertsBinary.run(["ingest", packets, "--db", db, "--quiet"], in: folder)
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
     XCTAssertTrue(resumed.stdout.contains("\(total - count) new alerts, \(count) already stored"), resumed.stdout)
     XCTAssertEqual(try store.alertCount(), total)
@@ -80,6 +81,7 @@ final class ReliabilityTests: XCTestCase {
     let binary = try AlertsBinary.path()
     let total = 2000
     let (folder, packets, _) = try packetFolder(total)
+    let db = try storeLocation(in: folder)
     var random = SystemRandomNumberGenerator()
     var previous = 0
     var kills = 0
@@ -89,7 +91,7 @@ final class ReliabilityTests: XCTestCase {
     for _ in 0..<20 {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: binary)
-      process.arguments = ["ingest", packets, "--db", folder + "/alerts.sqlite", "--batch-size", "20", "--quiet"]
+      process.arguments = ["ingest", packets, "--db", db, "--batch-size", "20", "--quiet"]
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       try process.run()
@@ -101,17 +103,17 @@ final class ReliabilityTests: XCTestCase {
         longest = max(40_000, longest / 2)
       }
       process.waitUntilExit()
-      guard FileManager.default.fileExists(atPath: folder + "/alerts.sqlite") else { continue }
-      let store = try SQLiteAlertDatabase(path: folder + "/alerts.sqlite", readOnly: true)
+      // Killed before it made the store (the file, or the tables in the database): nothing to check yet.
+      guard let store = try? openAlertDatabase(db, readOnly: true) else { continue }
       XCTAssertEqual(try store.consistencyProblems(), [], "after kill \(kills)")
       let count = try store.alertCount()
       XCTAssertGreaterThanOrEqual(count, previous, "a kill lost committed alerts")
       previous = count
     }
     XCTAssertGreaterThanOrEqual(kills, 10, "the kills landed while ingests ran")
-    let last = try AlertsBinary.run(["ingest", packets, "--db", "alerts.sqlite", "--quiet"], in: folder)
+    let last = try AlertsBinary.run(["ingest", packets, "--db", db, "--quiet"], in: folder)
     XCTAssertEqual(last.status, 0, last.stderr)
-    let store = try SQLiteAlertDatabase(path: folder + "/alerts.sqlite", readOnly: true)
+    let store = try openAlertDatabase(db, readOnly: true)
     XCTAssertEqual(try store.alertCount(), total)
     XCTAssertEqual(try store.consistencyProblems(), [])
   }
@@ -119,9 +121,9 @@ final class ReliabilityTests: XCTestCase {
   /// Another connection (as another process would have) keeps reading while batches are written: it never waits
   /// for the writer, and only ever sees whole committed batches.
   func testReadersKeepWorkingDuringAnIngest() throws {
-    let path = try StoreFixtures.temporaryFolder(for: self) + "/alerts.sqlite"
-    let writer = try SQLiteAlertDatabase(path: path)
-    let reader = try SQLiteAlertDatabase(path: path)
+    let location = try storeLocation(in: StoreFixtures.temporaryFolder(for: self))
+    let writer = try openAlertDatabase(location, create: true)
+    let reader = try openAlertDatabase(location)
     let generator = try StoreFixtures.syntheticAlerts()
     let total = 1200
     let batch = 40

@@ -4,11 +4,11 @@ import Foundation
 import TestSupport
 import XCTest
 
-final class ScoringTests: XCTestCase {
+final class ScoringTests: StoreTestCase {
   /// braai d6_m7 on triplets rebuilt from the STORED cutouts reproduces the drb ZTF put in each packet, and the
   /// scores are saved; scoring again replaces them.
   func testBraaiScoresFromStoredCutoutsMatchTheProductionDRB() throws {
-    let (store, _) = try StoreFixtures.realStore(for: self)
+    let (store, _) = try realStore()
     let braai = try BraaiModel(weights: SharedData.path("data/braai/d6_m7.h5"))
     let scorer = StoredAlertScorer(database: store, model: "braai", version: "d6_m7", batchSize: 16)
     var calls = 0
@@ -38,7 +38,7 @@ final class ScoringTests: XCTestCase {
   }
 
   func testAlertsWithUnusableCutoutsAreReportedAndOthersScored() throws {
-    let store = try SQLiteAlertDatabase(path: try StoreFixtures.temporaryFolder(for: self) + "/s.sqlite")
+    let store = try emptyStore()
     var good = try StoreFixtures.syntheticAlerts().record(0)
     var broken = try StoreFixtures.syntheticAlerts().record(1)
     broken.difference = CutoutBlob(fileName: "x.fits.gz", data: Data("not gzip".utf8))

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 import ZTFAlerts
 
-final class SyntheticAlertsTests: XCTestCase {
+final class SyntheticAlertsTests: StoreTestCase {
   /// Generated packets are valid Avro containers that ZTFAlerts decodes into the alerts the generator describes.
   func testGeneratedPacketsDecodeToTheGeneratedAlerts() throws {
     let generator = try StoreFixtures.syntheticAlerts(alertsPerObject: 4)
@@ -33,7 +33,7 @@ final class SyntheticAlertsTests: XCTestCase {
   /// upper limit between consecutive detections.
   func testGeneratedObjectsHaveDeduplicatedLightCurves() throws {
     let generator = try StoreFixtures.syntheticAlerts(alertsPerObject: 5)
-    let store = try SQLiteAlertDatabase(path: try StoreFixtures.temporaryFolder(for: self) + "/s.sqlite")
+    let store = try emptyStore()
     let packets = try (0..<20).map { PacketInput.bytes(try generator.packet($0), label: "gen \($0)") }
     let report = try AlertIngester(database: store, batchSize: 6).ingest(packets)
     XCTAssertEqual(report.progress.inserted, 20)

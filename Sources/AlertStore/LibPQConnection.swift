@@ -1,0 +1,131 @@
+import Foundation
+import _CLibPQ
+
+/// One connection to a PostgreSQL server through libpq, PostgreSQL's own C client.
+///
+/// Why libpq rather than postgres-nio: the store's protocol (`AlertDatabase`) is synchronous, like GRDB's, and its
+/// callers (ingest, scoring, the command line) are plain threads. postgres-nio is asynchronous; blocking a thread on
+/// its tasks would tie up Swift's cooperative pool (two threads on a two-core machine) and can deadlock it. libpq is
+/// synchronous, ships with the server, and is what psql itself uses.
+///
+/// Parameters go out and rows come back in PostgreSQL's binary format (big-endian integers and IEEE doubles), so
+/// no value passes through text and every double reads back bit for bit. A connection is used by one thread at a
+/// time (the pool hands it out).
+final class LibPQConnection {
+  private let connection: OpaquePointer
+  /// The server as error messages name it (the URL without its password).
+  let source: String
+
+  init(url: String, source: String) throws {
+    guard let connection = PQconnectdb(url) else {
+      throw AlertStoreError(source: source, reason: "cannot connect: libpq could not allocate a connection")
+    }
+    guard PQstatus(connection) == CONNECTION_OK else {
+      let message = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+      PQfinish(connection)
+      throw AlertStoreError(source: source, reason: "cannot connect: \(message)")
+    }
+    self.connection = connection
+    self.source = source
+    // Notices ("relation already exists, skipping") are the server talking to a person at a prompt: not printed.
+    PQsetNoticeProcessor(connection, { _, _ in }, nil)
+  }
+
+  deinit { PQfinish(connection) }
+
+  /// False once the server has gone away: the pool then drops the connection instead of reusing it.
+  var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK && PQtransactionStatus(connection) == PQTRANS_IDLE }
+
+  /// Runs one statement with `$1...` parameters and returns its rows (none for commands). Throws `PostgresError`,
+  /// with the server's SQLSTATE, when the server refuses it.
+  @discardableResult
+  func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
+    let encoded = parameters.map(\.encoded)
+    let types = encoded.map(\.type)
+    let lengths = encoded.map { Int32($0.bytes?.count ?? 0) }
+    let formats = [Int32](repeating: 1, count: encoded.count)
+    let result: OpaquePointer? = withParameterPointers(encoded.map(\.bytes)) { values in
+      PQexecParams(connection, sql, Int32(encoded.count), types, values, lengths, formats, 1)
+    }
+    guard let result else {
+      throw PostgresError(sqlState: nil, message: String(cString: PQerrorMessage(connection)), source: source)
+    }
+    let status = PQresultStatus(result)
+    guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+      defer { PQclear(result) }
+      throw Self.error(result, source)
+    }
+    return PostgresRows(result)
+  }
+
+  /// Runs several `;`-separated statements without parameters (a migration), through the simple-query protocol.
+  func executeScript(_ sql: String) throws {
+    guard let result = PQexec(connection, sql) else {
+      throw PostgresError(sqlState: nil, message: String(cString: PQerrorMessage(connection)), source: source)
+    }
+    defer { PQclear(result) }
+    let status = PQresultStatus(result)
+    guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw Self.error(result, source) }
+  }
+
+  private static func error(_ result: OpaquePointer, _ source: String) -> PostgresError {
+    let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+    let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+    return PostgresError(sqlState: state, message: message, source: source)
+  }
+
+  /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. A deadlock or
+  /// serialization failure (two ingests writing the same light curves in opposite orders) retries the whole
+  /// transaction, as PostgreSQL's documentation asks of clients.
+  func transaction<T>(_ body: () throws -> T) throws -> T {
+    var attempt = 0
+    while true {
+      try execute("BEGIN")
+      do {
+        let value = try body()
+        try execute("COMMIT")
+        return value
+      } catch {
+        _ = try? execute("ROLLBACK")
+        attempt += 1
+        if let e = error as? PostgresError, e.isTransient, attempt < 8 {
+          usleep(UInt32.random(in: 1_000...20_000) * UInt32(attempt))
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  /// Gives libpq a C pointer to each parameter's bytes (nil for NULL) for the duration of `body`.
+  private func withParameterPointers<R>(_ values: [Data?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    // One contiguous buffer holds every parameter; pointers into it stay valid while it is borrowed.
+    var buffer = Data()
+    var offsets: [Int?] = []
+    for value in values {
+      if let value {
+        offsets.append(buffer.count)
+        buffer.append(value)
+      } else {
+        offsets.append(nil)
+      }
+    }
+    buffer.append(0)  // never an empty buffer, so baseAddress is never nil
+    return buffer.withUnsafeBytes { raw in
+      let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+      return body(offsets.map { $0.map { UnsafePointer(base + $0) } })
+    }
+  }
+}
+
+/// A statement the server refused, with its SQLSTATE (`23505` unique violation, `40P01` deadlock, ...).
+struct PostgresError: Error, CustomStringConvertible {
+  var sqlState: String?
+  var message: String
+  var source: String
+
+  /// Deadlocks and serialization failures: the transaction may simply be run again.
+  var isTransient: Bool { sqlState == "40P01" || sqlState == "40001" }
+
+  var description: String { "\(source): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "") }
+}

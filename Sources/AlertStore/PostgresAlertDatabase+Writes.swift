@@ -1,0 +1,135 @@
+import Foundation
+
+extension PostgresAlertDatabase {
+  /// Writes the batch in one transaction, each table with one statement over arrays (`INSERT ... SELECT FROM
+  /// unnest(...)`): one round trip per table whatever the batch size. Records are validated first, so a bad record
+  /// fails the call without writing anything. Safe from many processes at once: `alert_index`'s key decides which
+  /// ingest stores a candid, the others skip it.
+  public func insert(_ records: [AlertIngestRecord]) throws -> InsertSummary {
+    for record in records { try record.validate() }
+    for record in records { _ = try Self.night(of: record.jd, source: record.source) }
+    // The first record of each candid; later ones in the batch are duplicates, as they would be in SQLite.
+    var seen = Set<Int64>()
+    let unique = records.filter { seen.insert($0.candid).inserted }
+    guard !unique.isEmpty else { return InsertSummary() }
+    return try withConnection("inserting \(records.count) alerts") { connection in
+      try ensurePartitions(for: unique.map(\.jd), connection)
+      let inserted = try connection.transaction { () -> Int in
+        let claimed = try connection.execute(
+          """
+          INSERT INTO alert_index (candid, jd) SELECT * FROM unnest($1::int8[], $2::float8[])
+          ON CONFLICT (candid) DO NOTHING RETURNING candid
+          """, [.int64Array(unique.map(\.candid)), .doubleArray(unique.map(\.jd))])
+        var new = Set<Int64>()
+        for row in 0..<claimed.count { new.insert(try claimed.required(claimed.int64(row, 0), row, 0)) }
+        let fresh = unique.filter { new.contains($0.candid) }
+        guard !fresh.isEmpty else { return 0 }
+        try insertAlerts(fresh, connection)
+        try insertCutouts(fresh.filter { $0.science != nil || $0.template != nil || $0.difference != nil }, connection)
+        try upsertPoints(fresh, connection)
+        return fresh.count
+      }
+      return InsertSummary(inserted: inserted, duplicates: records.count - inserted)
+    }
+  }
+
+  private func insertAlerts(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
+    try connection.execute(
+      """
+      INSERT INTO alerts (candid, objectid, schemavsn, jd, fid, ra, dec, magpsf, sigmapsf, diffmaglim, isdiffpos, rb, drb,
+                          programid, candidate, candidate_text)
+      SELECT c, o, s, jd, f, ra, dec, m, sm, lim, pos, rb, drb, p, t::jsonb, t
+      FROM unnest($1::int8[], $2::text[], $3::text[], $4::float8[], $5::int4[], $6::float8[], $7::float8[], $8::float8[],
+                  $9::float8[], $10::float8[], $11::text[], $12::float8[], $13::float8[], $14::int4[], $15::text[])
+        AS u(c, o, s, jd, f, ra, dec, m, sm, lim, pos, rb, drb, p, t)
+      """,
+      [
+        .int64Array(records.map(\.candid)), .textArray(records.map(\.objectId)), .textArray(records.map(\.schemavsn)),
+        .doubleArray(records.map(\.jd)), .int32Array(records.map { Int32(clamping: $0.fid) }),
+        .doubleArray(records.map(\.ra)), .doubleArray(records.map(\.dec)), .doubleArray(records.map(\.magpsf)),
+        .doubleArray(records.map(\.sigmapsf)), .doubleArray(records.map(\.diffmaglim)),
+        .textArray(records.map(\.isdiffpos)), .doubleArray(records.map(\.rb)), .doubleArray(records.map(\.drb)),
+        .int32Array(records.map { $0.programid.map { Int32(clamping: $0) } }), .textArray(records.map(\.candidateJSON)),
+      ])
+  }
+
+  private func insertCutouts(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
+    guard !records.isEmpty else { return }
+    try connection.execute(
+      """
+      INSERT INTO cutouts (candid, jd, science_name, science, template_name, template, difference_name, difference)
+      SELECT * FROM unnest($1::int8[], $2::float8[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::bytea[])
+      """,
+      [
+        .int64Array(records.map(\.candid)), .doubleArray(records.map(\.jd)),
+        .textArray(records.map { $0.science?.fileName }), .bytesArray(records.map { $0.science?.data }),
+        .textArray(records.map { $0.template?.fileName }), .bytesArray(records.map { $0.template?.data }),
+        .textArray(records.map { $0.difference?.fileName }), .bytesArray(records.map { $0.difference?.data }),
+      ])
+  }
+
+  /// The same rule as the SQLite store: one point per (objectId, jd, fid); a detection replaces an upper limit,
+  /// otherwise the first point stays. Points are merged within the batch first (one statement may not touch a row
+  /// twice) and written in key order, so concurrent ingests lock rows in the same order.
+  private func upsertPoints(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
+    struct Key: Hashable, Comparable {
+      var objectId: String
+      var jd: Double
+      var fid: Int
+      static func < (a: Key, b: Key) -> Bool { (a.objectId, a.jd, a.fid) < (b.objectId, b.jd, b.fid) }
+    }
+    var points: [Key: LightCurvePoint] = [:]
+    for record in records {
+      for p in record.lightCurve {
+        let key = Key(objectId: record.objectId, jd: p.jd, fid: p.fid)
+        if let old = points[key], old.isDetection || !p.isDetection { continue }
+        points[key] = p
+      }
+    }
+    let merged = points.sorted { $0.key < $1.key }
+    guard !merged.isEmpty else { return }
+    try connection.execute(
+      """
+      INSERT INTO lightcurve (objectid, jd, fid, candid, magpsf, sigmapsf, diffmaglim, isdiffpos, ra, dec, programid)
+      SELECT * FROM unnest($1::text[], $2::float8[], $3::int4[], $4::int8[], $5::float8[], $6::float8[], $7::float8[],
+                           $8::text[], $9::float8[], $10::float8[], $11::int4[])
+      ON CONFLICT (objectid, jd, fid) DO UPDATE SET
+        candid = excluded.candid, magpsf = excluded.magpsf, sigmapsf = excluded.sigmapsf,
+        diffmaglim = excluded.diffmaglim, isdiffpos = excluded.isdiffpos, ra = excluded.ra, dec = excluded.dec,
+        programid = excluded.programid
+      WHERE lightcurve.magpsf IS NULL AND excluded.magpsf IS NOT NULL
+      """,
+      [
+        .textArray(merged.map(\.key.objectId)), .doubleArray(merged.map(\.key.jd)),
+        .int32Array(merged.map { Int32(clamping: $0.key.fid) }), .int64Array(merged.map(\.value.candid)),
+        .doubleArray(merged.map(\.value.magpsf)), .doubleArray(merged.map(\.value.sigmapsf)),
+        .doubleArray(merged.map(\.value.diffmaglim)), .textArray(merged.map(\.value.isdiffpos)),
+        .doubleArray(merged.map(\.value.ra)), .doubleArray(merged.map(\.value.dec)),
+        .int32Array(merged.map { $0.value.programid.map { Int32(clamping: $0) } }),
+      ])
+  }
+
+  public func saveScores(_ scores: [ModelScore]) throws {
+    for s in scores where !s.score.isFinite {
+      throw AlertStoreError(source: source, reason: "score of candid \(s.candid) by \(s.model) is \(s.score)")
+    }
+    // Later scores of the same key in one call win, as INSERT OR REPLACE does in SQLite.
+    var latest: [String: Int] = [:]
+    for (i, s) in scores.enumerated() { latest["\(s.candid)/\(s.model)/\(s.version)"] = i }
+    let kept = latest.values.sorted().map { scores[$0] }
+    guard !kept.isEmpty else { return }
+    try withConnection("saving \(scores.count) scores") { connection in
+      try connection.transaction {
+        try connection.execute(
+          """
+          INSERT INTO scores (candid, model, version, score) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::float8[])
+          ON CONFLICT (candid, model, version) DO UPDATE SET score = excluded.score, scored_at = now()
+          """,
+          [
+            .int64Array(kept.map(\.candid)), .textArray(kept.map(\.model)), .textArray(kept.map(\.version)),
+            .doubleArray(kept.map(\.score)),
+          ])
+      }
+    }
+  }
+}

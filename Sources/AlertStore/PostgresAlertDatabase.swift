@@ -1,0 +1,104 @@
+import Foundation
+
+/// The alert store on a PostgreSQL server (15 or later, with the q3c extension), for archives that outgrow one
+/// file: ingest from many processes and machines at once, cone searches through q3c, nights as partitions.
+///
+/// It answers exactly as `SQLiteAlertDatabase` does (the same test suite runs on both): the same idempotent
+/// batches, light-curve rule, exact great-circle cone check and ordering, so `alerts ... --format json` prints the
+/// same bytes from either. The layout is described in `PostgresSchema`.
+///
+///     let store = try PostgresAlertDatabase(url: "postgres://ztf@db.example.org/alerts")
+///     let matches = try store.coneSearch(ConeQuery(ra: 201.6235, dec: 36.0087, radiusArcsec: 5))
+///
+/// Any libpq connection URL or keyword string works (`postgres://`, `postgresql://`, `host=... dbname=...`), with
+/// libpq's environment variables and password file; `?options=-csearch_path%3Dname` puts the store in its own schema.
+public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
+  /// The server and database as messages name them (the URL without its password).
+  public let source: String
+  let pool: PostgresConnectionPool
+  /// Night partitions known to exist (they are never dropped by this class).
+  private let partitions = PartitionCache()
+
+  /// Connects to the database at `url` and prepares the store in it: created when the database (schema) is empty
+  /// and `createIfEmpty` is true, upgraded when an older build wrote it. With `readOnly`, nothing is ever created or upgraded: an empty
+  /// database or an older store is refused (queries never migrate). Throws `AlertStoreError` naming the server when
+  /// it cannot be reached, the database holds other tables, or a newer build wrote it.
+  ///
+  /// `connections` is how many connections this object opens at most (one per thread working at once).
+  public init(url: String, readOnly: Bool = false, createIfEmpty: Bool = true, connections: Int = 8) throws {
+    source = Self.redacted(url)
+    // Read-only sessions: the server itself refuses any write, whatever a caller tries.
+    pool = PostgresConnectionPool(
+      url: url, source: source, capacity: connections, setup: readOnly ? ["SET default_transaction_read_only = on"] : [])
+    try withConnection("opening the store") { try PostgresSchema.prepare($0, migrate: !readOnly, create: createIfEmpty) }
+  }
+
+  /// True when `location` names a PostgreSQL database rather than a file.
+  public static func isURL(_ location: String) -> Bool {
+    location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+  }
+
+  /// The location with any password of a URL replaced by `***`: how messages and logs name a store.
+  public static func redacted(_ url: String) -> String {
+    guard isURL(url), var components = URLComponents(string: url) else { return url }
+    if components.password != nil { components.password = "***" }
+    return components.string ?? url
+  }
+
+  /// Runs `body` on a pooled connection, turning server errors into `AlertStoreError` naming the store.
+  func withConnection<T>(_ what: String, _ body: (LibPQConnection) throws -> T) throws -> T {
+    do {
+      return try pool.withConnection(body)
+    } catch let e as AlertStoreError {
+      throw e
+    } catch let e as PostgresError {
+      throw AlertStoreError(source: source, reason: "\(what) failed: \(e.message)" + (e.sqlState.map { " (SQLSTATE \($0))" } ?? ""))
+    } catch {
+      throw AlertStoreError(source: source, reason: "\(what) failed: \(error)")
+    }
+  }
+
+  /// Creates the night partitions of these jds that this process has not seen yet.
+  func ensurePartitions(for jds: [Double], _ connection: LibPQConnection) throws {
+    var missing: [String: (name: String, start: Double, end: Double)] = [:]
+    for jd in jds {
+      let night = try Self.night(of: jd, source: source)
+      if !partitions.contains(night.name) { missing[night.name] = night }
+    }
+    guard !missing.isEmpty else { return }
+    try PostgresSchema.createPartitions(connection, nights: missing.values.sorted { $0.start < $1.start })
+    partitions.insert(missing.keys)
+  }
+
+  /// The night of `jd`, refused outside the years 1858–2132 (partitions are named by date).
+  static func night(of jd: Double, source: String) throws -> (name: String, start: Double, end: Double) {
+    guard jd >= 2_400_000.5, jd < 2_500_000.5 else {
+      throw AlertStoreError(
+        source: source, reason: "jd = \(jd) is outside the dates the store partitions by night (jd 2400000.5 to 2500000.5)")
+    }
+    return PostgresSchema.night(of: jd)
+  }
+
+  /// Schema version of the store (the number of migrations applied).
+  public func schemaVersion() throws -> Int {
+    try withConnection("reading the schema version") { try PostgresSchema.appliedMigrations($0).count }
+  }
+}
+
+/// Names of partitions known to exist, shared by the threads of one store.
+private final class PartitionCache: @unchecked Sendable {
+  private let lock = NSLock()
+  private var names: Set<String> = []
+
+  func contains(_ name: String) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return names.contains(name)
+  }
+
+  func insert<S: Sequence>(_ new: S) where S.Element == String {
+    lock.lock()
+    names.formUnion(new)
+    lock.unlock()
+  }
+}
