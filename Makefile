@@ -39,7 +39,7 @@ demo: deps
 # use @testable imports there.
 # The alert-store tests run on SQLite, then again on a throwaway PostgreSQL server (Tests/Servers/postgres.sh, stopped
 # whatever happens) that the PostgreSQL-only tests also use.
-STORE_BACKEND_TESTS := AlertStoreTests\.(Ingest|Query|LightCurve|Scoring|Plot|SyntheticAlerts|Reliability|CLI)Tests
+STORE_BACKEND_TESTS := AlertStoreTests\.(Ingest|Query|LightCurve|Scoring|Plot|SyntheticAlerts|Reliability|CLI|Consume)Tests
 test: deps check-arm64 onnx-venv
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	@pg=$$(mktemp -d /tmp/astrolearn-pg-XXXXXX); trap 'Tests/Servers/postgres.sh stop '$$pg EXIT; \
@@ -96,7 +96,7 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGET=$(FUZZ_TARGET) bash Fuzz/run.sh
 
 # DocC documentation of every library (swift-docc-plugin); warnings fail the build.
-DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroONNX AstroArtefacts AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore Braai DeepStreaks AstroDistributed AstroMPI
+DOC_TARGETS := AstroKernels AstroTensor AstroIO AstroNN AstroInt8 AstroTFLite AstroONNX AstroArtefacts AstroQuantization ZTFAlerts AstroPlot AstroEval SyntheticData AlertStore AlertStream Braai DeepStreaks AstroDistributed AstroMPI
 docs: deps
 	@mkdir -p .build/docs
 	@for t in $(DOC_TARGETS); do \

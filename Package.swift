@@ -30,6 +30,7 @@ let package = Package(
     .library(name: "AstroArtefacts", targets: ["AstroArtefacts"]),
     .executable(name: "make-datasets", targets: ["MakeDatasets"]),
     .library(name: "AlertStore", targets: ["AlertStore"]),
+    .library(name: "AlertStream", targets: ["AlertStream"]),
     .executable(name: "alerts", targets: ["AlertsCLI"]),
     .executable(name: "label", targets: ["LabelCLI"]),
     .library(name: "DeepStreaks", targets: ["DeepStreaks"]),
@@ -57,6 +58,8 @@ let package = Package(
     .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // libpq, PostgreSQL's C client: the alert store's PostgreSQL backend.
     .systemLibrary(name: "_CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+    // librdkafka, the Kafka C client, with its in-process mock cluster: live ingestion of alert streams.
+    .systemLibrary(name: "_CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
 
     // Vector kernels in C++ (AVX-512, AVX2 + FMA, VNNI for int8; NEON on arm64), chosen at run time (Swift itself
     // targets baseline x86-64).
@@ -133,9 +136,12 @@ let package = Package(
     .target(
       name: "AlertStore",
       dependencies: ["ZTFAlerts", "AstroPlot", "AstroKernels", "_CLibPQ", .product(name: "GRDB", package: "GRDB.swift")]),
+    // Live ingestion: Kafka topics of alert packets (ZTF's Avro containers, LSST's framed datums) into a store, at
+    // least once, with scoring on arrival; librdkafka's mock cluster for tests without a broker.
+    .target(name: "AlertStream", dependencies: ["AlertStore", "ZTFAlerts", "_CRdKafka"]),
     .executableTarget(
       name: "AlertsCLI",
-      dependencies: ["AlertStore", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["AlertStore", "AlertStream", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Examples/AlertsCLI"),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
@@ -204,7 +210,7 @@ let package = Package(
     .testTarget(name: "SyntheticDataTests", dependencies: ["SyntheticData", "TestSupport"]),
     .testTarget(
       name: "AlertStoreTests",
-      dependencies: ["AlertStore", "AstroIO", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
+      dependencies: ["AlertStore", "AlertStream", "AstroIO", "AstroPlot", "Braai", "ZTFAlerts", .product(name: "GRDB", package: "GRDB.swift"), "TestSupport"]),
     .testTarget(
       name: "AstroInt8Tests",
       dependencies: ["AstroInt8", "AstroTFLite", "AstroQuantization", "AstroNN", "AstroTensor", "AstroIO", "AstroKernels", "TestSupport"],

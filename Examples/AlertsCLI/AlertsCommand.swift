@@ -19,7 +19,7 @@ struct AlertsCommand: ParsableCommand {
       """,
     subcommands: [
       IngestCommand.self, GetCommand.self, ObjectCommand.self, ConeCommand.self, LightCurveCommand.self,
-      CutoutCommand.self, ScoreCommand.self, StatsCommand.self,
+      CutoutCommand.self, ScoreCommand.self, StatsCommand.self, ConsumeCommand.self,
     ])
 }
 

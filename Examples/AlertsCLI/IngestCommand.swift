@@ -33,14 +33,14 @@ struct IngestCommand: ParsableCommand {
     let packets = try PacketInput.files(in: paths)
     let database = try store.open(create: true)
     let ingester = AlertIngester(database: database, batchSize: batchSize)
-    let report = try ingester.ingest(packets) { state, failures in
+    let report = try ingester.ingest(packets, progress: { state, failures in
       for failure in failures { printError("alerts: skipped \(failure)") }
       if !quiet {
         printError(
           "alerts: batch \(state.batchesCommitted) committed: \(state.packetsDone)/\(state.packetsTotal) packets, "
             + "\(state.inserted) new, \(state.duplicates) already stored, \(state.failed) failed")
       }
-    }
+    })
     let p = report.progress
     print(
       "ingested \(p.packetsTotal) packets into \(store.name): \(p.inserted) new alerts, \(p.duplicates) already stored, "

@@ -61,10 +61,13 @@ public struct AlertIngester: Sendable {
     self.batchSize = max(1, batchSize)
   }
 
-  /// Ingests `packets` in order. `progress` is called on the calling thread after each committed batch, with the
-  /// totals so far and the batch's failures (so a long ingest can report bad packets as it meets them).
+  /// Ingests `packets` in order. `committed` is called with each batch's records once the batch is stored (new
+  /// and already-stored alerts alike: scoring on arrival), and may throw to stop the ingest. `progress` is called
+  /// on the calling thread after each committed batch, with the totals so far and the batch's failures (so a long
+  /// ingest can report bad packets as it meets them).
   public func ingest(
-    _ packets: [PacketInput], progress: ((IngestProgress, [IngestFailure]) -> Void)? = nil
+    _ packets: [PacketInput], committed: (([AlertIngestRecord]) throws -> Void)? = nil,
+    progress: ((IngestProgress, [IngestFailure]) -> Void)? = nil
   ) throws -> IngestReport {
     let start = Date()
     var state = IngestProgress(packetsTotal: packets.count)
@@ -89,6 +92,7 @@ public struct AlertIngester: Sendable {
         let summary = try database.insert(records)
         state.inserted += summary.inserted
         state.duplicates += summary.duplicates
+        try committed?(records)
       } catch {
         _ = pending?.wait()  // let the background decode finish before unwinding
         throw error
@@ -111,7 +115,8 @@ public struct AlertIngester: Sendable {
     var out = DecodedPacket()
     let alerts: [ZTFAlert]
     do {
-      alerts = try AlertReader(data: try packet.load(), source: packet.label).alerts
+      alerts = try AlertReader.alerts(
+        message: try packet.load(), source: packet.label, framedSchema: packet.framedSchema.map { ($0.id, $0.schema) })
     } catch {
       out.failures.append(IngestFailure(packet: packet.label, reason: Self.reason(error, label: packet.label)))
       return out

@@ -1,4 +1,5 @@
 import Foundation
+import ZTFAlerts
 
 /// One alert packet to ingest (an Avro container, usually holding one alert), loaded when its batch is decoded:
 /// a file on disk, or bytes already in memory (e.g. a message taken from a Kafka topic).
@@ -6,9 +7,13 @@ public struct PacketInput: Sendable {
   /// The file path or label, used in progress and error messages.
   public let label: String
   private let loader: @Sendable () throws -> Data
+  /// The schema of packets framed as one Avro datum (LSST's Confluent wire format) and the schema id they must
+  /// carry (nil: any); nil for Avro container files only.
+  public let framedSchema: FramedSchema?
 
-  public init(label: String, load: @escaping @Sendable () throws -> Data) {
+  public init(label: String, framedSchema: FramedSchema? = nil, load: @escaping @Sendable () throws -> Data) {
     self.label = label
+    self.framedSchema = framedSchema
     self.loader = load
   }
 
@@ -26,9 +31,9 @@ public struct PacketInput: Sendable {
     }
   }
 
-  /// Packet bytes already in memory.
-  public static func bytes(_ data: Data, label: String) -> PacketInput {
-    PacketInput(label: label) { data }
+  /// Packet bytes already in memory: an Avro container file, or with `framedSchema` also a framed datum.
+  public static func bytes(_ data: Data, label: String, framedSchema: FramedSchema? = nil) -> PacketInput {
+    PacketInput(label: label, framedSchema: framedSchema) { data }
   }
 
   /// The packet files named by `paths`: files as given, folders searched recursively for `.avro` files (sorted
@@ -55,5 +60,30 @@ public struct PacketInput: Sendable {
       files += found.sorted()
     }
     return files.map(PacketInput.file)
+  }
+}
+
+/// The writer schema of alerts sent as single framed Avro datums (magic byte 0, 4-byte schema id, datum), with the
+/// schema id they must carry (nil: any id).
+public struct FramedSchema: Sendable {
+  public let id: Int32?
+  public let schema: AvroSchema
+
+  public init(id: Int32?, schema: AvroSchema) {
+    self.id = id
+    self.schema = schema
+  }
+
+  /// Reads an Avro schema (`.avsc` JSON) file. Throws `AlertStoreError` naming the file when it cannot be read or
+  /// is not a schema.
+  public init(file: String, id: Int32?) throws {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+      throw AlertStoreError(source: file, reason: "cannot read the schema: \(error.localizedDescription)")
+    }
+    do { schema = try AvroSchema(jsonData: data, source: file) } catch let e as AlertError {
+      throw AlertStoreError(source: file, reason: e.reason)
+    }
+    self.id = id
   }
 }

@@ -73,15 +73,29 @@ public struct StoredAlertScorer: Sendable {
       let page = try database.cutouts(after: cursor, limit: batchSize)
       guard let last = page.last else { break }
       cursor = last.candid
-      let triplets = buildTriplets(page)
-      var ready: [(Int64, [Float])] = []
-      for (cutouts, result) in zip(page, triplets) {
-        switch result {
-        case .success(let t): ready.append((cutouts.candid, t))
-        case .failure(let e): report.failures.append(ScoringFailure(candid: cutouts.candid, reason: "\(e)"))
-        }
+      let pageReport = try self.score(page, with: score)
+      report.failures += pageReport.failures
+      guard pageReport.scored > 0 else { continue }
+      report.scored += pageReport.scored
+      progress?(report.scored)
+    }
+    report.seconds = Date().timeIntervalSince(start)
+    return report
+  }
+
+  /// Scores these alerts' cutouts (all at once: one call of `score`) and saves the scores in one transaction; an
+  /// alert whose cutouts cannot be made into a triplet is reported and skipped. Used on alerts as they arrive.
+  public func score(_ page: [StoredCutouts], with score: ([[Float]]) throws -> [Float]) throws -> ScoringReport {
+    let start = Date()
+    var report = ScoringReport()
+    var ready: [(Int64, [Float])] = []
+    for (cutouts, result) in zip(page, buildTriplets(page)) {
+      switch result {
+      case .success(let t): ready.append((cutouts.candid, t))
+      case .failure(let e): report.failures.append(ScoringFailure(candid: cutouts.candid, reason: "\(e)"))
       }
-      guard !ready.isEmpty else { continue }
+    }
+    if !ready.isEmpty {
       let scores = try score(ready.map(\.1))
       guard scores.count == ready.count else {
         throw AlertStoreError(
@@ -89,8 +103,7 @@ public struct StoredAlertScorer: Sendable {
       }
       try database.saveScores(
         zip(ready, scores).map { ModelScore(candid: $0.0.0, model: model, version: version, score: Double($0.1)) })
-      report.scored += ready.count
-      progress?(report.scored)
+      report.scored = ready.count
     }
     report.seconds = Date().timeIntervalSince(start)
     return report
