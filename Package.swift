@@ -190,7 +190,7 @@ let package = Package(
     .executableTarget(
       name: "Bench", dependencies: ["AstroNN", "AstroTensor", "AstroKernels", "AstroInt8", "AstroQuantization", "Braai", "ActiveLearning", "AstroIO"],
       path: "Benchmarks/Bench"),
-    .executableTarget(name: "StoreBench", dependencies: ["AlertStore"], path: "Benchmarks/StoreBench"),
+    .executableTarget(name: "StoreBench", dependencies: ["AlertStore", "AlertStream", "Braai"], path: "Benchmarks/StoreBench"),
 
     .target(name: "TestSupport", dependencies: ["AstroTensor"], path: "Tests/TestSupport"),
     .testTarget(name: "AstroKernelsTests", dependencies: ["AstroKernels"]),

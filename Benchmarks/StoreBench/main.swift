@@ -1,13 +1,21 @@
-// Alert-store benchmark: `swift run -c release store-bench [--alerts N] [--packets N] [--queries N] [--db PATH]`.
+// Alert-store benchmark, on either backend:
+//   swift run -c release store-bench [--alerts N] [--packets N] [--queries N] [--writers K] [--consume N]
+//                                    [--db PATH | --db postgres://.../EMPTY_DATABASE]
 //
 // 1. Ingest rate: N generated alert packets (real ZTF packet bytes with new ids, positions and times, cutouts
-//    included) written as .avro files, then ingested by AlertIngester (read, decode on all cores, batched writes).
+//    included) written as .avro files, then ingested by AlertIngester (read, decode on all cores, batched writes),
+//    from K writers at once (each its own share of the files, its own connection).
 // 2. Fill the same store up to --alerts alerts (generated records without cutouts: 1M alerts' stamps would need
 //    ~60 GB; cone and light-curve queries never read the cutouts table).
 // 3. On the full store, through a freshly opened connection: median/p90/p99 time of 5-arcsec cone searches
 //    (half centred on stored alerts, half at random) and of light-curve fetches of random objects.
+// 4. With --consume N: N more packets produced to librdkafka's mock Kafka cluster in this process, then consumed
+//    into the store by KafkaAlertConsumer (batches of 500, offsets committed after each), without and with scoring
+//    by braai d6_m7 on arrival.
 // Prints readable lines, then one JSON line with the numbers.
 import AlertStore
+import AlertStream
+import Braai
 import Dispatch
 import Foundation
 
@@ -17,6 +25,8 @@ struct Options {
   var queries = 2000
   var db: String? = nil
   var template: String? = nil
+  var writers = 1
+  var consume = 0
 
   init(_ arguments: [String]) {
     var i = 1
@@ -37,7 +47,10 @@ struct Options {
       case "--queries": queries = max(1, count())
       case "--db": db = value()
       case "--template": template = value()
-      default: fail("unknown argument \(arguments[i]) (use --alerts N --packets N --queries N --db PATH --template FILE)")
+      case "--writers": writers = max(1, count())
+      case "--consume": consume = count()
+      default:
+        fail("unknown argument \(arguments[i]) (use --alerts N --packets N --queries N --writers K --consume N --db PATH|URL --template FILE)")
       }
       i += 1
     }
@@ -98,8 +111,9 @@ do {
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: work + "/packets", withIntermediateDirectories: true)
 let dbPath = options.db ?? work + "/alerts.sqlite"
+let onServer = PostgresAlertDatabase.isURL(dbPath)
 defer { try? FileManager.default.removeItem(atPath: work) }
-for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
+if !onServer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) } }
 
 do {
   // 1. Packets -> files -> ingest.
@@ -109,14 +123,28 @@ do {
       try generator.packet(i).write(to: URL(fileURLWithPath: work + String(format: "/packets/%08d.avro", i)))
     } catch { fail("packet \(i): \(error)") }
   }
-  let store = try SQLiteAlertDatabase(path: dbPath)
+  let store = try openAlertDatabase(dbPath, create: true)
+  guard try store.alertCount() == 0 else { fail("\(PostgresAlertDatabase.redacted(dbPath)) is not empty: give an empty database") }
   let files = try PacketInput.files(in: [work + "/packets"])
-  let report = try AlertIngester(database: store, batchSize: 500).ingest(files)
-  guard report.failures.isEmpty else { fail("ingest failures: \(report.failures.prefix(3))") }
-  let ingestRate = report.alertsPerSecond
-  log(String(format: "ingest: %d packets (with cutouts) in %.2f s = %.0f alerts/s", options.packets, report.seconds, ingestRate))
-  let again = try AlertIngester(database: store, batchSize: 500).ingest(files)
-  log(String(format: "re-ingest of the same packets (all duplicates): %.0f alerts/s", again.alertsPerSecond))
+  /// Alerts per second of K concurrent ingesters, each with its own contiguous share of the files.
+  func timedIngest() throws -> Double {
+    let start = DispatchTime.now()
+    let share = (files.count + options.writers - 1) / options.writers
+    let errors = Slots<String>(options.writers)
+    DispatchQueue.concurrentPerform(iterations: options.writers) { w in
+      let mine = Array(files[min(files.count, w * share)..<min(files.count, (w + 1) * share)])
+      do {
+        let report = try AlertIngester(database: store, batchSize: 500).ingest(mine)
+        errors.set(w, report.failures.first.map { "\($0)" } ?? "")
+      } catch { errors.set(w, "\(error)") }
+    }
+    if let error = errors.values.first(where: { !$0.isEmpty }) { fail("ingest: \(error)") }
+    return Double(files.count) / seconds(start)
+  }
+  let ingestRate = try timedIngest()
+  log(String(format: "ingest: %d packets (with cutouts), %d writer(s): %.0f alerts/s", options.packets, options.writers, ingestRate))
+  let againRate = try timedIngest()
+  log(String(format: "re-ingest of the same packets (all duplicates): %.0f alerts/s", againRate))
   try? FileManager.default.removeItem(atPath: work + "/packets")
 
   // 2. Fill to options.alerts with generated records (parallel generation, 5000 per transaction).
@@ -136,7 +164,7 @@ do {
   log(String(format: "fill: %d records (no cutouts) in %.1f s = %.0f alerts/s", options.alerts - options.packets, fillSeconds, fillRate))
 
   // 3. Queries through a fresh connection pool.
-  let reader = try SQLiteAlertDatabase(path: dbPath, create: false)
+  let reader = try openAlertDatabase(dbPath, readOnly: true)
   let stats = try reader.statistics()
   var rng = SystemRandomNumberGenerator()
   _ = try reader.coneSearch(ConeQuery(ra: 1, dec: 1, radiusArcsec: 5))  // prepares the statement
@@ -175,9 +203,9 @@ do {
   let hits = percentiles(hitTimes)
   let random = percentiles(randomTimes)
   let curves = percentiles(curveTimes)
-  let size = (try? FileManager.default.attributesOfItem(atPath: dbPath))?[.size] as? Int ?? 0
-  print(String(format: "store: %d alerts, %d objects, %d light-curve points, %.2f GB", stats.alerts, stats.objects,
-    stats.detections + stats.upperLimits, Double(size) / 1e9))
+  let consumeRates = try options.consume > 0 ? consumeRates(options.consume, into: store) : (0, 0)
+  print(String(format: "store: %d alerts, %d objects, %d light-curve points", stats.alerts, stats.objects,
+    stats.detections + stats.upperLimits))
   print(String(format: "ingest (packets with cutouts, decode + write): %.0f alerts/s", ingestRate))
   print(String(format: "fill (records without cutouts): %.0f alerts/s", fillRate))
   print(String(format: "5\" cone on a stored object: median %.3f ms, p90 %.3f ms, p99 %.3f ms (%.1f alerts per cone)",
@@ -185,11 +213,61 @@ do {
   print(String(format: "5\" cone at a random position: median %.3f ms, p90 %.3f ms, p99 %.3f ms", random.median, random.p90, random.p99))
   print(String(format: "light-curve fetch: median %.3f ms, p90 %.3f ms, p99 %.3f ms (%.1f points each)",
     curves.median, curves.p90, curves.p99, Double(points) / Double(curveTimes.count)))
+  if options.consume > 0 {
+    print(String(format: "consume from Kafka (mock cluster): %.0f alerts/s; with braai scoring on arrival: %.0f alerts/s",
+      consumeRates.0, consumeRates.1))
+  }
   print(
     String(
-      format: "{\"workload\":\"alert-store\",\"alerts\":%d,\"ingest_alerts_per_s\":%.0f,\"fill_alerts_per_s\":%.0f,"
-        + "\"cone5_hit_median_ms\":%.4f,\"cone5_random_median_ms\":%.4f,\"lightcurve_median_ms\":%.4f}",
-      stats.alerts, ingestRate, fillRate, hits.median, random.median, curves.median))
+      format: "{\"workload\":\"alert-store\",\"backend\":\"%@\",\"alerts\":%d,\"writers\":%d,\"ingest_alerts_per_s\":%.0f,"
+        + "\"fill_alerts_per_s\":%.0f,\"cone5_hit_median_ms\":%.4f,\"cone5_random_median_ms\":%.4f,\"lightcurve_median_ms\":%.4f,"
+        + "\"consume_alerts_per_s\":%.0f,\"consume_score_alerts_per_s\":%.0f}",
+      onServer ? "postgresql" : "sqlite", stats.alerts, options.writers, ingestRate, fillRate, hits.median, random.median,
+      curves.median, consumeRates.0, consumeRates.1))
 } catch {
   fail("\(error)")
+}
+
+/// Alerts per second consumed from a mock Kafka cluster into `store`: `count` new packets, then `count` more with
+/// braai scoring each batch on arrival.
+func consumeRates(_ count: Int, into store: any AlertDatabase) throws -> (Double, Double) {
+  let cluster = try KafkaMockCluster()
+  let braai = try BraaiArtefact.load(model: nil, weights: nil)
+  let scorer = StoredAlertScorer(database: store, model: "braai", version: braai.version)
+  var rates: [Double] = []
+  for (round, scoring) in [false, true].enumerated() {
+    let topic = "ztf_bench_\(round)"
+    // A mock partition keeps its last 5 MB: about 70 packets each.
+    try cluster.createTopic(topic, partitions: count / 40 + 1)
+    let first = options.alerts + 1_000_000 * (round + 1)
+    let slots = Slots<Data>(count)
+    DispatchQueue.concurrentPerform(iterations: count) { i in
+      do { slots.set(i, try generator.packet(first + i)) } catch { fail("packet \(first + i): \(error)") }
+    }
+    try cluster.produce(slots.values, topic: topic)
+    var consumerOptions = KafkaConsumerOptions(bootstrapServers: cluster.bootstrapServers, topics: [topic], group: "bench")
+    consumerOptions.maxMessages = count
+    let consumer = try KafkaAlertConsumer(options: consumerOptions)
+    var started: DispatchTime?
+    var firstBatch = 0
+    let status = try consumer.run(
+      into: store,
+      committed: { records in
+        guard scoring else { return }
+        let page = records.map { StoredCutouts(candid: $0.candid, science: $0.science, template: $0.template, difference: $0.difference) }
+        _ = try scorer.score(page) { try braai.scorer.score(triplets: $0, batchSize: 256) }
+      },
+      status: { state in
+        // Timed from the end of the first batch: joining the group takes seconds that are not throughput.
+        if started == nil {
+          started = DispatchTime.now()
+          firstBatch = state.messages
+        }
+      })
+    consumer.close()
+    let rate = Double(status.messages - firstBatch) / max(seconds(started ?? DispatchTime.now()), 1e-9)
+    log(String(format: "consume%@: %d messages, %.0f alerts/s", scoring ? " + braai" : "", status.messages, rate))
+    rates.append(rate)
+  }
+  return (rates[0], rates[1])
 }

@@ -17,22 +17,53 @@ extension PostgresAlertDatabase {
     }
   }
 
+  /// An alert's place: its candid and the night partition holding it.
+  struct AlertKey {
+    var candid: Int64
+    var jd: Double
+  }
+
+  /// Keys from `alert_index` rows whose first two columns are candid and jd.
+  static func keys(_ rows: PostgresRows) throws -> [AlertKey] {
+    try (0..<rows.count).map { r in
+      AlertKey(candid: try rows.required(rows.int64(r, 0), r, 0), jd: try rows.required(rows.double(r, 1), r, 1))
+    }
+  }
+
+  /// Reads `columns` of these alerts from `table`'s night partitions, in one statement with one branch per night:
+  /// each branch names its partition, so nothing is planned for the other nights.
+  func rows(
+    _ columns: String, from table: String, of keys: [AlertKey], _ connection: LibPQConnection
+  ) throws -> PostgresRows? {
+    var byNight: [String: [Int64]] = [:]
+    for key in keys { byNight[try Self.night(of: key.jd, source: source).name, default: []].append(key.candid) }
+    guard !byNight.isEmpty else { return nil }
+    let nights = byNight.keys.sorted()
+    let sql = nights.enumerated().map { i, night in
+      "SELECT \(columns) FROM \(table)_\(night) WHERE candid = ANY($\(i + 1)::int8[])"
+    }.joined(separator: " UNION ALL ")
+    return try connection.execute(sql, nights.map { .int64Array(byNight[$0]!) })
+  }
+
+  /// The stored alerts with these keys, by candid.
+  func alerts(_ keys: [AlertKey], _ connection: LibPQConnection) throws -> [Int64: StoredAlert] {
+    guard let rows = try rows(Self.alertColumns, from: "alerts", of: keys, connection) else { return [:] }
+    return Dictionary(try Self.storedAlerts(rows).map { ($0.candid, $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
   public func alert(candid: Int64) throws -> StoredAlert? {
     try withConnection("reading alert \(candid)") { connection in
-      // The jd from alert_index names the one partition to read (pruned when the statement starts).
-      try Self.storedAlerts(
-        connection.execute(
-          "SELECT \(Self.alertColumns) FROM alerts WHERE candid = $1 AND jd = (SELECT jd FROM alert_index WHERE candid = $1)",
-          [.int64(candid)])
-      ).first
+      let keys = try Self.keys(connection.execute("SELECT candid, jd FROM alert_index WHERE candid = $1", [.int64(candid)]))
+      return try alerts(keys, connection)[candid]
     }
   }
 
   public func alerts(objectId: String) throws -> [StoredAlert] {
     try withConnection("reading the alerts of \(objectId)") { connection in
-      try Self.storedAlerts(
-        connection.execute(
-          "SELECT \(Self.alertColumns) FROM alerts WHERE objectid = $1 ORDER BY jd, candid", [.text(objectId)]))
+      let keys = try Self.keys(
+        connection.execute("SELECT candid, jd FROM alert_index WHERE objectid = $1 ORDER BY jd, candid", [.text(objectId)]))
+      let found = try alerts(keys, connection)
+      return keys.compactMap { found[$0.candid] }
     }
   }
 
@@ -53,28 +84,47 @@ extension PostgresAlertDatabase {
     }
   }
 
-  /// q3c finds the candidates through its sky index (with a radius a hair larger, so no alert on the edge is lost
-  /// to q3c's own rounding); the exact great-circle distance the SQLite store uses then decides, so both stores
-  /// return the same alerts in the same order.
+  /// q3c finds the candidates in `alert_index` (with a radius a hair larger, so no alert on the edge is lost to q3c's
+  /// own rounding); the exact great-circle distance the SQLite store uses then decides, so both stores return the
+  /// same alerts in the same order; only those are read from their nights.
+  ///
+  /// Why not `WHERE q3c_radial_query(ra, dec, ...)`: that SQL function expands into 100 range conditions that the
+  /// planner folds and turns into 100 bitmap index scans on every call, 2.4 ms on a warm connection for a 5" cone.
+  /// The same ranges (`q3c_radial_query_it`, 50 fully and 50 partly covered pixel ranges, exactly what
+  /// q3c_radial_query 2.0 ORs together) are computed in a CTE and joined to the index: 0.23 ms. The jd window is
+  /// written on `jd + 0` so that the planner, before statistics exist, cannot prefer the jd index to the sky index.
   public func coneSearch(_ query: ConeQuery) throws -> [ConeMatch] {
     try query.validate()
     let radiusDegrees = min(180, query.radiusArcsec / 3600 * (1 + 1e-9) + 1e-9)
     return try withConnection("cone search") { connection in
       let rows = try connection.execute(
         """
-        SELECT \(Self.alertColumns) FROM alerts
-        WHERE q3c_radial_query(ra, dec, $1, $2, $3) AND jd >= $4 AND jd <= $5
+        WITH ranges AS MATERIALIZED (
+          SELECT q3c_radial_query_it($1, $2, $3, 2 * i, f) AS lo, q3c_radial_query_it($1, $2, $3, 2 * i + 1, f) AS hi
+          FROM generate_series(0, 49) AS i, (VALUES (0), (1)) AS v(f))
+        SELECT a.candid, a.jd, a.ra, a.dec FROM ranges JOIN alert_index a
+          ON q3c_ang2ipix(a.ra, a.dec) >= ranges.lo AND q3c_ang2ipix(a.ra, a.dec) < ranges.hi
+        WHERE ranges.lo < ranges.hi AND a.jd + 0 >= $4 AND a.jd + 0 <= $5
         """,
         [
           .double(query.ra), .double(query.dec), .double(radiusDegrees), .double(query.jdMin ?? -.infinity),
           .double(query.jdMax ?? .infinity),
         ])
-      var matches: [ConeMatch] = []
-      for alert in try Self.storedAlerts(rows) {
-        let distance = SphericalDistance.arcsec(ra1: query.ra, dec1: query.dec, ra2: alert.ra, dec2: alert.dec)
-        if distance <= query.radiusArcsec { matches.append(ConeMatch(alert: alert, distanceArcsec: distance)) }
+      var seen = Set<Int64>()
+      var within: [(AlertKey, Double)] = []
+      for r in 0..<rows.count {
+        let distance = SphericalDistance.arcsec(
+          ra1: query.ra, dec1: query.dec, ra2: try rows.required(rows.double(r, 2), r, 2),
+          dec2: try rows.required(rows.double(r, 3), r, 3))
+        let candid = try rows.required(rows.int64(r, 0), r, 0)
+        // A pixel in two ranges (a fully and a partly covered one) would bring its alerts twice.
+        if distance <= query.radiusArcsec && seen.insert(candid).inserted {
+          within.append((AlertKey(candid: candid, jd: try rows.required(rows.double(r, 1), r, 1)), distance))
+        }
       }
-      return matches.sorted { ($0.distanceArcsec, $0.alert.candid) < ($1.distanceArcsec, $1.alert.candid) }
+      let found = try alerts(within.map(\.0), connection)
+      return within.compactMap { key, distance in found[key.candid].map { ConeMatch(alert: $0, distanceArcsec: distance) } }
+        .sorted { ($0.distanceArcsec, $0.alert.candid) < ($1.distanceArcsec, $1.alert.candid) }
     }
   }
 
@@ -93,20 +143,29 @@ extension PostgresAlertDatabase {
 
   public func cutouts(candid: Int64) throws -> StoredCutouts? {
     try withConnection("reading the cutouts of \(candid)") { connection in
-      try Self.storedCutouts(
-        connection.execute(
-          "SELECT \(Self.cutoutColumns) FROM cutouts WHERE candid = $1 AND jd = (SELECT jd FROM alert_index WHERE candid = $1)",
-          [.int64(candid)])
-      ).first
+      let keys = try Self.keys(connection.execute("SELECT candid, jd FROM alert_index WHERE candid = $1", [.int64(candid)]))
+      return try rows(Self.cutoutColumns, from: "cutouts", of: keys, connection).map(Self.storedCutouts)?.first
     }
   }
 
+  /// Walks `alert_index` by candid, a page at a time, until `limit` alerts with cutouts are found or the index ends.
   public func cutouts(after: Int64?, limit: Int) throws -> [StoredCutouts] {
-    try withConnection("reading cutouts") { connection in
-      try Self.storedCutouts(
-        connection.execute(
-          "SELECT \(Self.cutoutColumns) FROM cutouts WHERE candid > $1 ORDER BY candid LIMIT $2",
-          [.int64(after ?? Int64.min), .int64(Int64(max(0, limit)))]))
+    guard limit > 0 else { return [] }
+    return try withConnection("reading cutouts") { connection in
+      var found: [StoredCutouts] = []
+      var cursor = after ?? Int64.min
+      while found.count < limit {
+        let keys = try Self.keys(
+          connection.execute(
+            "SELECT candid, jd FROM alert_index WHERE candid > $1 ORDER BY candid LIMIT $2",
+            [.int64(cursor), .int64(Int64(limit - found.count))]))
+        guard let last = keys.last else { break }
+        cursor = last.candid
+        if let rows = try rows(Self.cutoutColumns, from: "cutouts", of: keys, connection) {
+          found += try Self.storedCutouts(rows).sorted { $0.candid < $1.candid }
+        }
+      }
+      return found
     }
   }
 
@@ -174,7 +233,7 @@ extension PostgresAlertDatabase {
         ),
         (
           "light-curve points of objects without alerts",
-          "SELECT count(*) FROM lightcurve l WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.objectid = l.objectid)"
+          "SELECT count(*) FROM lightcurve l WHERE NOT EXISTS (SELECT 1 FROM alert_index i WHERE i.objectid = l.objectid)"
         ),
       ]
       var problems: [String] = []

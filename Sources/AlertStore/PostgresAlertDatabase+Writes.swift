@@ -17,9 +17,14 @@ extension PostgresAlertDatabase {
       let inserted = try connection.transaction { () -> Int in
         let claimed = try connection.execute(
           """
-          INSERT INTO alert_index (candid, jd) SELECT * FROM unnest($1::int8[], $2::float8[])
+          INSERT INTO alert_index (candid, objectid, jd, ra, dec)
+          SELECT * FROM unnest($1::int8[], $2::text[], $3::float8[], $4::float8[], $5::float8[])
           ON CONFLICT (candid) DO NOTHING RETURNING candid
-          """, [.int64Array(unique.map(\.candid)), .doubleArray(unique.map(\.jd))])
+          """,
+          [
+            .int64Array(unique.map(\.candid)), .textArray(unique.map(\.objectId)), .doubleArray(unique.map(\.jd)),
+            .doubleArray(unique.map(\.ra)), .doubleArray(unique.map(\.dec)),
+          ])
         var new = Set<Int64>()
         for row in 0..<claimed.count { new.insert(try claimed.required(claimed.int64(row, 0), row, 0)) }
         let fresh = unique.filter { new.contains($0.candid) }

@@ -10,10 +10,12 @@ import Foundation
 ///
 /// Layout: `alerts` and `cutouts` are partitioned by night (one partition per UTC date, `alerts_20200208` holding
 /// jd in [2458887.5, 2458888.5): ZTF's Palomar nights fall within one UTC date), so a night can be dropped, moved to
-/// cheaper storage or placed on another server (`postgres_fdw`) as a whole. `alert_index` maps every candid to its
-/// jd, and so to its partition: it is what makes ingest idempotent across partitions (a partitioned table's keys
-/// must contain the partition column) and lets a lookup by candid read one partition. The sky index is q3c's
-/// (`q3c_ang2ipix(ra, dec)`, Debian's postgresql-15-q3c). The candidate record is kept twice: as `jsonb`, for
+/// cheaper storage or placed on another server (`postgres_fdw`) as a whole. `alert_index`, not partitioned, holds
+/// every alert's candid, objectId, jd and position with the sky (q3c: `q3c_ang2ipix(ra, dec)`, Debian's
+/// postgresql-15-q3c), object and time indexes. Every query finds its alerts there and then reads each night's
+/// partition by name, so its cost does not grow with the number of nights (a query on the partitioned table is
+/// planned for every partition: 300 nights made a q3c cone search take 300 ms). Its key is also what makes ingest
+/// idempotent across partitions (a partitioned table's keys must contain the partition column). The candidate record is kept twice: as `jsonb`, for
 /// queries on any field, and as the text the packet produced, which the JSON output embeds byte for byte (jsonb
 /// reorders keys and rewrites numbers).
 enum PostgresSchema {
@@ -33,7 +35,17 @@ enum PostgresSchema {
     INSERT INTO store_info (key, value) VALUES
       ('application', 'AlertStore'), ('sky_index', 'q3c'), ('partitions', 'alerts and cutouts by UTC date of jd');
 
-    CREATE TABLE alert_index (candid bigint PRIMARY KEY, jd float8 NOT NULL);
+    -- Every alert's key, night and position: the one sky, object and time index, whatever the number of nights.
+    CREATE TABLE alert_index (
+      candid bigint PRIMARY KEY,
+      objectid text NOT NULL,
+      jd float8 NOT NULL,
+      ra float8 NOT NULL,
+      dec float8 NOT NULL
+    );
+    CREATE INDEX alert_index_by_sky ON alert_index (q3c_ang2ipix(ra, dec));
+    CREATE INDEX alert_index_by_object ON alert_index (objectid, jd);
+    CREATE INDEX alert_index_by_jd ON alert_index (jd);
 
     CREATE TABLE alerts (
       candid bigint NOT NULL,
@@ -54,9 +66,6 @@ enum PostgresSchema {
       candidate_text text NOT NULL,
       PRIMARY KEY (candid, jd)
     ) PARTITION BY RANGE (jd);
-    CREATE INDEX alerts_by_object ON alerts (objectid, jd);
-    CREATE INDEX alerts_by_sky ON alerts (q3c_ang2ipix(ra, dec));
-    CREATE INDEX alerts_by_jd ON alerts (jd);
 
     -- The three gzip FITS stamps as received. Already compressed: stored without PostgreSQL's own compression.
     CREATE TABLE cutouts (

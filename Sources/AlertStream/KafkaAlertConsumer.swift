@@ -68,7 +68,7 @@ public final class KafkaAlertConsumer {
 
   /// Connects (lazily: librdkafka connects in the background) and subscribes to the topics.
   public init(options: KafkaConsumerOptions) throws {
-    guard !options.topics.isEmpty else { throw AlertStreamError(source: options.bootstrapServers, reason: "no topic to consume") }
+    guard !options.topics.isEmpty else { throw AlertStoreError(source: options.bootstrapServers, reason: "no topic to consume") }
     self.options = options
     client = try KafkaClient(
       consumer: true,
@@ -85,7 +85,7 @@ public final class KafkaAlertConsumer {
     for topic in options.topics { rd_kafka_topic_partition_list_add(list, topic, -1) }
     let error = rd_kafka_subscribe(client.handle, list)
     guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-      throw AlertStreamError(
+      throw AlertStoreError(
         source: options.bootstrapServers,
         reason: "cannot subscribe to \(options.topics.joined(separator: ", ")): \(KafkaClient.describe(error))")
     }
@@ -168,7 +168,7 @@ public final class KafkaAlertConsumer {
           || m.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || m.err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED
         {
           let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? options.topics.joined(separator: ", ")
-          throw AlertStreamError(source: topic, reason: reason)
+          throw AlertStoreError(source: topic, reason: reason)
         }
         continue
       }
@@ -194,7 +194,7 @@ public final class KafkaAlertConsumer {
     }
     let error = rd_kafka_commit(client.handle, list, 0)
     guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-      throw AlertStreamError(
+      throw AlertStoreError(
         source: options.bootstrapServers,
         reason: "stored the batch ending at \(batch.last!.label) but could not commit its offsets: \(KafkaClient.describe(error)) "
           + "(it will be delivered again; ingest is idempotent)")

@@ -1,20 +1,6 @@
+import AlertStore
 import Foundation
 import _CRdKafka
-
-/// An error from Kafka (librdkafka) or from the stream's contents, naming what it is about.
-public struct AlertStreamError: Error, CustomStringConvertible, LocalizedError, Sendable {
-  /// The broker list, topic or message the error is about.
-  public let source: String
-  public let reason: String
-
-  public init(source: String, reason: String) {
-    self.source = source
-    self.reason = reason
-  }
-
-  public var description: String { "\(source): \(reason)" }
-  public var errorDescription: String? { description }
-}
 
 /// A librdkafka client handle (consumer or producer) made from librdkafka configuration properties.
 ///
@@ -32,13 +18,13 @@ final class KafkaClient {
     for (name, value) in properties {
       guard rd_kafka_conf_set(configuration, name, value, &message, message.count) == RD_KAFKA_CONF_OK else {
         rd_kafka_conf_destroy(configuration)
-        throw AlertStreamError(source: source, reason: "Kafka setting \(name)=\(value): \(String(cString: message))")
+        throw AlertStoreError(source: source, reason: "Kafka setting \(name)=\(value): \(String(cString: message))")
       }
     }
     guard let handle = rd_kafka_new(consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, configuration, &message, message.count)
     else {
       rd_kafka_conf_destroy(configuration)
-      throw AlertStreamError(source: source, reason: "cannot make a Kafka client: \(String(cString: message))")
+      throw AlertStoreError(source: source, reason: "cannot make a Kafka client: \(String(cString: message))")
     }
     self.handle = handle
     self.source = source

@@ -1,3 +1,4 @@
+import AlertStore
 import Foundation
 import _CRdKafka
 
@@ -23,7 +24,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
   public init(brokers: Int = 1) throws {
     owner = try KafkaClient(consumer: false, properties: [("log_level", "3")], source: "mock Kafka cluster")
     guard let cluster = rd_kafka_mock_cluster_new(owner.handle, Int32(brokers)) else {
-      throw AlertStreamError(source: "mock Kafka cluster", reason: "librdkafka could not start the mock brokers")
+      throw AlertStoreError(source: "mock Kafka cluster", reason: "librdkafka could not start the mock brokers")
     }
     self.cluster = cluster
     bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
@@ -36,7 +37,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
     defer { lock.unlock() }
     let error = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), 1)
     guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-      throw AlertStreamError(source: name, reason: "cannot create the topic: \(KafkaClient.describe(error))")
+      throw AlertStoreError(source: name, reason: "cannot create the topic: \(KafkaClient.describe(error))")
     }
     partitionCounts[name] = partitions
   }
@@ -51,7 +52,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
       consumer: false, properties: [("bootstrap.servers", bootstrapServers), ("log_level", "3"), ("linger.ms", "5")],
       source: bootstrapServers)
     guard let handle = rd_kafka_topic_new(producer.handle, topic, nil) else {
-      throw AlertStreamError(source: topic, reason: "cannot open the topic for producing")
+      throw AlertStoreError(source: topic, reason: "cannot open the topic for producing")
     }
     defer { rd_kafka_topic_destroy(handle) }
     for (i, message) in messages.enumerated() {
@@ -65,7 +66,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
         if status == 0 { break }
         let error = rd_kafka_last_error()
         guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-          throw AlertStreamError(source: topic, reason: "cannot produce message \(i): \(KafkaClient.describe(error))")
+          throw AlertStoreError(source: topic, reason: "cannot produce message \(i): \(KafkaClient.describe(error))")
         }
         rd_kafka_poll(producer.handle, 50)
       }
@@ -73,7 +74,7 @@ public final class KafkaMockCluster: @unchecked Sendable {
     }
     let flushed = rd_kafka_flush(producer.handle, 30_000)
     guard flushed == RD_KAFKA_RESP_ERR_NO_ERROR else {
-      throw AlertStreamError(source: topic, reason: "messages not acknowledged: \(KafkaClient.describe(flushed))")
+      throw AlertStoreError(source: topic, reason: "messages not acknowledged: \(KafkaClient.describe(flushed))")
     }
   }
 }
