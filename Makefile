@@ -39,10 +39,10 @@ demo: deps
 # use @testable imports there.
 # The alert-store tests run on SQLite, then again on a throwaway PostgreSQL server (Tests/Servers/postgres.sh, stopped
 # whatever happens) that the PostgreSQL-only tests also use.
-STORE_BACKEND_TESTS := AlertStoreTests\.(Ingest|Query|LightCurve|Scoring|Plot|SyntheticAlerts|Reliability|CLI|Consume)Tests
+STORE_BACKEND_TESTS := AlertStoreTests\.(Ingest|Query|LightCurve|Scoring|Plot|SyntheticAlerts|Reliability|CLI|Consume|Server)Tests
 test: deps check-arm64 onnx-venv
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
-	@pg=$$(mktemp -d /tmp/astrolearn-pg-XXXXXX); trap 'Tests/Servers/postgres.sh stop '$$pg EXIT; \
+	@pg=$$(mktemp -d /tmp/astrolearn-pg-XXXXXX); trap 'Tests/Servers/postgres.sh stop '$$pg EXIT; trap 'exit 130' INT TERM HUP; \
 	url=$$(Tests/Servers/postgres.sh start $$pg) && export ALERTSTORE_TEST_POSTGRES_URL=$$url && \
 	echo "PostgreSQL test server: $$url" && \
 	$(SWIFT) test -c release --skip-build --disable-swift-testing && \

@@ -141,8 +141,11 @@ let package = Package(
     .target(name: "AlertStream", dependencies: ["AlertStore", "ZTFAlerts", "_CRdKafka"]),
     .executableTarget(
       name: "AlertsCLI",
-      dependencies: ["AlertStore", "AlertStream", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Examples/AlertsCLI"),
+      dependencies: [
+        "AlertStore", "AlertStream", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      path: "Examples/AlertsCLI", exclude: ["openapi.yaml"]),
 
     // braai: the ZTF real/bogus classifier on top (VGG6 + triplets + bundled d6_m7 weights).
     .target(

@@ -2,8 +2,10 @@ import AlertStore
 import ArgumentParser
 import Foundation
 
-/// The `alerts` command: a single-machine, Kowalski-like store of ZTF alerts and light curves.
-struct AlertsCommand: ParsableCommand {
+/// The `alerts` command: a Kowalski-like store of ZTF alerts and light curves (an SQLite file or a PostgreSQL
+/// database), live ingestion from Kafka and an HTTP query API.
+@main
+struct AlertsCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "alerts",
     abstract: "Store ZTF alert packets in an embedded SQLite file or a PostgreSQL database, and query them.",
@@ -19,7 +21,7 @@ struct AlertsCommand: ParsableCommand {
       """,
     subcommands: [
       IngestCommand.self, GetCommand.self, ObjectCommand.self, ConeCommand.self, LightCurveCommand.self,
-      CutoutCommand.self, ScoreCommand.self, StatsCommand.self, ConsumeCommand.self,
+      CutoutCommand.self, ScoreCommand.self, StatsCommand.self, ConsumeCommand.self, ServeCommand.self,
     ])
 }
 

@@ -25,6 +25,11 @@ public protocol AlertDatabase: AnyObject, Sendable {
   /// that walk the whole store, such as scoring.
   func cutouts(after: Int64?, limit: Int) throws -> [StoredCutouts]
 
+  /// Alerts matching the filter, by jd then candid: `limit` of them after skipping `skip`.
+  func find(_ filter: AlertFilter, limit: Int, skip: Int) throws -> [StoredAlert]
+  /// Number of alerts matching the filter.
+  func count(_ filter: AlertFilter) throws -> Int
+
   /// Saves scores in one transaction, replacing earlier scores with the same (candid, model, version).
   func saveScores(_ scores: [ModelScore]) throws
   /// Every score of one alert, by model and version.

@@ -95,22 +95,43 @@ public struct AlertIngestRecord: Sendable {
     try validate()
   }
 
-  /// Checks what the indexes and queries rely on: a non-empty objectId, finite jd, ra in [0, 360), dec in
-  /// [-90, 90], a positive fid, and finite jd and positive fid for every light-curve point.
-  /// Throws `AlertStoreError` naming the source, candid and field.
+  /// Checks what the indexes and queries of both backends rely on: a non-empty objectId, a jd within the years
+  /// 1858–2132 (PostgreSQL partitions by date), ra in [0, 360), dec in [-90, 90], a positive 32-bit fid and
+  /// programid, no NUL character in any text (PostgreSQL's text and jsonb refuse it), and for every light-curve
+  /// point a finite jd and a positive fid. Throws `AlertStoreError` naming the source, candid and field, so the
+  /// ingest skips and reports the record instead of failing its batch.
+  /// Julian dates the store accepts: 1858-11-17 to 2132-08-31.
+  public static let jdRange = 2_400_000.5..<2_500_000.5
+
   public func validate() throws {
     let (candid, objectId, jd, ra, dec, fid) = (columns.candid, columns.objectId, columns.jd, columns.ra, columns.dec, columns.fid)
     func fail(_ reason: String) -> AlertStoreError {
       AlertStoreError(source: source, reason: "candid \(candid): \(reason)")
     }
     guard !objectId.isEmpty else { throw fail("objectId is empty") }
-    guard jd.isFinite else { throw fail("candidate.jd = \(jd) is not a finite number") }
+    guard jd.isFinite, jd >= Self.jdRange.lowerBound, jd < Self.jdRange.upperBound else {
+      throw fail("candidate.jd = \(jd) is outside \(Self.jdRange.lowerBound)..<\(Self.jdRange.upperBound) (the years 1858 to 2132)")
+    }
     guard ra.isFinite, ra >= 0, ra < 360 else { throw fail("candidate.ra = \(ra) is outside 0..<360 degrees") }
     guard dec.isFinite, dec >= -90, dec <= 90 else { throw fail("candidate.dec = \(dec) is outside -90...90 degrees") }
-    guard fid > 0 else { throw fail("candidate.fid = \(fid) is not a filter id (1 = g, 2 = r, 3 = i)") }
+    guard fid > 0, fid <= Int(Int32.max) else { throw fail("candidate.fid = \(fid) is not a filter id (1 = g, 2 = r, 3 = i)") }
+    if let programid = columns.programid, Int32(exactly: programid) == nil {
+      throw fail("candidate.programid = \(programid) is not a 32-bit integer")
+    }
+    for (name, text) in [
+      ("objectId", objectId), ("schemavsn", columns.schemavsn), ("candidate.isdiffpos", columns.isdiffpos ?? ""),
+    ] where text.utf8.contains(0) {
+      throw fail("\(name) contains a NUL character")
+    }
+    // The record's JSON writes a NUL as \u0000.
+    if columns.candidateJSON.contains("\\u0000") { throw fail("the candidate record contains a NUL character") }
     for (i, p) in lightCurve.enumerated() {
-      guard p.jd.isFinite, p.fid > 0 else {
-        throw fail("light-curve point \(i) has jd = \(p.jd), fid = \(p.fid) (need a finite jd and a positive fid)")
+      guard p.jd.isFinite, p.fid > 0, p.fid <= Int(Int32.max), p.programid.map({ Int32(exactly: $0) != nil }) ?? true,
+        !(p.isdiffpos ?? "").utf8.contains(0)
+      else {
+        throw fail(
+          "light-curve point \(i) has jd = \(p.jd), fid = \(p.fid) (need a finite jd, a positive 32-bit fid and programid, "
+            + "no NUL in isdiffpos)")
       }
     }
   }

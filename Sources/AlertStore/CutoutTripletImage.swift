@@ -46,6 +46,11 @@ public struct CutoutTripletImage: Sendable {
     ).render()
   }
 
+  /// The image as PNG bytes (what an HTTP response carries).
+  public func png() throws -> Data {
+    try render().pngData()
+  }
+
   /// Writes the strip as a PNG file (atomically).
   public func writePNG(to path: String) throws {
     try render().writePNG(to: path)

@@ -63,6 +63,11 @@ public struct LightCurvePlot: Sendable {
     try chart().render(width: width, height: height)
   }
 
+  /// The image as PNG bytes (what an HTTP response carries).
+  public func png() throws -> Data {
+    try render().pngData()
+  }
+
   /// Writes the figure as a PNG file (atomically: a reader never sees half a file).
   public func writePNG(to path: String) throws {
     try render().writePNG(to: path)

@@ -91,8 +91,9 @@ extension PostgresAlertDatabase {
   /// Why not `WHERE q3c_radial_query(ra, dec, ...)`: that SQL function expands into 100 range conditions that the
   /// planner folds and turns into 100 bitmap index scans on every call, 2.4 ms on a warm connection for a 5" cone.
   /// The same ranges (`q3c_radial_query_it`, 50 fully and 50 partly covered pixel ranges, exactly what
-  /// q3c_radial_query 2.0 ORs together) are computed in a CTE and joined to the index: 0.23 ms. The jd window is
-  /// written on `jd + 0` so that the planner, before statistics exist, cannot prefer the jd index to the sky index.
+  /// q3c_radial_query 2.0 ORs together) are computed in a CTE, and each range is read through the sky index in a
+  /// LATERAL subquery: 0.1 ms. `OFFSET 0` keeps the subquery apart, so the planner cannot flatten it into a join
+  /// that, before the table has statistics, it would run as a sequential scan (25 ms on 10,000 alerts).
   public func coneSearch(_ query: ConeQuery) throws -> [ConeMatch] {
     try query.validate()
     let radiusDegrees = min(180, query.radiusArcsec / 3600 * (1 + 1e-9) + 1e-9)
@@ -102,9 +103,10 @@ extension PostgresAlertDatabase {
         WITH ranges AS MATERIALIZED (
           SELECT q3c_radial_query_it($1, $2, $3, 2 * i, f) AS lo, q3c_radial_query_it($1, $2, $3, 2 * i + 1, f) AS hi
           FROM generate_series(0, 49) AS i, (VALUES (0), (1)) AS v(f))
-        SELECT a.candid, a.jd, a.ra, a.dec FROM ranges JOIN alert_index a
-          ON q3c_ang2ipix(a.ra, a.dec) >= ranges.lo AND q3c_ang2ipix(a.ra, a.dec) < ranges.hi
-        WHERE ranges.lo < ranges.hi AND a.jd + 0 >= $4 AND a.jd + 0 <= $5
+        SELECT a.candid, a.jd, a.ra, a.dec FROM ranges, LATERAL (
+          SELECT candid, jd, ra, dec FROM alert_index
+          WHERE q3c_ang2ipix(ra, dec) >= ranges.lo AND q3c_ang2ipix(ra, dec) < ranges.hi OFFSET 0) AS a
+        WHERE ranges.lo < ranges.hi AND a.jd >= $4 AND a.jd <= $5
         """,
         [
           .double(query.ra), .double(query.dec), .double(radiusDegrees), .double(query.jdMin ?? -.infinity),
@@ -178,6 +180,61 @@ extension PostgresAlertDatabase {
           candid: rows.required(rows.int64(r, 0), r, 0), model: rows.required(rows.string(r, 1), r, 1),
           version: rows.required(rows.string(r, 2), r, 2), score: rows.required(rows.double(r, 3), r, 3))
       }
+    }
+  }
+
+  /// Columns `alert_index` holds: a filter on these alone is answered there, without planning every night.
+  static let indexColumns: Set<String> = ["candid", "objectId", "jd", "ra", "dec"]
+
+  /// The filter as an SQL condition with `$n` placeholders numbered from `first`, and its parameters.
+  static func whereClause(_ filter: AlertFilter, first: Int = 1) -> (String, [PostgresValue]) {
+    var parameters: [PostgresValue] = []
+    let terms = filter.conditions.map { c -> String in
+      let column = c.column.lowercased()
+      if c.op == .in {
+        switch c.values.first {
+        case .integer?: parameters.append(.int64Array(c.values.map { if case .integer(let i) = $0 { return i } else { return nil } }))
+        case .real?: parameters.append(.doubleArray(c.values.map { if case .real(let d) = $0 { return d } else { return nil } }))
+        default: parameters.append(.textArray(c.values.map { if case .text(let t) = $0 { return t } else { return nil } }))
+        }
+        return "\(column) = ANY($\(first + parameters.count - 1))"
+      }
+      switch c.values[0] {
+      case .integer(let i): parameters.append(.int64(i))
+      case .real(let d): parameters.append(.double(d))
+      case .text(let t): parameters.append(.text(t))
+      }
+      return "\(column) \(c.op.sql) $\(first + parameters.count - 1)"
+    }
+    return (terms.isEmpty ? "true" : terms.joined(separator: " AND "), parameters)
+  }
+
+  public func find(_ filter: AlertFilter, limit: Int, skip: Int) throws -> [StoredAlert] {
+    let (condition, parameters) = Self.whereClause(filter)
+    let page: [PostgresValue] = [.int64(Int64(max(0, limit))), .int64(Int64(max(0, skip)))]
+    let n = parameters.count
+    return try withConnection("find") { connection in
+      guard filter.conditions.allSatisfy({ Self.indexColumns.contains($0.column) }) else {
+        return try Self.storedAlerts(
+          connection.execute(
+            "SELECT \(Self.alertColumns) FROM alerts WHERE \(condition) ORDER BY jd, candid LIMIT $\(n + 1) OFFSET $\(n + 2)",
+            parameters + page))
+      }
+      let keys = try Self.keys(
+        connection.execute(
+          "SELECT candid, jd FROM alert_index WHERE \(condition) ORDER BY jd, candid LIMIT $\(n + 1) OFFSET $\(n + 2)",
+          parameters + page))
+      let found = try alerts(keys, connection)
+      return keys.compactMap { found[$0.candid] }
+    }
+  }
+
+  public func count(_ filter: AlertFilter) throws -> Int {
+    let (condition, parameters) = Self.whereClause(filter)
+    let table = filter.conditions.allSatisfy({ Self.indexColumns.contains($0.column) }) ? "alert_index" : "alerts"
+    return try withConnection("count") { connection in
+      let rows = try connection.execute("SELECT count(*) FROM \(table) WHERE \(condition)", parameters)
+      return Int(try rows.required(rows.int64(0, 0), 0, 0))
     }
   }
 

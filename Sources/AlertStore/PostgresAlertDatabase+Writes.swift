@@ -11,6 +11,9 @@ extension PostgresAlertDatabase {
     // The first record of each candid; later ones in the batch are duplicates, as they would be in SQLite.
     var seen = Set<Int64>()
     let unique = records.filter { seen.insert($0.candid).inserted }
+    // Candids are claimed in candid order: two ingests claiming overlapping batches in different orders would each
+    // hold a key the other waits for (a deadlock, which PostgreSQL ends by rolling one back).
+    let claims = unique.sorted { $0.candid < $1.candid }
     guard !unique.isEmpty else { return InsertSummary() }
     return try withConnection("inserting \(records.count) alerts") { connection in
       try ensurePartitions(for: unique.map(\.jd), connection)
@@ -22,15 +25,18 @@ extension PostgresAlertDatabase {
           ON CONFLICT (candid) DO NOTHING RETURNING candid
           """,
           [
-            .int64Array(unique.map(\.candid)), .textArray(unique.map(\.objectId)), .doubleArray(unique.map(\.jd)),
-            .doubleArray(unique.map(\.ra)), .doubleArray(unique.map(\.dec)),
+            .int64Array(claims.map(\.candid)), .textArray(claims.map(\.objectId)), .doubleArray(claims.map(\.jd)),
+            .doubleArray(claims.map(\.ra)), .doubleArray(claims.map(\.dec)),
           ])
         var new = Set<Int64>()
         for row in 0..<claimed.count { new.insert(try claimed.required(claimed.int64(row, 0), row, 0)) }
+        // In batch order for the light curves (the first of two differing copies of a point stays, as in SQLite);
+        // by jd for the night partitions (rows of one partition arrive together).
         let fresh = unique.filter { new.contains($0.candid) }
         guard !fresh.isEmpty else { return 0 }
-        try insertAlerts(fresh, connection)
-        try insertCutouts(fresh.filter { $0.science != nil || $0.template != nil || $0.difference != nil }, connection)
+        let byNight = fresh.sorted { $0.jd < $1.jd }
+        try insertAlerts(byNight, connection)
+        try insertCutouts(byNight.filter { $0.science != nil || $0.template != nil || $0.difference != nil }, connection)
         try upsertPoints(fresh, connection)
         return fresh.count
       }
@@ -58,8 +64,23 @@ extension PostgresAlertDatabase {
       ])
   }
 
+  /// In statements of at most 64 MB of stamps: one statement's parameters may not pass 1 GB.
   private func insertCutouts(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
-    guard !records.isEmpty else { return }
+    var start = 0
+    while start < records.count {
+      var end = start
+      var bytes = 0
+      while end < records.count && (end == start || bytes < 64 << 20) {
+        let r = records[end]
+        bytes += (r.science?.data.count ?? 0) + (r.template?.data.count ?? 0) + (r.difference?.data.count ?? 0)
+        end += 1
+      }
+      try insertCutoutRows(records[start..<end], connection)
+      start = end
+    }
+  }
+
+  private func insertCutoutRows(_ records: ArraySlice<AlertIngestRecord>, _ connection: LibPQConnection) throws {
     try connection.execute(
       """
       INSERT INTO cutouts (candid, jd, science_name, science, template_name, template, difference_name, difference)

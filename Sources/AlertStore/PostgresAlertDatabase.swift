@@ -10,8 +10,9 @@ import Foundation
 ///     let store = try PostgresAlertDatabase(url: "postgres://ztf@db.example.org/alerts")
 ///     let matches = try store.coneSearch(ConeQuery(ra: 201.6235, dec: 36.0087, radiusArcsec: 5))
 ///
-/// Any libpq connection URL or keyword string works (`postgres://`, `postgresql://`, `host=... dbname=...`), with
-/// libpq's environment variables and password file; `?options=-csearch_path%3Dname` puts the store in its own schema.
+/// Any libpq connection URL works (`postgres://` or `postgresql://`), with libpq's environment variables and
+/// password file; `?options=-csearch_path%3Dname,public` puts the store in a schema of its own (q3c's functions
+/// live in `public`).
 public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
   /// The server and database as messages name them (the URL without its password).
   public let source: String
@@ -70,9 +71,10 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
     partitions.insert(missing.keys)
   }
 
-  /// The night of `jd`, refused outside the years 1858–2132 (partitions are named by date).
+  /// The night of `jd`, refused outside `AlertIngestRecord.jdRange` (partitions are named by date; records outside
+  /// it do not validate).
   static func night(of jd: Double, source: String) throws -> (name: String, start: Double, end: Double) {
-    guard jd >= 2_400_000.5, jd < 2_500_000.5 else {
+    guard AlertIngestRecord.jdRange.contains(jd) else {
       throw AlertStoreError(
         source: source, reason: "jd = \(jd) is outside the dates the store partitions by night (jd 2400000.5 to 2500000.5)")
     }

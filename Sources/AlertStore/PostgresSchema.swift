@@ -9,8 +9,9 @@ import Foundation
 /// build does not know was written by a newer AlertStore and is refused.
 ///
 /// Layout: `alerts` and `cutouts` are partitioned by night (one partition per UTC date, `alerts_20200208` holding
-/// jd in [2458887.5, 2458888.5): ZTF's Palomar nights fall within one UTC date), so a night can be dropped, moved to
-/// cheaper storage or placed on another server (`postgres_fdw`) as a whole. `alert_index`, not partitioned, holds
+/// jd in [2458887.5, 2458888.5): ZTF's Palomar nights fall within one UTC date; Rubin's Chilean nights span two), so
+/// a night can be moved to cheaper storage or placed on another server (`postgres_fdw`) as a whole; retiring one
+/// means detaching its partitions and deleting its `alert_index` rows in the same transaction. `alert_index`, not partitioned, holds
 /// every alert's candid, objectId, jd and position with the sky (q3c: `q3c_ang2ipix(ra, dec)`, Debian's
 /// postgresql-15-q3c), object and time indexes. Every query finds its alerts there and then reads each night's
 /// partition by name, so its cost does not grow with the number of nights (a query on the partitioned table is
@@ -30,7 +31,7 @@ enum PostgresSchema {
   static let lockKey: Int64 = 0x5A54_4641
 
   private static let alertTables = """
-    CREATE EXTENSION IF NOT EXISTS q3c;
+    CREATE EXTENSION IF NOT EXISTS q3c SCHEMA public;
     CREATE TABLE store_info (key text PRIMARY KEY, value text NOT NULL);
     INSERT INTO store_info (key, value) VALUES
       ('application', 'AlertStore'), ('sky_index', 'q3c'), ('partitions', 'alerts and cutouts by UTC date of jd');
@@ -138,7 +139,7 @@ enum PostgresSchema {
           try connection.executeScript(migration.sql)
         } catch let e as PostgresError {
           throw refuse("cannot upgrade the store to schema version \(i + 1): \(e.message)"
-              + (e.message.contains("q3c") ? " (install Debian's postgresql-15-q3c on the server)" : ""))
+              + (e.message.contains("extension control file") ? " (install Debian's postgresql-15-q3c on the server)" : ""))
         }
         try connection.execute("INSERT INTO schema_migrations (identifier) VALUES ($1)", [.text(migration.identifier)])
       }
@@ -197,10 +198,13 @@ enum PostgresSchema {
     try connection.transaction {
       try connection.execute("SELECT pg_advisory_xact_lock($1)", [.int64(lockKey)])
       for night in nights {
+        // Another process may have made it (the lock makes this check and the creation one step).
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", [.text("alerts_\(night.name)")])
+        if exists.count == 1, try exists.bool(0, 0) == true { continue }
         for table in ["alerts", "cutouts"] {
           // Bounds are written as exact decimal text of whole-and-a-half jds.
           try connection.execute(
-            "CREATE TABLE IF NOT EXISTS \(table)_\(night.name) PARTITION OF \(table) FOR VALUES FROM (\(night.start)) TO (\(night.end))")
+            "CREATE TABLE \(table)_\(night.name) PARTITION OF \(table) FOR VALUES FROM (\(night.start)) TO (\(night.end))")
         }
         try connection.execute(
           """

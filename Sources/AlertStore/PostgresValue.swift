@@ -122,6 +122,13 @@ final class PostgresRows {
     }
   }
 
+  func bool(_ row: Int, _ column: Int) throws -> Bool? {
+    if isNull(row, column) { return nil }
+    let b = bytes(row, column)
+    guard PQftype(result, Int32(column)) == 16, b.count == 1 else { throw mismatch(row, column, "a boolean") }
+    return b[0] != 0
+  }
+
   func data(_ row: Int, _ column: Int) throws -> Data? {
     if isNull(row, column) { return nil }
     guard PQftype(result, Int32(column)) == PostgresValue.byteaOID else { throw mismatch(row, column, "bytea") }

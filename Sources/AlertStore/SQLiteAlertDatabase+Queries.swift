@@ -124,6 +124,38 @@ extension SQLiteAlertDatabase {
     }
   }
 
+  /// The filter as an SQL condition with `?` placeholders, and its arguments.
+  static func whereClause(_ filter: AlertFilter) -> (String, StatementArguments) {
+    var arguments = StatementArguments()
+    let terms = filter.conditions.map { c -> String in
+      for v in c.values {
+        switch v {
+        case .integer(let i): arguments += [i]
+        case .real(let d): arguments += [d]
+        case .text(let t): arguments += [t]
+        }
+      }
+      if c.op == .in { return "\(c.column) IN (\(Array(repeating: "?", count: c.values.count).joined(separator: ", ")))" }
+      return "\(c.column) \(c.op.sql) ?"
+    }
+    return (terms.isEmpty ? "1" : terms.joined(separator: " AND "), arguments)
+  }
+
+  public func find(_ filter: AlertFilter, limit: Int, skip: Int) throws -> [StoredAlert] {
+    let (condition, arguments) = Self.whereClause(filter)
+    return try read("find") { db in
+      try Row.fetchAll(
+        db, sql: "SELECT \(Self.alertColumns) FROM alerts WHERE \(condition) ORDER BY jd, candid LIMIT ? OFFSET ?",
+        arguments: arguments + [max(0, limit), max(0, skip)]
+      ).map(Self.storedAlert)
+    }
+  }
+
+  public func count(_ filter: AlertFilter) throws -> Int {
+    let (condition, arguments) = Self.whereClause(filter)
+    return try read("count") { try Int.fetchOne($0, sql: "SELECT count(*) FROM alerts WHERE \(condition)", arguments: arguments) ?? 0 }
+  }
+
   public func alertCount() throws -> Int {
     try read("counting alerts") { try Int.fetchOne($0, sql: "SELECT count(*) FROM alerts") ?? 0 }
   }

@@ -14,6 +14,8 @@ public struct SyntheticAlerts: Sendable {
   public let alertsPerObject: Int
   /// Most earlier detections repeated in `prv_candidates`.
   public let historyLength: Int
+  /// Days over which the objects' first detections are spread (from jd 2459000.5).
+  public let firstNightSpan: Double
   /// Candid of alert 0; generated candids follow it and do not collide with real ZTF candids (< 3e18 so far).
   public static let firstCandid: Int64 = 4_000_000_000_000_000_000
 
@@ -22,8 +24,12 @@ public struct SyntheticAlerts: Sendable {
   private let schemaJSON: Data
   private let seed: UInt64
 
-  /// `templatePacket`: the bytes of a real alert packet (its first alert is the template).
-  public init(templatePacket: Data, label: String = "template", alertsPerObject: Int = 5, historyLength: Int = 10, seed: UInt64 = 1) throws {
+  /// `templatePacket`: the bytes of a real alert packet (its first alert is the template). `firstNightSpan`: 300 days
+  /// makes an archive of many nights; a fraction of a day, a stream whose objects start in the same night.
+  public init(
+    templatePacket: Data, label: String = "template", alertsPerObject: Int = 5, historyLength: Int = 10, seed: UInt64 = 1,
+    firstNightSpan: Double = 300
+  ) throws {
     let reader = try AlertReader(data: templatePacket, source: label)
     guard let first = reader.alerts.first else { throw AlertStoreError(source: label, reason: "the template packet holds no alert") }
     guard let json = reader.container.metadata["avro.schema"] else {
@@ -35,6 +41,7 @@ public struct SyntheticAlerts: Sendable {
     self.alertsPerObject = max(1, alertsPerObject)
     self.historyLength = max(0, historyLength)
     self.seed = seed
+    self.firstNightSpan = max(0, firstNightSpan)
   }
 
   /// The candid of alert `index`.
@@ -101,7 +108,7 @@ public struct SyntheticAlerts: Sendable {
     jra = jra < 0 ? jra + 360 : (jra >= 360 ? jra - 360 : jra)
     let jdec = max(-90, min(90, dec + jitter * (unit(k, 40 + UInt64(j)) - 0.5)))
     return Detection(
-      candid: candid(firstIndex + j), jd: 2_459_000.5 + 300 * unit(k, 3) + Double(j), fid: 1 + j % 2,
+      candid: candid(firstIndex + j), jd: 2_459_000.5 + firstNightSpan * unit(k, 3) + Double(j), fid: 1 + j % 2,
       mag: 16 + 4 * unit(k, 4) + 0.3 * sin(Double(j)), ra: jra, dec: jdec)
   }
 

@@ -164,8 +164,15 @@ public final class KafkaAlertConsumer {
         let reason = KafkaClient.describe(m.err)
         // Errors about the connection are retried by librdkafka itself; a topic that does not exist, or an
         // authorisation failure, will not mend on its own.
+        if m.err == RD_KAFKA_RESP_ERR__FATAL {
+          var text = [CChar](repeating: 0, count: 512)
+          let cause = rd_kafka_fatal_error(client.handle, &text, text.count)
+          throw AlertStoreError(
+            source: options.bootstrapServers, reason: "fatal Kafka error: \(String(cString: text)) (\(KafkaClient.describe(cause)))")
+        }
         if m.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
           || m.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || m.err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED
+          || m.err == RD_KAFKA_RESP_ERR__AUTHENTICATION || m.err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED
         {
           let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? options.topics.joined(separator: ", ")
           throw AlertStoreError(source: topic, reason: reason)
@@ -193,7 +200,13 @@ public final class KafkaAlertConsumer {
       rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition)?.pointee.offset = entry.offset
     }
     let error = rd_kafka_commit(client.handle, list, 0)
-    guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+    // The group moved this batch's partitions to another member meanwhile: the batch is stored, and the new owner
+    // starts from the last committed offsets (at most this batch again, which ingest stores once). Not an error.
+    let rebalanced = [
+      RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
+      RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST, RD_KAFKA_RESP_ERR__STATE,
+    ]
+    guard error == RD_KAFKA_RESP_ERR_NO_ERROR || rebalanced.contains(error) else {
       throw AlertStoreError(
         source: options.bootstrapServers,
         reason: "stored the batch ending at \(batch.last!.label) but could not commit its offsets: \(KafkaClient.describe(error)) "

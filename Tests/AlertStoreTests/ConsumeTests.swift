@@ -32,8 +32,8 @@ final class ConsumeTests: StoreTestCase {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try AlertsBinary.path())
     process.arguments = ["consume", "--db", db, "--topic", topic, "--group", "astro"] + arguments
-    FileManager.default.createFile(atPath: log, contents: nil)
-    FileManager.default.createFile(atPath: log + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log + ".out", contents: nil)
     process.standardError = FileHandle(forWritingAtPath: log)
     process.standardOutput = FileHandle(forWritingAtPath: log + ".out")
     try process.run()
