@@ -1,6 +1,7 @@
 // Alert-store benchmark, on either backend:
 //   swift run -c release store-bench [--alerts N] [--packets N] [--queries N] [--writers K] [--consume N]
-//                                    [--db PATH | --db postgres://.../EMPTY_DATABASE]
+//                                    [--db PATH | --db postgres://.../EMPTY_DATABASE] [--reuse]
+// (--reuse: measure the queries on the store a previous run with the same --alerts and --packets filled, keeping it)
 //
 // 1. Ingest rate: N generated alert packets (real ZTF packet bytes with new ids, positions and times, cutouts
 //    included) written as .avro files, then ingested by AlertIngester (read, decode on all cores, batched writes),
@@ -28,6 +29,7 @@ struct Options {
   var template: String? = nil
   var writers = 1
   var consume = 0
+  var reuse = false
 
   init(_ arguments: [String]) {
     var i = 1
@@ -50,6 +52,7 @@ struct Options {
       case "--template": template = value()
       case "--writers": writers = max(1, count())
       case "--consume": consume = count()
+      case "--reuse": reuse = true
       default:
         fail("unknown argument \(arguments[i]) (use --alerts N --packets N --queries N --writers K --consume N --db PATH|URL --template FILE)")
       }
@@ -118,59 +121,18 @@ try FileManager.default.createDirectory(atPath: work + "/packets", withIntermedi
 let dbPath = options.db ?? work + "/alerts.sqlite"
 let onServer = PostgresAlertDatabase.isURL(dbPath)
 defer { try? FileManager.default.removeItem(atPath: work) }
-if !onServer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) } }
+if !onServer && !options.reuse { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) } }
 
 do {
-  // 1. Packets -> files -> ingest.
-  log("writing \(options.packets) generated packets to \(work)/packets ...")
-  DispatchQueue.concurrentPerform(iterations: options.packets) { i in
-    do {
-      try streamGenerator.packet(i).write(to: URL(fileURLWithPath: work + String(format: "/packets/%08d.avro", i)))
-    } catch { fail("packet \(i): \(error)") }
-  }
   let store = try openAlertDatabase(dbPath, create: true)
-  guard try store.alertCount() == 0 else { fail("\(PostgresAlertDatabase.redacted(dbPath)) is not empty: give an empty database") }
-  let files = try PacketInput.files(in: [work + "/packets"])
-  /// Alerts per second of K concurrent ingesters, each with its own contiguous share of the files.
-  func timedIngest() throws -> Double {
-    let start = DispatchTime.now()
-    let share = (files.count + options.writers - 1) / options.writers
-    let errors = Slots<String>(options.writers)
-    DispatchQueue.concurrentPerform(iterations: options.writers) { w in
-      let mine = Array(files[min(files.count, w * share)..<min(files.count, (w + 1) * share)])
-      do {
-        let report = try AlertIngester(database: store, batchSize: 500).ingest(mine)
-        errors.set(w, report.failures.first.map { "\($0)" } ?? "")
-      } catch { errors.set(w, "\(error)") }
-    }
-    if let error = errors.values.first(where: { !$0.isEmpty }) { fail("ingest: \(error)") }
-    return Double(files.count) / seconds(start)
+  var ingestRate = 0.0
+  var fillRate = 0.0
+  if options.reuse {
+    guard try store.alertCount() >= options.alerts else { fail("--reuse: the store holds fewer than --alerts \(options.alerts) alerts") }
+    log("reusing the \(options.alerts) alerts of \(PostgresAlertDatabase.redacted(dbPath)): ingest and fill not measured")
+  } else {
+    (ingestRate, fillRate) = try load(into: store)
   }
-  let ingestRate = try timedIngest()
-  log(String(format: "ingest: %d packets (with cutouts), %d writer(s): %.0f alerts/s", options.packets, options.writers, ingestRate))
-  let againRate = try timedIngest()
-  log(String(format: "re-ingest of the same packets (all duplicates): %.0f alerts/s", againRate))
-  try? FileManager.default.removeItem(atPath: work + "/packets")
-
-  // 2. Fill to options.alerts with generated records (parallel generation, 5000 per transaction).
-  let fillStart = DispatchTime.now()
-  let chunk = 5000
-  for first in stride(from: options.packets, to: options.alerts, by: chunk) {
-    let n = min(chunk, options.alerts - first)
-    let slots = Slots<AlertIngestRecord>(n)
-    DispatchQueue.concurrentPerform(iterations: n) { i in
-      do {
-        var record = try generator.record(first + i, cutouts: false)
-        record.candidateJSON = "{\"candid\":\(record.candid)}"
-        slots.set(i, record)
-      } catch { fail("record \(first + i): \(error)") }
-    }
-    _ = try store.insert(slots.values)
-    if (first + n) % 100_000 < chunk { log("filled \(first + n) alerts (\(Int(seconds(fillStart))) s)") }
-  }
-  let fillSeconds = seconds(fillStart)
-  let fillRate = Double(options.alerts - options.packets) / max(fillSeconds, 1e-9)
-  log(String(format: "fill: %d records (no cutouts) in %.1f s = %.0f alerts/s", options.alerts - options.packets, fillSeconds, fillRate))
 
   // 3. Queries through a fresh connection pool.
   let reader = try openAlertDatabase(dbPath, readOnly: true)
@@ -279,4 +241,58 @@ func consumeRates(_ count: Int, into store: any AlertDatabase) throws -> (Double
     rates.append(rate)
   }
   return (rates[0], rates[1])
+}
+
+/// Steps 1 and 2: ingest rate of packets with cutouts, then the fill; returns both rates.
+func load(into store: any AlertDatabase) throws -> (Double, Double) {
+  // 1. Packets -> files -> ingest.
+  log("writing \(options.packets) generated packets to \(work)/packets ...")
+  DispatchQueue.concurrentPerform(iterations: options.packets) { i in
+    do {
+      try streamGenerator.packet(i).write(to: URL(fileURLWithPath: work + String(format: "/packets/%08d.avro", i)))
+    } catch { fail("packet \(i): \(error)") }
+  }
+  guard try store.alertCount() == 0 else { fail("\(PostgresAlertDatabase.redacted(dbPath)) is not empty: give an empty database") }
+  let files = try PacketInput.files(in: [work + "/packets"])
+  /// Alerts per second of K concurrent ingesters, each with its own contiguous share of the files.
+  func timedIngest() throws -> Double {
+    let start = DispatchTime.now()
+    let share = (files.count + options.writers - 1) / options.writers
+    let errors = Slots<String>(options.writers)
+    DispatchQueue.concurrentPerform(iterations: options.writers) { w in
+      let mine = Array(files[min(files.count, w * share)..<min(files.count, (w + 1) * share)])
+      do {
+        let report = try AlertIngester(database: store, batchSize: 500).ingest(mine)
+        errors.set(w, report.failures.first.map { "\($0)" } ?? "")
+      } catch { errors.set(w, "\(error)") }
+    }
+    if let error = errors.values.first(where: { !$0.isEmpty }) { fail("ingest: \(error)") }
+    return Double(files.count) / seconds(start)
+  }
+  let ingestRate = try timedIngest()
+  log(String(format: "ingest: %d packets (with cutouts), %d writer(s): %.0f alerts/s", options.packets, options.writers, ingestRate))
+  let againRate = try timedIngest()
+  log(String(format: "re-ingest of the same packets (all duplicates): %.0f alerts/s", againRate))
+  try? FileManager.default.removeItem(atPath: work + "/packets")
+
+  // 2. Fill to options.alerts with generated records (parallel generation, 5000 per transaction).
+  let fillStart = DispatchTime.now()
+  let chunk = 5000
+  for first in stride(from: options.packets, to: options.alerts, by: chunk) {
+    let n = min(chunk, options.alerts - first)
+    let slots = Slots<AlertIngestRecord>(n)
+    DispatchQueue.concurrentPerform(iterations: n) { i in
+      do {
+        var record = try generator.record(first + i, cutouts: false)
+        record.candidateJSON = "{\"candid\":\(record.candid)}"
+        slots.set(i, record)
+      } catch { fail("record \(first + i): \(error)") }
+    }
+    _ = try store.insert(slots.values)
+    if (first + n) % 100_000 < chunk { log("filled \(first + n) alerts (\(Int(seconds(fillStart))) s)") }
+  }
+  let fillSeconds = seconds(fillStart)
+  let fillRate = Double(options.alerts - options.packets) / max(fillSeconds, 1e-9)
+  log(String(format: "fill: %d records (no cutouts) in %.1f s = %.0f alerts/s", options.alerts - options.packets, fillSeconds, fillRate))
+  return (ingestRate, fillRate)
 }

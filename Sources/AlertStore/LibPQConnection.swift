@@ -126,6 +126,8 @@ struct PostgresError: Error, CustomStringConvertible {
 
   /// Deadlocks and serialization failures: the transaction may simply be run again.
   var isTransient: Bool { sqlState == "40P01" || sqlState == "40001" }
+  /// The connection is gone (the server restarted, a proxy dropped it): SQLSTATE class 08, or no result at all.
+  var lostConnection: Bool { sqlState == nil || sqlState!.hasPrefix("08") || sqlState == "57P01" }
 
   var description: String { "\(source): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "") }
 }

@@ -28,9 +28,12 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
   /// `connections` is how many connections this object opens at most (one per thread working at once).
   public init(url: String, readOnly: Bool = false, createIfEmpty: Bool = true, connections: Int = 8) throws {
     source = Self.redacted(url)
+    // JIT off: the store's statements are short, and a cost estimate above jit_above_cost (a cone search on 10M
+    // alerts, before q3c's ranges are known) made the server compile expressions on every call, 40 ms each.
     // Read-only sessions: the server itself refuses any write, whatever a caller tries.
     pool = PostgresConnectionPool(
-      url: url, source: source, capacity: connections, setup: readOnly ? ["SET default_transaction_read_only = on"] : [])
+      url: url, source: source, capacity: connections,
+      setup: ["SET jit = off"] + (readOnly ? ["SET default_transaction_read_only = on"] : []))
     try withConnection("opening the store") { try PostgresSchema.prepare($0, migrate: !readOnly, create: createIfEmpty) }
   }
 
@@ -47,9 +50,16 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
   }
 
   /// Runs `body` on a pooled connection, turning server errors into `AlertStoreError` naming the store.
+  /// A connection the server dropped (a restart) fails its first statement and leaves the pool; the call is then
+  /// run once more on a new connection. Safe for every call: reads change nothing, and inserts and score saves are
+  /// idempotent, so a batch whose COMMIT was lost in flight is simply written again.
   func withConnection<T>(_ what: String, _ body: (LibPQConnection) throws -> T) throws -> T {
     do {
-      return try pool.withConnection(body)
+      do {
+        return try pool.withConnection(body)
+      } catch let e as PostgresError where e.lostConnection {
+        return try pool.withConnection(body)
+      }
     } catch let e as AlertStoreError {
       throw e
     } catch let e as PostgresError {

@@ -168,7 +168,7 @@ public final class KafkaAlertConsumer {
           var text = [CChar](repeating: 0, count: 512)
           let cause = rd_kafka_fatal_error(client.handle, &text, text.count)
           throw AlertStoreError(
-            source: options.bootstrapServers, reason: "fatal Kafka error: \(String(cString: text)) (\(KafkaClient.describe(cause)))")
+            source: options.bootstrapServers, reason: "fatal Kafka error: \(KafkaClient.text(text)) (\(KafkaClient.describe(cause)))")
         }
         if m.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
           || m.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || m.err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED

@@ -18,13 +18,13 @@ final class KafkaClient {
     for (name, value) in properties {
       guard rd_kafka_conf_set(configuration, name, value, &message, message.count) == RD_KAFKA_CONF_OK else {
         rd_kafka_conf_destroy(configuration)
-        throw AlertStoreError(source: source, reason: "Kafka setting \(name)=\(value): \(String(cString: message))")
+        throw AlertStoreError(source: source, reason: "Kafka setting \(name)=\(value): \(Self.text(message))")
       }
     }
     guard let handle = rd_kafka_new(consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, configuration, &message, message.count)
     else {
       rd_kafka_conf_destroy(configuration)
-      throw AlertStoreError(source: source, reason: "cannot make a Kafka client: \(String(cString: message))")
+      throw AlertStoreError(source: source, reason: "cannot make a Kafka client: \(Self.text(message))")
     }
     self.handle = handle
     self.source = source
@@ -33,4 +33,9 @@ final class KafkaClient {
   deinit { rd_kafka_destroy(handle) }
 
   static func describe(_ error: rd_kafka_resp_err_t) -> String { String(cString: rd_kafka_err2str(error)) }
+
+  /// The text librdkafka wrote into an error buffer (up to its terminating zero).
+  static func text(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
 }

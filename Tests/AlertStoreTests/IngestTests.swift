@@ -112,6 +112,20 @@ final class IngestTests: StoreTestCase {
     bad.ra = 0
     bad.objectId = ""
     XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("objectId is empty"), "\($0)") }
+    // What PostgreSQL could not store is refused on both backends, per record: a date outside 1858-2132 (nights
+    // are partitions named by date), a NUL character (text and jsonb refuse it), a fid beyond 32 bits.
+    bad.objectId = "ZTF24aaaaaab"
+    bad.jd = 1e9
+    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate.jd = 1000000000.0 is outside"), "\($0)") }
+    bad.jd = 2_460_000.5
+    bad.objectId = "ZTF24\u{0}aaaaab"
+    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("objectId contains a NUL character"), "\($0)") }
+    bad.objectId = "ZTF24aaaaaab"
+    bad.candidateJSON = #"{"ssnamenr":"a\u0000b"}"#
+    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate record contains a NUL"), "\($0)") }
+    bad.candidateJSON = "{}"
+    bad.fid = 1 << 40
+    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate.fid = 1099511627776"), "\($0)") }
     XCTAssertEqual(try store.insert([ok]), InsertSummary(inserted: 1, duplicates: 0))
   }
 }

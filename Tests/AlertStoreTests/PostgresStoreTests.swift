@@ -117,6 +117,22 @@ final class PostgresStoreTests: XCTestCase {
     }
   }
 
+  /// The server drops every connection (a restart, an idle timeout): the next calls reconnect and succeed, the
+  /// batch in flight included.
+  func testCallsSurviveTheServerDroppingTheirConnections() throws {
+    let url = try freshURL()
+    let store = try PostgresAlertDatabase(url: url, connections: 2)
+    _ = try store.insert([StoreFixtures.record(candid: 1, objectId: "ZTF20aaaaaaa", ra: 1, dec: 1)])
+    let name = try XCTUnwrap(URLComponents(string: url)?.path.dropFirst())
+    let admin = try LibPQConnection(url: try PostgresTestServer.adminURL(), source: "admin")
+    let killed = try admin.execute(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", [.text(String(name))])
+    XCTAssertGreaterThan(try killed.int64(0, 0) ?? 0, 0, "the store's connections were dropped")
+    XCTAssertEqual(try store.alertCount(), 1)
+    XCTAssertEqual(try store.insert([StoreFixtures.record(candid: 2, objectId: "ZTF20aaaaaab", ra: 2, dec: 2)]).inserted, 1)
+    XCTAssertEqual(try store.coneSearch(ConeQuery(ra: 2, dec: 2, radiusArcsec: 1)).map(\.alert.candid), [2])
+  }
+
   /// A database with other tables, a store from a newer build, an older store opened by a query, an unreachable
   /// server: each refused with a message that says which and why, and nothing changed.
   func testDatabasesItCannotUseAreRefusedWithAReason() throws {
