@@ -44,8 +44,13 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
 
   /// The location with any password of a URL replaced by `***`: how messages and logs name a store.
   public static func redacted(_ url: String) -> String {
-    guard isURL(url), var components = URLComponents(string: url) else { return url }
+    guard isURL(url) else { return url }
+    // A URL that URLComponents cannot parse (several hosts) is shown up to its host list only.
+    guard var components = URLComponents(string: url) else {
+      return String(url.prefix { $0 != "@" }.split(separator: ":").prefix(2).joined(separator: ":")) + ":***@..."
+    }
     if components.password != nil { components.password = "***" }
+    components.queryItems = components.queryItems?.map { $0.name == "password" ? URLQueryItem(name: "password", value: "***") : $0 }
     return components.string ?? url
   }
 

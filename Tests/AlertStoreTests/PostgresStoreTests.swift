@@ -170,6 +170,10 @@ final class PostgresStoreTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("read-only transaction"), "\($0)")
     }
 
+    XCTAssertEqual(
+      PostgresAlertDatabase.redacted("postgres://ztf@db:5432/alerts?password=secret&sslmode=require"),
+      "postgres://ztf@db:5432/alerts?password=***&sslmode=require")
+    XCTAssertFalse(PostgresAlertDatabase.redacted("postgres://ztf:secret@h1:5432,h2:5432/alerts").contains("secret"))
     XCTAssertThrowsError(try PostgresAlertDatabase(url: "postgres://postgres:secret@127.0.0.1:1/alerts")) {
       XCTAssertTrue("\($0)".contains("postgres://postgres:***@127.0.0.1:1/alerts: cannot connect"), "\($0)")
       XCTAssertFalse("\($0)".contains("secret"), "\($0)")

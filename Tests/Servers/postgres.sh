@@ -11,6 +11,10 @@ as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@";
 case $action in
   start)
     port=${3:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+    # Only an empty folder, or one this script made before: never anything else.
+    if [ -n "$(ls -A "$dir" 2>/dev/null)" ] && [ ! -f "$dir/data/PG_VERSION" ]; then
+      echo "postgres.sh: $dir is not empty" >&2; exit 1
+    fi
     rm -rf "$dir" && mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
