@@ -44,54 +44,37 @@ extension PostgresAlertDatabase {
     }
   }
 
+  /// New alerts only (claimed in `alert_index` by this transaction), so COPY, which cannot skip conflicts, is safe.
   private func insertAlerts(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
-    try connection.execute(
-      """
-      INSERT INTO alerts (candid, objectid, schemavsn, jd, fid, ra, dec, magpsf, sigmapsf, diffmaglim, isdiffpos, rb, drb,
-                          programid, candidate, candidate_text)
-      SELECT c, o, s, jd, f, ra, dec, m, sm, lim, pos, rb, drb, p, t::jsonb, t
-      FROM unnest($1::int8[], $2::text[], $3::text[], $4::float8[], $5::int4[], $6::float8[], $7::float8[], $8::float8[],
-                  $9::float8[], $10::float8[], $11::text[], $12::float8[], $13::float8[], $14::int4[], $15::text[])
-        AS u(c, o, s, jd, f, ra, dec, m, sm, lim, pos, rb, drb, p, t)
-      """,
-      [
-        .int64Array(records.map(\.candid)), .textArray(records.map(\.objectId)), .textArray(records.map(\.schemavsn)),
-        .doubleArray(records.map(\.jd)), .int32Array(records.map { Int32(clamping: $0.fid) }),
-        .doubleArray(records.map(\.ra)), .doubleArray(records.map(\.dec)), .doubleArray(records.map(\.magpsf)),
-        .doubleArray(records.map(\.sigmapsf)), .doubleArray(records.map(\.diffmaglim)),
-        .textArray(records.map(\.isdiffpos)), .doubleArray(records.map(\.rb)), .doubleArray(records.map(\.drb)),
-        .int32Array(records.map { $0.programid.map { Int32(clamping: $0) } }), .textArray(records.map(\.candidateJSON)),
-      ])
-  }
-
-  /// In statements of at most 64 MB of stamps: one statement's parameters may not pass 1 GB.
-  private func insertCutouts(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
-    var start = 0
-    while start < records.count {
-      var end = start
-      var bytes = 0
-      while end < records.count && (end == start || bytes < 64 << 20) {
-        let r = records[end]
-        bytes += (r.science?.data.count ?? 0) + (r.template?.data.count ?? 0) + (r.difference?.data.count ?? 0)
-        end += 1
-      }
-      try insertCutoutRows(records[start..<end], connection)
-      start = end
+    try connection.copyIn(
+      "alerts",
+      columns: [
+        "candid", "objectid", "schemavsn", "jd", "fid", "ra", "dec", "magpsf", "sigmapsf", "diffmaglim", "isdiffpos", "rb",
+        "drb", "programid", "candidate", "candidate_text",
+      ], rows: records.count
+    ) { i in
+      let r = records[i]
+      return [
+        .int64(r.candid), .text(r.objectId), .text(r.schemavsn), .double(r.jd), .int32(Int32(r.fid)), .double(r.ra),
+        .double(r.dec), .double(r.magpsf), .double(r.sigmapsf), .double(r.diffmaglim), .text(r.isdiffpos), .double(r.rb),
+        .double(r.drb), .int32(r.programid.map(Int32.init)), .jsonb(r.candidateJSON), .text(r.candidateJSON),
+      ]
     }
   }
 
-  private func insertCutoutRows(_ records: ArraySlice<AlertIngestRecord>, _ connection: LibPQConnection) throws {
-    try connection.execute(
-      """
-      INSERT INTO cutouts (candid, jd, science_name, science, template_name, template, difference_name, difference)
-      SELECT * FROM unnest($1::int8[], $2::float8[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::bytea[])
-      """,
-      [
-        .int64Array(records.map(\.candid)), .doubleArray(records.map(\.jd)),
-        .textArray(records.map { $0.science?.fileName }), .bytesArray(records.map { $0.science?.data }),
-        .textArray(records.map { $0.template?.fileName }), .bytesArray(records.map { $0.template?.data }),
-        .textArray(records.map { $0.difference?.fileName }), .bytesArray(records.map { $0.difference?.data }),
-      ])
+  /// The stamps as received, through COPY (no statement parameter to outgrow, however large the batch).
+  private func insertCutouts(_ records: [AlertIngestRecord], _ connection: LibPQConnection) throws {
+    try connection.copyIn(
+      "cutouts",
+      columns: ["candid", "jd", "science_name", "science", "template_name", "template", "difference_name", "difference"],
+      rows: records.count
+    ) { i in
+      let r = records[i]
+      return [
+        .int64(r.candid), .double(r.jd), .text(r.science?.fileName), .bytes(r.science?.data), .text(r.template?.fileName),
+        .bytes(r.template?.data), .text(r.difference?.fileName), .bytes(r.difference?.data),
+      ]
+    }
   }
 
   /// The same rule as the SQLite store: one point per (objectId, jd, fid); a detection replaces an upper limit,

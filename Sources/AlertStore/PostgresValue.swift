@@ -5,9 +5,12 @@ import _CLibPQ
 /// batch into one `INSERT ... SELECT FROM unnest($1, $2, ...)`.
 enum PostgresValue {
   case int64(Int64?)
+  case int32(Int32?)
   case double(Double?)
   case text(String?)
   case bytes(Data?)
+  /// JSON text sent as jsonb (its binary format: a version byte, then the text).
+  case jsonb(String?)
   case int64Array([Int64?])
   case int32Array([Int32?])
   case doubleArray([Double?])
@@ -16,6 +19,7 @@ enum PostgresValue {
 
   // Type OIDs from PostgreSQL's pg_type.dat (stable across versions).
   static let int8OID: Oid = 20, int4OID: Oid = 23, textOID: Oid = 25, byteaOID: Oid = 17, float8OID: Oid = 701
+  static let jsonbOID: Oid = 3802
   static let int8ArrayOID: Oid = 1016, int4ArrayOID: Oid = 1007, textArrayOID: Oid = 1009
   static let byteaArrayOID: Oid = 1001, float8ArrayOID: Oid = 1022
 
@@ -23,6 +27,8 @@ enum PostgresValue {
   var encoded: (type: Oid, bytes: Data?) {
     switch self {
     case .int64(let v): return (Self.int8OID, v.map { Self.bigEndian($0) })
+    case .int32(let v): return (Self.int4OID, v.map { Self.bigEndian($0) })
+    case .jsonb(let v): return (Self.jsonbOID, v.map { Data([1]) + Data($0.utf8) })
     case .double(let v): return (Self.float8OID, v.map { Self.bigEndian($0.bitPattern) })
     case .text(let v): return (Self.textOID, v.map { Data($0.utf8) })
     case .bytes(let v): return (Self.byteaOID, v)
