@@ -1,8 +1,8 @@
 import Foundation
 import _CLibPQ
 
-/// A statement parameter in PostgreSQL's binary format: scalars, and one-dimensional arrays, which carry a whole
-/// batch into one `INSERT ... SELECT FROM unnest($1, $2, ...)`.
+/// A statement parameter or COPY field in PostgreSQL's binary format: scalars, and one-dimensional arrays, which
+/// carry a whole batch into one `INSERT ... SELECT FROM unnest($1, $2, ...)`.
 enum PostgresValue {
   case int64(Int64?)
   case int32(Int32?)
@@ -15,13 +15,12 @@ enum PostgresValue {
   case int32Array([Int32?])
   case doubleArray([Double?])
   case textArray([String?])
-  case bytesArray([Data?])
 
   // Type OIDs from PostgreSQL's pg_type.dat (stable across versions).
   static let int8OID: Oid = 20, int4OID: Oid = 23, textOID: Oid = 25, byteaOID: Oid = 17, float8OID: Oid = 701
   static let jsonbOID: Oid = 3802
   static let int8ArrayOID: Oid = 1016, int4ArrayOID: Oid = 1007, textArrayOID: Oid = 1009
-  static let byteaArrayOID: Oid = 1001, float8ArrayOID: Oid = 1022
+  static let float8ArrayOID: Oid = 1022
 
   /// The type OID and bytes (nil for SQL NULL) libpq sends.
   var encoded: (type: Oid, bytes: Data?) {
@@ -37,7 +36,6 @@ enum PostgresValue {
     case .doubleArray(let v):
       return (Self.float8ArrayOID, Self.array(v, element: Self.float8OID) { Self.bigEndian($0.bitPattern) })
     case .textArray(let v): return (Self.textArrayOID, Self.array(v, element: Self.textOID) { Data($0.utf8) })
-    case .bytesArray(let v): return (Self.byteaArrayOID, Self.array(v, element: Self.byteaOID) { $0 })
     }
   }
 
