@@ -142,7 +142,8 @@ let package = Package(
     .executableTarget(
       name: "AlertsCLI",
       dependencies: [
-        "AlertStore", "AlertStream", "Braai", "AstroArtefacts", "ZTFAlerts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AlertStore", "AlertStream", "Braai", "AstroArtefacts", "ZTFAlerts", "AstroKernels",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
       ],
       path: "Examples/AlertsCLI", exclude: ["openapi.yaml"]),

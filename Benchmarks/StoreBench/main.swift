@@ -225,8 +225,7 @@ func consumeRates(_ count: Int, into store: any AlertDatabase) throws -> (Double
       into: store,
       committed: { records in
         guard scoring else { return }
-        let page = records.map { StoredCutouts(candid: $0.candid, science: $0.science, template: $0.template, difference: $0.difference) }
-        _ = try scorer.score(page) { try braai.scorer.score(triplets: $0, batchSize: 256) }
+        _ = try scorer.score(arrived: records) { try braai.scorer.score(triplets: $0, batchSize: 256) }
       },
       status: { state in
         // Timed from the end of the first batch: joining the group takes seconds that are not throughput.

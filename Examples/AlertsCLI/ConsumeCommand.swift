@@ -1,10 +1,9 @@
 import AlertStore
 import AlertStream
 import ArgumentParser
-import Braai
+import AstroKernels
 import Dispatch
 import Foundation
-import ZTFAlerts
 
 /// `alerts consume`: live ingestion from Kafka topics, with scoring on arrival.
 struct ConsumeCommand: ParsableCommand {
@@ -80,13 +79,20 @@ struct ConsumeCommand: ParsableCommand {
     options.framedSchema = try schema.map { try FramedSchema(file: $0, id: schemaId) }
 
     let database = try store.open(create: true)
-    let scorers = try (score?.split(separator: ",").map(String.init) ?? []).map { try ArrivalScorer(model: $0, database: database) }
+    let models = try (score?.split(separator: ",").map(String.init) ?? []).map { try StoreModel(model: $0, database: database) }
     let consumer = try KafkaAlertConsumer(options: options)
     let stop = StopSignal()
     var lastStatus = Date.distantPast
     let final = try consumer.run(
       into: database,
-      committed: { records in for scorer in scorers { try scorer.score(records) } },
+      // Every alert of the batch, those stored before too: a batch delivered again after a crash may have been
+      // stored but not scored. Scores replace earlier ones of the same model and version.
+      committed: { records in
+        for model in models {
+          let report = try model.scorer.score(arrived: records, with: model.score)
+          for failure in report.failures { printError("alerts: not scored by \(model.scorer.model)/\(model.scorer.version): \(failure)") }
+        }
+      },
       status: { state in
         if Date().timeIntervalSince(lastStatus) >= statusEvery {
           printError("alerts: \(state.line)")
@@ -103,57 +109,20 @@ struct ConsumeCommand: ParsableCommand {
   }
 }
 
-/// One model scoring alerts as their batches are stored.
-private struct ArrivalScorer {
-  let braai: BraaiArtefact
-  let scorer: StoredAlertScorer
-
-  init(model: String, database: any AlertDatabase) throws {
-    braai = try BraaiArtefact.load(model: model == "braai" ? nil : model, weights: nil)
-    let normalization = try BraaiArtefact.normalization(option: nil, manifestSays: braai.normalization, source: braai.source) {
-      printError("alerts: warning: \($0)")
-    }
-    scorer = StoredAlertScorer(
-      database: database, model: braai.manifest?.name ?? "braai", version: braai.version, normalization: normalization)
-  }
-
-  /// Scores every alert of the batch that has cutouts (those stored before too: a batch delivered again after a
-  /// crash may have been stored but not scored); scores replace earlier ones of the same model and version.
-  func score(_ records: [AlertIngestRecord]) throws {
-    let page = records.filter { $0.science != nil || $0.template != nil || $0.difference != nil }.map {
-      StoredCutouts(candid: $0.candid, science: $0.science, template: $0.template, difference: $0.difference)
-    }
-    guard !page.isEmpty else { return }
-    let report = try scorer.score(page) { try braai.scorer.score(triplets: $0, batchSize: 256) }
-    for failure in report.failures { printError("alerts: not scored by \(scorer.model)/\(scorer.version): \(failure)") }
-  }
-}
-
 /// Set by SIGINT or SIGTERM: the consumer finishes its batch, commits and returns.
-private final class StopSignal: @unchecked Sendable {
-  private let lock = NSLock()
-  private var flag = false
-  private var sources: [DispatchSourceSignal] = []
+private struct StopSignal {
+  private let flag = LockedValue(false)
+  private let sources: [DispatchSourceSignal]
 
   init() {
-    for number in [SIGINT, SIGTERM] {
+    sources = [SIGINT, SIGTERM].map { [flag] number in
       signal(number, SIG_IGN)  // handled by the dispatch source instead of ending the process
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { [weak self] in self?.set() }
+      source.setEventHandler { flag.set(true) }
       source.resume()
-      sources.append(source)
+      return source
     }
   }
 
-  private func set() {
-    lock.lock()
-    flag = true
-    lock.unlock()
-  }
-
-  var requested: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return flag
-  }
+  var requested: Bool { flag.get() }
 }

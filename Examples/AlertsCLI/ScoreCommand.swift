@@ -46,16 +46,12 @@ struct ScoreCommand: ParsableCommand {
   }
 
   func run() throws {
-    let braai = try BraaiArtefact.load(model: model == "braai" ? nil : model, weights: weights)
-    let normalization = try BraaiArtefact.normalization(option: norm, manifestSays: braai.normalization, source: braai.source) {
-      printError("alerts: warning: \($0)")
-    }
-    let (name, version) = (braai.manifest?.name ?? "braai", modelVersion ?? braai.version)
     let database = try store.open()
-    let scorer = StoredAlertScorer(
-      database: database, model: name, version: version, normalization: normalization, batchSize: batchSize)
+    let model = try StoreModel(
+      model: model, weights: weights, normalization: norm, version: modelVersion, database: database, batchSize: batchSize)
+    let (name, version) = (model.scorer.model, model.scorer.version)
     let total = try database.alertCount()
-    let report = try scorer.run(score: { try braai.scorer.score(triplets: $0, batchSize: batchSize) }) { done in
+    let report = try model.scorer.run(score: model.score) { done in
       printError("alerts: scored \(done)/\(total)")
     }
     for failure in report.failures { printError("alerts: not scored: \(failure)") }

@@ -35,6 +35,8 @@ public struct AlertIngestRecord: Sendable {
   public var lightCurve: [LightCurvePoint]
   /// Where the record came from, for error messages (a packet file, or a label).
   public var source: String
+  /// Whether the packet carried any of the three stamps.
+  public var hasCutouts: Bool { science != nil || template != nil || difference != nil }
 
   public init(
     candid: Int64, objectId: String, schemavsn: String, jd: Double, fid: Int, ra: Double, dec: Double,

@@ -58,6 +58,12 @@ final class LibPQConnection {
     return PostgresRows(result)
   }
 
+  /// The integer a one-value statement returns (a count).
+  func integer(_ sql: String, _ parameters: [PostgresValue] = []) throws -> Int {
+    let rows = try execute(sql, parameters)
+    return Int(try rows.required(rows.int64(0, 0), 0, 0))
+  }
+
   /// Runs several `;`-separated statements without parameters (a migration), through the simple-query protocol.
   func executeScript(_ sql: String) throws {
     guard let result = PQexec(connection, sql) else {

@@ -186,8 +186,8 @@ extension PostgresAlertDatabase {
   /// Columns `alert_index` holds: a filter on these alone is answered there, without planning every night.
   static let indexColumns: Set<String> = ["candid", "objectId", "jd", "ra", "dec"]
 
-  /// The filter as an SQL condition with `$n` placeholders numbered from `first`, and its parameters.
-  static func whereClause(_ filter: AlertFilter, first: Int = 1) -> (String, [PostgresValue]) {
+  /// The filter as an SQL condition with `$1...` placeholders, and its parameters.
+  static func whereClause(_ filter: AlertFilter) -> (String, [PostgresValue]) {
     var parameters: [PostgresValue] = []
     let terms = filter.conditions.map { c -> String in
       let column = c.column.lowercased()
@@ -197,14 +197,14 @@ extension PostgresAlertDatabase {
         case .real?: parameters.append(.doubleArray(c.values.map { if case .real(let d) = $0 { return d } else { return nil } }))
         default: parameters.append(.textArray(c.values.map { if case .text(let t) = $0 { return t } else { return nil } }))
         }
-        return "\(column) = ANY($\(first + parameters.count - 1))"
+        return "\(column) = ANY($\(parameters.count))"
       }
       switch c.values[0] {
       case .integer(let i): parameters.append(.int64(i))
       case .real(let d): parameters.append(.double(d))
       case .text(let t): parameters.append(.text(t))
       }
-      return "\(column) \(c.op.sql) $\(first + parameters.count - 1)"
+      return "\(column) \(c.op.sql) $\(parameters.count)"
     }
     return (terms.isEmpty ? "true" : terms.joined(separator: " AND "), parameters)
   }
@@ -232,17 +232,11 @@ extension PostgresAlertDatabase {
   public func count(_ filter: AlertFilter) throws -> Int {
     let (condition, parameters) = Self.whereClause(filter)
     let table = filter.conditions.allSatisfy({ Self.indexColumns.contains($0.column) }) ? "alert_index" : "alerts"
-    return try withConnection("count") { connection in
-      let rows = try connection.execute("SELECT count(*) FROM \(table) WHERE \(condition)", parameters)
-      return Int(try rows.required(rows.int64(0, 0), 0, 0))
-    }
+    return try withConnection("count") { try $0.integer("SELECT count(*) FROM \(table) WHERE \(condition)", parameters) }
   }
 
   public func alertCount() throws -> Int {
-    try withConnection("counting alerts") { connection in
-      let rows = try connection.execute("SELECT count(*) FROM alert_index")
-      return Int(try rows.required(rows.int64(0, 0), 0, 0))
-    }
+    try withConnection("counting alerts") { try $0.integer("SELECT count(*) FROM alert_index") }
   }
 
   public func statistics() throws -> StoreStatistics {
@@ -250,10 +244,7 @@ extension PostgresAlertDatabase {
       // One snapshot for every count, as the SQLite store's single read transaction gives.
       try connection.transaction {
         try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        func count(_ sql: String) throws -> Int {
-          let rows = try connection.execute(sql)
-          return Int(try rows.required(rows.int64(0, 0), 0, 0))
-        }
+        func count(_ sql: String) throws -> Int { try connection.integer(sql) }
         let points = try count("SELECT count(*) FROM lightcurve")
         let detections = try count("SELECT count(*) FROM lightcurve WHERE magpsf IS NOT NULL")
         var scores: [String: Int] = [:]
@@ -295,8 +286,7 @@ extension PostgresAlertDatabase {
       ]
       var problems: [String] = []
       for (what, sql) in checks {
-        let rows = try connection.execute(sql)
-        let n = try rows.required(rows.int64(0, 0), 0, 0)
+        let n = try connection.integer(sql)
         if n > 0 { problems.append("\(n) \(what)") }
       }
       return problems

@@ -3,11 +3,10 @@ import Foundation
 extension PostgresAlertDatabase {
   /// Writes the batch in one transaction, each table with one statement over arrays (`INSERT ... SELECT FROM
   /// unnest(...)`): one round trip per table whatever the batch size. Records are validated first, so a bad record
-  /// fails the call without writing anything. Safe from many processes at once: `alert_index`'s key decides which
+  /// fails the call without writing anything (validation also keeps jd within the dates partitions are named for). Safe from many processes at once: `alert_index`'s key decides which
   /// ingest stores a candid, the others skip it.
   public func insert(_ records: [AlertIngestRecord]) throws -> InsertSummary {
     for record in records { try record.validate() }
-    for record in records { _ = try Self.night(of: record.jd, source: record.source) }
     // The first record of each candid; later ones in the batch are duplicates, as they would be in SQLite.
     var seen = Set<Int64>()
     let unique = records.filter { seen.insert($0.candid).inserted }
@@ -36,7 +35,7 @@ extension PostgresAlertDatabase {
         guard !fresh.isEmpty else { return 0 }
         let byNight = fresh.sorted { $0.jd < $1.jd }
         try insertAlerts(byNight, connection)
-        try insertCutouts(byNight.filter { $0.science != nil || $0.template != nil || $0.difference != nil }, connection)
+        try insertCutouts(byNight.filter(\.hasCutouts), connection)
         try upsertPoints(fresh, connection)
         return fresh.count
       }

@@ -1,3 +1,4 @@
+import AstroKernels
 import Foundation
 
 /// The alert store on a PostgreSQL server (15 or later, with the q3c extension), for archives that outgrow one
@@ -18,7 +19,7 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
   public let source: String
   let pool: PostgresConnectionPool
   /// Night partitions known to exist (they are never dropped by this class).
-  private let partitions = PartitionCache()
+  private let partitions = LockedValue(Set<String>())
 
   /// Connects to the database at `url` and prepares the store in it: created when the database (schema) is empty
   /// and `createIfEmpty` is true, upgraded when an older build wrote it. With `readOnly`, nothing is ever created or upgraded: an empty
@@ -79,11 +80,11 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
     var missing: [String: (name: String, start: Double, end: Double)] = [:]
     for jd in jds {
       let night = try Self.night(of: jd, source: source)
-      if !partitions.contains(night.name) { missing[night.name] = night }
+      if !partitions.update({ $0.contains(night.name) }) { missing[night.name] = night }
     }
     guard !missing.isEmpty else { return }
     try PostgresSchema.createPartitions(connection, nights: missing.values.sorted { $0.start < $1.start })
-    partitions.insert(missing.keys)
+    partitions.update { $0.formUnion(missing.keys) }
   }
 
   /// The night of `jd`, refused outside `AlertIngestRecord.jdRange` (partitions are named by date; records outside
@@ -99,23 +100,5 @@ public final class PostgresAlertDatabase: AlertDatabase, @unchecked Sendable {
   /// Schema version of the store (the number of migrations applied).
   public func schemaVersion() throws -> Int {
     try withConnection("reading the schema version") { try PostgresSchema.appliedMigrations($0).count }
-  }
-}
-
-/// Names of partitions known to exist, shared by the threads of one store.
-private final class PartitionCache: @unchecked Sendable {
-  private let lock = NSLock()
-  private var names: Set<String> = []
-
-  func contains(_ name: String) -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return names.contains(name)
-  }
-
-  func insert<S: Sequence>(_ new: S) where S.Element == String {
-    lock.lock()
-    names.formUnion(new)
-    lock.unlock()
   }
 }

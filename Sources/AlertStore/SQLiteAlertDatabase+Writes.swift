@@ -46,7 +46,7 @@ extension SQLiteAlertDatabase {
           continue
         }
         summary.inserted += 1
-        if r.science != nil || r.template != nil || r.difference != nil {
+        if r.hasCutouts {
           try insertCutouts.execute(arguments: [
             r.candid, r.science?.fileName, r.science?.data, r.template?.fileName, r.template?.data,
             r.difference?.fileName, r.difference?.data,

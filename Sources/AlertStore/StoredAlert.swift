@@ -67,6 +67,12 @@ public struct StoredCutouts: Sendable, Equatable {
     self.template = template
     self.difference = difference
   }
+
+  /// The cutouts a record carries, or nil when it has none.
+  public init?(record: AlertIngestRecord) {
+    guard record.hasCutouts else { return nil }
+    self.init(candid: record.candid, science: record.science, template: record.template, difference: record.difference)
+  }
 }
 
 /// One model's score for one alert. Scores are keyed by (candid, model, version): re-scoring with the same

@@ -83,6 +83,12 @@ public struct StoredAlertScorer: Sendable {
     return report
   }
 
+  /// Scores the alerts of an ingested batch that have cutouts (scoring on arrival), as `score(_:with:)` does.
+  public func score(arrived records: [AlertIngestRecord], with score: ([[Float]]) throws -> [Float]) throws -> ScoringReport {
+    let page = records.compactMap(StoredCutouts.init(record:))
+    return page.isEmpty ? ScoringReport() : try self.score(page, with: score)
+  }
+
   /// Scores these alerts' cutouts (all at once: one call of `score`) and saves the scores in one transaction; an
   /// alert whose cutouts cannot be made into a triplet is reported and skipped. Used on alerts as they arrive.
   public func score(_ page: [StoredCutouts], with score: ([[Float]]) throws -> [Float]) throws -> ScoringReport {

@@ -69,7 +69,7 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 /// A value that any thread may read or set (process-wide settings: the worker count, the AVX-512 switch,
-/// profiling). Reads take an uncontended lock, which costs nanoseconds beside the work they guard.
+/// profiling; caches shared by threads). Reads take an uncontended lock, which costs nanoseconds beside the work they guard.
 public final class LockedValue<Value: Sendable>: @unchecked Sendable {
   // Unchecked Sendable: `value` is only read or written while `lock` is held.
   private let lock = NSLock()
@@ -87,5 +87,12 @@ public final class LockedValue<Value: Sendable>: @unchecked Sendable {
     lock.lock()
     value = newValue
     lock.unlock()
+  }
+
+  /// Reads and changes the value in one step (a check-then-insert, say), with the lock held throughout.
+  public func update<Result>(_ body: (inout Value) -> Result) -> Result {
+    lock.lock()
+    defer { lock.unlock() }
+    return body(&value)
   }
 }

@@ -13,6 +13,20 @@ enum AlertsBinary {
     var stderr: String
   }
 
+  /// Starts `alerts` with `arguments` and returns at once: its standard error goes to `log`, its standard output to
+  /// `log.out` (read them while it runs or after).
+  static func start(_ arguments: [String], log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try path())
+    process.arguments = arguments
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log + ".out", contents: nil)
+    process.standardError = FileHandle(forWritingAtPath: log)
+    process.standardOutput = FileHandle(forWritingAtPath: log + ".out")
+    try process.run()
+    return process
+  }
+
   /// Runs `alerts` with `arguments` in `folder` and waits for it. Output goes through files, so a chatty process
   /// cannot block on a full pipe.
   static func run(_ arguments: [String], in folder: String) throws -> Result {

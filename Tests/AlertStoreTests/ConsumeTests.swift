@@ -29,15 +29,7 @@ final class ConsumeTests: StoreTestCase {
 
   /// Starts `alerts consume`; its standard error goes to `log`.
   private func startConsumer(_ arguments: [String], db: String, log: String) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try AlertsBinary.path())
-    process.arguments = ["consume", "--db", db, "--topic", topic, "--group", "astro"] + arguments
-    _ = FileManager.default.createFile(atPath: log, contents: nil)
-    _ = FileManager.default.createFile(atPath: log + ".out", contents: nil)
-    process.standardError = FileHandle(forWritingAtPath: log)
-    process.standardOutput = FileHandle(forWritingAtPath: log + ".out")
-    try process.run()
-    return process
+    try AlertsBinary.start(["consume", "--db", db, "--topic", topic, "--group", "astro"] + arguments, log: log)
   }
 
   /// Waits until `log` has `lines` status lines (or the process ends, or 60 s pass).

@@ -30,13 +30,8 @@ final class ServerTests: StoreTestCase {
     try "# tokens\n\(token)\n".write(toFile: folder + "/tokens", atomically: true, encoding: .utf8)
     for _ in 0..<5 {
       let port = Int.random(in: 20_000...60_000)
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: try AlertsBinary.path())
-      process.arguments = ["serve", "--db", db, "--port", String(port), "--token-file", folder + "/tokens"]
-      process.standardOutput = FileHandle.nullDevice
-      _ = FileManager.default.createFile(atPath: folder + "/serve.log", contents: nil)
-      process.standardError = FileHandle(forWritingAtPath: folder + "/serve.log")
-      try process.run()
+      let process = try AlertsBinary.start(
+        ["serve", "--db", db, "--port", String(port), "--token-file", folder + "/tokens"], log: folder + "/serve.log")
       base = "http://127.0.0.1:\(port)"
       for _ in 0..<100 where process.isRunning {
         if (try? request("GET", "/health", token: .some(nil)).status) == 200 {

@@ -51,12 +51,15 @@ enum StoreFixtures {
     return url.path
   }
 
-  /// A store holding the 44 real packets, ingested in batches of 10.
+  /// An SQLite store holding the 44 real packets (for the SQLite-only tests; others use `StoreTestCase.realStore`).
   static func realStore(for test: XCTestCase) throws -> (SQLiteAlertDatabase, IngestReport) {
-    let files = try realPacketFiles()
     let database = try SQLiteAlertDatabase(path: try temporaryFolder(for: test) + "/alerts.sqlite")
-    let report = try AlertIngester(database: database, batchSize: 10).ingest(files.map(PacketInput.file))
-    return (database, report)
+    return (database, try ingestRealPackets(into: database))
+  }
+
+  /// Ingests the 44 real packets in batches of 10.
+  static func ingestRealPackets(into database: any AlertDatabase) throws -> IngestReport {
+    try AlertIngester(database: database, batchSize: 10).ingest(try realPacketFiles().map(PacketInput.file))
   }
 
   /// A generator of synthetic alerts from a real packet.

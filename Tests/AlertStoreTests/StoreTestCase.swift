@@ -39,10 +39,8 @@ class StoreTestCase: XCTestCase {
 
   /// A store holding the 44 real packets, ingested in batches of 10.
   func realStore() throws -> (any AlertDatabase, IngestReport) {
-    let files = try StoreFixtures.realPacketFiles()
     let database = try emptyStore()
-    let report = try AlertIngester(database: database, batchSize: 10).ingest(files.map(PacketInput.file))
-    return (database, report)
+    return (database, try StoreFixtures.ingestRealPackets(into: database))
   }
 }
 
