@@ -64,9 +64,11 @@ func vgg6Int8(batch: Int, samples: Int, repeats: Int, profile: Bool) throws -> [
   let levels = (0..<(batch * 63 * 63 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
   let input = try TensorValues(shape: [batch, 63, 63, 3], type: .int8, bytes: levels)
   _ = try quantized.interpreter.run([input])  // warm-up
-  if profile {
-    for (op, seconds) in try quantized.interpreter.profile([input]) {
-      FileHandle.standardError.write(Data(String(format: "%-50@ %8.2f ms\n", op as NSString, seconds * 1000).utf8))
+  if profile {  // the median of 9 runs per operator
+    let runs = try (0..<9).map { _ in try quantized.interpreter.profile([input]) }
+    for (position, (op, _)) in runs[0].enumerated() {
+      let median = runs.map { $0[position].seconds }.sorted()[runs.count / 2]
+      FileHandle.standardError.write(Data(String(format: "%-50@ %8.2f ms\n", op as NSString, median * 1000).utf8))
     }
   }
   let passes = max(1, samples / batch)

@@ -90,37 +90,20 @@ extern "C" void astro_int8_vnni_prepare_input(const astro_int8_conv *p, const vo
 
 namespace {
 
-/// Output pixels per block: 8 pixels × 2 vectors of 16 channels are 16 accumulators of the 32 zmm registers.
-constexpr long kPixels = 8;
-
-/// Sums of kPixels pixels × VECTORS blocks of 16 channels over `rows` kernel rows of `quads` tap groups each (q: each
-/// pixel's first row, row r starting rowStride bytes later; w: the first block's weights, the next block
-/// blockBytes further).
-template <int VECTORS>
-ASTRO_VNNI512 ASTRO_INLINE void dotPixels(const unsigned char *const *q, long rowStride, long rows, long quads,
-                                          const signed char *w, long blockBytes, __m512i *acc) {
-  ASTRO_UNROLL for (int i = 0; i < kPixels * VECTORS; i++) acc[i] = _mm512_setzero_si512();
-  for (long r = 0; r < rows; r++) {
-    const signed char *wr = w + r * quads * 64;
-    const long offset = r * rowStride;
-    for (long k = 0; k < quads; k++) {
-      __m512i wv[VECTORS];
-      ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) wv[v] = _mm512_loadu_si512(wr + k * 64 + v * blockBytes);
-      ASTRO_UNROLL for (int i = 0; i < kPixels; i++) {
-        int32_t quad;
-        memcpy(&quad, q[i] + offset + 4 * k, 4);
-        __m512i x = _mm512_set1_epi32(quad);
-        ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) acc[i * VECTORS + v] = _mm512_dpbusd_epi32(acc[i * VECTORS + v], x, wv[v]);
-      }
-    }
-  }
-}
-
-/// Per-channel constants of one block of 16 channels (zeros beyond out_c), as Int8Requantize.h's BlockConstants.
+/// Per-channel constants of one block of 16 channels (zeros beyond out_c), as Int8Requantize.h's BlockConstants,
+/// and those of the one-shift form of the same arithmetic (`oneShift`), which every channel of most layers allows.
 struct Constants16 {
   __m512i bias, multiplier, oddMultiplier, left, right, rightMask, rightThreshold;
+  /// The one-shift form: 64-bit offsets and shift counts for the even and the odd channels.
+  __m512i evenOffset, oddOffset, evenShift, oddShift;
   __mmask16 lanes;
+  bool oneShift;
+  /// Whether the one-shift form must round negative values away from zero (false when the clamp hides them).
+  bool negativeRounding;
 };
+
+/// Right shifts of at most this many bits take the one-shift form (its 64-bit offsets then stay below 2^62).
+constexpr int kOneShiftLimit = 22;
 
 ASTRO_VNNI512 inline Constants16 constants16(const astro_int8_conv *p, long block, const int32_t *bias, const int32_t *multiplier,
                                              const int32_t *shift) {
@@ -136,15 +119,66 @@ ASTRO_VNNI512 inline Constants16 constants16(const astro_int8_conv *p, long bloc
   // mask = 2^R − 1 and threshold = mask >> 1 (RoundingDivideByPOT adds 1 for negative values).
   k.rightMask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), k.right), _mm512_set1_epi32(1));
   k.rightThreshold = _mm512_srli_epi32(k.rightMask, 1);
+
+  // The one-shift form, for right shifts e in [1, kOneShiftLimit] (lanes beyond out_c take e = 1; their multiplier
+  // is 0). With p = a·m, the reference is high = floor((p + 2^30) / 2^31), then floor((high + 2^(e−1) − [high < 0])
+  // / 2^e) (RoundingDivideByPOT), plus zp_out. Floors of floors by powers of two compose, so this is
+  // floor((p + 2^30 + (2^(e−1) − [high < 0] + zp_out)·2^31) / 2^(31+e)): one add and one shift of the 64-bit
+  // product, with 2^31 taken off where p < −2^30 (high < 0). When the clamp's floor is at least zp_out (ReLU), a
+  // value with high < 0 is at most zp_out and clamps to act_min either way, so that correction is skipped.
+  alignas(64) int64_t offsets[16], counts[16];
+  k.oneShift = true;
+  for (long j = 0; j < 16; j++) {
+    long c = first + j;
+    int e = c < p->out_c ? -shift[c] : 1;
+    if (e < 1 || e > kOneShiftLimit) k.oneShift = false;
+    e = e < 1 ? 1 : (e > kOneShiftLimit ? kOneShiftLimit : e);
+    offsets[j] = (int64_t(1) << 30) + (int64_t(1) << (30 + e)) + int64_t(p->output_zero_point) * (int64_t(1) << (31 + e));
+    // Even channels' results land in the low 32 bits of their 64-bit lane; odd ones' in the high 32 bits, so these
+    // shift 32 bits less (the low half is taken from the even vector).
+    counts[j] = j % 2 == 0 ? 31 + e : e - 1;
+  }
+  const __m512i evenIndex = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), oddIndex = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+  k.evenOffset = _mm512_permutex2var_epi64(_mm512_load_si512(offsets), evenIndex, _mm512_load_si512(offsets + 8));
+  k.oddOffset = _mm512_permutex2var_epi64(_mm512_load_si512(offsets), oddIndex, _mm512_load_si512(offsets + 8));
+  k.evenShift = _mm512_permutex2var_epi64(_mm512_load_si512(counts), evenIndex, _mm512_load_si512(counts + 8));
+  k.oddShift = _mm512_permutex2var_epi64(_mm512_load_si512(counts), oddIndex, _mm512_load_si512(counts + 8));
+  k.negativeRounding = p->act_min < p->output_zero_point;
   return k;
 }
 
 /// Int8Requantize.h's nudged on 8 products.
 ASTRO_VNNI512 ASTRO_INLINE __m512i nudged8(__m512i product) { return _mm512_add_epi64(product, _mm512_set1_epi64(int64_t(1) << 30)); }
 
-/// LiteRT's MultiplyByQuantizedMultiplier on 16 lanes, exactly as Int8Requantize.h's 8-lane rescale, then the
-/// output zero point, the clamp, and the low bytes stored for the block's channels.
+/// Clamps 16 rescaled values (output zero point included) to the activation range and stores the block's bytes.
+ASTRO_VNNI512 ASTRO_INLINE void clampAndStore16(const astro_int8_conv *p, __m512i v, __mmask16 lanes, unsigned char *y) {
+  if (p->output_unsigned) {
+    v = _mm512_max_epi32(v, _mm512_set1_epi32(p->act_min));  // at least 0, so the unsigned saturation below is right
+    if (p->act_max < 255) v = _mm512_min_epi32(v, _mm512_set1_epi32(p->act_max));
+    _mm_mask_storeu_epi8(y, lanes, _mm512_cvtusepi32_epi8(v));
+  } else {
+    if (p->act_min > -128) v = _mm512_max_epi32(v, _mm512_set1_epi32(p->act_min));
+    if (p->act_max < 127) v = _mm512_min_epi32(v, _mm512_set1_epi32(p->act_max));
+    _mm_mask_storeu_epi8(y, lanes, _mm512_cvtsepi32_epi8(v));  // saturating: the clamp to the type's range
+  }
+}
+
+/// LiteRT's MultiplyByQuantizedMultiplier on 16 lanes, exactly as Int8Requantize.h's 8-lane rescale (or its
+/// one-shift form, see constants16), then the output zero point, the clamp, and the block's bytes.
 ASTRO_VNNI512 ASTRO_INLINE void writeBlock16(const astro_int8_conv *p, __m512i acc, const Constants16 &k, unsigned char *y) {
+  if (k.oneShift) {
+    __m512i a = _mm512_add_epi32(acc, k.bias);
+    __m512i even = _mm512_mul_epi32(a, k.multiplier), odd = _mm512_mul_epi32(_mm512_srli_epi64(a, 32), k.oddMultiplier);
+    __m512i evenSum = _mm512_add_epi64(even, k.evenOffset), oddSum = _mm512_add_epi64(odd, k.oddOffset);
+    if (k.negativeRounding) {
+      const __m512i limit = _mm512_set1_epi64(-(int64_t(1) << 30)), step = _mm512_set1_epi64(int64_t(1) << 31);
+      evenSum = _mm512_mask_sub_epi64(evenSum, _mm512_cmplt_epi64_mask(even, limit), evenSum, step);
+      oddSum = _mm512_mask_sub_epi64(oddSum, _mm512_cmplt_epi64_mask(odd, limit), oddSum, step);
+    }
+    __m512i v = _mm512_mask_blend_epi32(0xAAAA, _mm512_srav_epi64(evenSum, k.evenShift), _mm512_srav_epi64(oddSum, k.oddShift));
+    clampAndStore16(p, v, k.lanes, y);
+    return;
+  }
   __m512i a = _mm512_sllv_epi32(_mm512_add_epi32(acc, k.bias), k.left);
   __m512i even = nudged8(_mm512_mul_epi32(a, k.multiplier));
   __m512i odd = nudged8(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), k.oddMultiplier));
@@ -153,29 +187,73 @@ ASTRO_VNNI512 ASTRO_INLINE void writeBlock16(const astro_int8_conv *p, __m512i a
   __m512i threshold = _mm512_sub_epi32(k.rightThreshold, _mm512_srai_epi32(doubled, 31));  // + 1 when negative
   __m512i shifted = _mm512_srav_epi32(doubled, k.right);
   __m512i v = _mm512_mask_add_epi32(shifted, _mm512_cmpgt_epi32_mask(remainder, threshold), shifted, _mm512_set1_epi32(1));
-  v = _mm512_add_epi32(v, _mm512_set1_epi32(p->output_zero_point));
-  v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(p->act_min)), _mm512_set1_epi32(p->act_max));
-  _mm_mask_storeu_epi8(y, k.lanes, _mm512_cvtepi32_epi8(v));  // clamped to the output type: the low byte is the value
+  clampAndStore16(p, _mm512_add_epi32(v, _mm512_set1_epi32(p->output_zero_point)), k.lanes, y);
 }
 
-/// Requantizes and writes `pixels` pixels' sums of 16-channel blocks [block, block + VECTORS) (constants[i] holds
-/// block first + i).
-template <int VECTORS>
-ASTRO_VNNI512 ASTRO_INLINE void writePixels(const astro_int8_conv *p, const __m512i *acc, long pixels, long block,
-                                            const Constants16 *constants, long first, const int32_t *bias, const int32_t *multiplier,
-                                            const int32_t *shift, const double *scale, void *y, long base) {
-  for (long i = 0; i < pixels; i++) {
-    ASTRO_UNROLL for (int v = 0; v < VECTORS; v++) {
-      long offset = base + i * p->out_c + (block + v) * 16;
-      if (scale) {  // the double rescale, one value at a time (fully-connected outputs are few)
-        alignas(64) int32_t lanes[16];
-        _mm512_store_si512(lanes, acc[i * VECTORS + v]);
-        for (long j = 0; j < 16 && (block + v) * 16 + j < p->out_c; j++)
-          store(p, y, offset + j, finish(p, lanes[j], (block + v) * 16 + j, bias, multiplier, shift, scale));
-      } else {
-        writeBlock16(p, acc[i * VECTORS + v], constants[block + v - first], (unsigned char *)y + offset);
+/// Requantizes one pixel's sums of 16-channel blocks [0, V) (constants k[v]) into y (channel 16·v at y + 16·v): with
+/// the double rescale one value at a time when `scale` is given (fully-connected outputs are few), else 16 lanes.
+template <int V>
+ASTRO_VNNI512 ASTRO_INLINE void writePixel(const astro_int8_conv *p, const __m512i *acc, const Constants16 *k, const double *scale,
+                                           long firstChannel, const int32_t *bias, unsigned char *y) {
+  ASTRO_UNROLL for (int v = 0; v < V; v++) {
+    if (scale) {
+      alignas(64) int32_t lanes[16];
+      _mm512_store_si512(lanes, acc[v]);
+      for (long j = 0; j < 16 && firstChannel + v * 16 + j < p->out_c; j++) {
+        long c = firstChannel + v * 16 + j;
+        store(p, y, v * 16 + j, finish(p, lanes[j], c, bias, nullptr, nullptr, scale));
       }
+    } else {
+      writeBlock16(p, acc[v], k[v], y + v * 16);
     }
+  }
+}
+
+/// Sums of P pixels (pixel i at q[i]) × V blocks of 16 channels over `groups` groups of 4 taps: group t at
+/// offsets[t] from each pixel, its V weight vectors blockBytes apart, 64 bytes on per group.
+template <int P, int V>
+ASTRO_VNNI512 ASTRO_INLINE void dotPixels(const unsigned char *const *q, const int32_t *offsets, long groups, const signed char *w,
+                                          long blockBytes, __m512i *acc) {
+  ASTRO_UNROLL for (int i = 0; i < P * V; i++) acc[i] = _mm512_setzero_si512();
+  for (long t = 0; t < groups; t++) {
+    const long offset = offsets[t];
+    __m512i wv[V];
+    ASTRO_UNROLL for (int v = 0; v < V; v++) wv[v] = _mm512_loadu_si512(w + t * 64 + v * blockBytes);
+    ASTRO_UNROLL for (int i = 0; i < P; i++) {
+      int32_t quad;
+      memcpy(&quad, q[i] + offset, 4);
+      __m512i x = _mm512_set1_epi32(quad);
+      ASTRO_UNROLL for (int v = 0; v < V; v++) acc[i * V + v] = _mm512_dpbusd_epi32(acc[i * V + v], x, wv[v]);
+    }
+  }
+}
+
+/// Pixels per block: 8 pixels × 2 vectors of 16 channels are 16 accumulators of the 32 zmm registers.
+constexpr int kPixels = 8;
+
+/// Where the sums read their input: a run of `count` output pixels whose windows start pixelBytes apart from `first`
+/// (in place: no dilation and kernel rows of whole tap groups), or pixels whose patches `gather` writes.
+struct PixelRun {
+  const unsigned char *first;
+  long pixelBytes, count;
+  unsigned char *y;  // the first pixel's output
+};
+
+/// One run's outputs for 16-channel blocks [block, block + V), kPixels pixels at a time. A last partial group overlaps
+/// the one before it (rewriting the same bytes) when the run is long enough; otherwise its missing pixels repeat its
+/// first one (not written).
+template <int V>
+ASTRO_VNNI512 void run16(const astro_int8_conv *p, const PixelRun &run, const int32_t *offsets, long groups, const signed char *w,
+                         long blockBytes, const Constants16 *k, const double *scale, long block, const int32_t *bias) {
+  for (long start = 0; start < run.count; start += kPixels) {
+    long first = start + kPixels <= run.count ? start : (run.count >= kPixels ? run.count - kPixels : start);
+    long pixels = run.count - first < kPixels ? run.count - first : kPixels;
+    const unsigned char *q[kPixels];
+    ASTRO_UNROLL for (int i = 0; i < kPixels; i++) q[i] = run.first + (first + (i < pixels ? i : 0)) * run.pixelBytes;
+    __m512i acc[kPixels * V];
+    dotPixels<kPixels, V>(q, offsets, groups, w, blockBytes, acc);
+    for (long i = 0; i < pixels; i++)
+      writePixel<V>(p, acc + i * V, k, scale, block * 16, bias, run.y + (first + i) * p->out_c + block * 16);
   }
 }
 
@@ -186,40 +264,45 @@ ASTRO_VNNI512 void convRowsVNNI(const astro_int8_conv *p, const unsigned char *u
                                 const int32_t *multiplier, const int32_t *shift, const double *scale, void *y, long row_begin,
                                 long row_end, unsigned char *scratch) {
   // Without dilation, and with kernel rows of whole tap groups, each pixel's groups are read in place (kernel row
-  // ky starts ky·dilation_h rows below the first); otherwise patches are gathered into scratch.
+  // ky starts ky·dilation_h rows below the first); otherwise each pixel's patch is gathered into scratch first.
   const long segment = p->k_w * p->in_c_padded, height = paddedHeight(p), width = paddedWidth(p);
   const bool direct = p->dilation_w == 1 && segment % 4 == 0;
-  const long quads = direct ? segment / 4 : p->depth / 4, rows = direct ? p->k_h : 1;
-  const long rowStride = direct ? p->dilation_h * width * p->in_c_padded : 0, blockBytes = p->depth * 16;
+  const long groups = direct ? p->k_h * segment / 4 : p->depth / 4, blockBytes = p->depth * 16;
+  // Group offsets from a pixel's first byte (in scratch: depth/4 of them at most, and scratch holds 8·depth bytes).
+  int32_t *offsets = (int32_t *)scratch;
+  const long quads = segment / 4, rowStride = p->dilation_h * width * p->in_c_padded;
+  for (long t = 0; t < groups; t++) offsets[t] = int32_t(direct ? (t / quads) * rowStride + 4 * (t % quads) : 4 * t);
+  unsigned char *patches = scratch + p->depth;  // gathered patches, one after another (depth is a multiple of 16)
+  // A layer with one output pixel per sample (fully connected, or a 1×1 output) runs the samples as one run.
+  const bool samplesAsPixels = direct && p->out_h == 1 && p->out_w == 1;
   for (long chunk = 0; chunk < blocks16(p); chunk += kChunkBlocks) {
     const long chunkEnd = chunk + kChunkBlocks < blocks16(p) ? chunk + kChunkBlocks : blocks16(p);
     Constants16 constants[kChunkBlocks];  // indexed by block − chunk
     for (long b = chunk; b < chunkEnd; b++) constants[b - chunk] = constants16(p, b, bias, multiplier, shift);
+    auto blocks = [&](const PixelRun &run) {
+      long block = chunk;
+      for (; block + 1 < chunkEnd; block += 2)
+        run16<2>(p, run, offsets, groups, w + block * blockBytes, blockBytes, constants + (block - chunk), scale, block, bias);
+      if (block < chunkEnd)
+        run16<1>(p, run, offsets, groups, w + block * blockBytes, blockBytes, constants + (block - chunk), scale, block, bias);
+    };
+    if (samplesAsPixels) {
+      const long sampleBytes = height * width * p->in_c_padded;
+      blocks(PixelRun{u + row_begin * sampleBytes, sampleBytes, row_end - row_begin, (unsigned char *)y + row_begin * p->out_c});
+      continue;
+    }
     for (long row = row_begin; row < row_end; row++) {
       long n = row / p->out_h, oy = row % p->out_h;
-      for (long ox = 0; ox < p->out_w; ox += kPixels) {
-        long pixels = p->out_w - ox < kPixels ? p->out_w - ox : kPixels;
-        const unsigned char *q[kPixels];
-        for (long i = 0; i < kPixels; i++) {
-          long pixel = ox + (i < pixels ? i : 0);  // missing pixels of the last block repeat the first (not written)
-          if (direct) {
-            q[i] = u + ((n * height + oy * p->stride_h) * width + pixel * p->stride_w) * p->in_c_padded;
-          } else {
-            gatherPatch(p, u, n, oy, pixel, scratch + i * p->depth);
-            q[i] = scratch + i * p->depth;
-          }
-        }
-        long base = (row * p->out_w + ox) * p->out_c;
-        long block = chunk;
-        for (; block + 1 < chunkEnd; block += 2) {
-          __m512i acc[kPixels * 2];
-          dotPixels<2>(q, rowStride, rows, quads, w + block * blockBytes, blockBytes, acc);
-          writePixels<2>(p, acc, pixels, block, constants, chunk, bias, multiplier, shift, scale, y, base);
-        }
-        if (block < chunkEnd) {
-          __m512i acc[kPixels];
-          dotPixels<1>(q, rowStride, rows, quads, w + block * blockBytes, blockBytes, acc);
-          writePixels<1>(p, acc, pixels, block, constants, chunk, bias, multiplier, shift, scale, y, base);
+      unsigned char *yRow = (unsigned char *)y + row * p->out_w * p->out_c;
+      if (direct) {
+        const unsigned char *rowStart = u + (n * height + oy * p->stride_h) * width * p->in_c_padded;
+        blocks(PixelRun{rowStart, p->stride_w * p->in_c_padded, p->out_w, yRow});
+      } else {
+        // Gathered patches: kPixels at a time, so that scratch holds them.
+        for (long ox = 0; ox < p->out_w; ox += kPixels) {
+          long pixels = p->out_w - ox < kPixels ? p->out_w - ox : kPixels;
+          for (long i = 0; i < pixels; i++) gatherPatch(p, u, n, oy, ox + i, patches + i * p->depth);
+          blocks(PixelRun{patches, p->depth, pixels, yRow + ox * p->out_c});
         }
       }
     }

@@ -32,6 +32,20 @@ inline __attribute__((always_inline)) void maxPoolRows(const astro_int8_pool *p,
         continue;
       }
       const T *__restrict first = x + ((n * in_h + origin_y + y0) * in_w + origin_x + x0) * c;
+      if (c % 16 == 0) {  // whole 16-byte vectors, each window's maximum kept in a register until its one store
+        for (long k0 = 0; k0 < c; k0 += 16) {
+          T m[16];
+          for (int k = 0; k < 16; k++) m[k] = first[k0 + k];
+          for (long fy = y0; fy < y1; fy++) {
+            for (long fx = x0; fx < x1; fx++) {
+              const T *__restrict in = x + ((n * in_h + origin_y + fy) * in_w + origin_x + fx) * c + k0;
+              for (int k = 0; k < 16; k++) m[k] = in[k] > m[k] ? in[k] : m[k];
+            }
+          }
+          for (int k = 0; k < 16; k++) out[k0 + k] = m[k] < low ? low : (m[k] > high ? high : m[k]);
+        }
+        continue;
+      }
       for (long k = 0; k < c; k++) out[k] = first[k];
       for (long fy = y0; fy < y1; fy++) {
         for (long fx = x0; fx < x1; fx++) {

@@ -166,7 +166,7 @@ typedef struct astro_int8_conv {
 /// Kernel taps per output channel (with in_c_padded channels) rounded up to 16: the row length of the widened kernel.
 long astro_int8_depth(long k_h, long k_w, long in_c_padded);
 
-/// int16 elements of scratch one astro_int8_conv_rows call needs.
+/// int16 elements of scratch one astro_int8_conv_rows or astro_int8_vnni_conv_rows call needs.
 size_t astro_int8_conv_scratch(const astro_int8_conv *p);
 
 /// int16 elements of the packed kernel (blocks of 8 output channels, tap pairs interleaved).
