@@ -89,6 +89,29 @@ final class Int8RouteTests: XCTestCase {
     try assertRoutesAgree(g, seed: 8)
   }
 
+  /// The VNNI route's pixel-lane kernel (stride 1, input pixels of 4, 16 or 32 bytes, whole 16-channel output
+  /// blocks, rows of at least 16 pixels): each input width (3 and 4 channels widen to 4 bytes, 13 to 16), 16 and 48
+  /// output channels, rows of 16 and of 19 or 21 pixels (the last tile overlapping), SAME and VALID padding, with
+  /// and without ReLU, int8 and uint8; and a layer beside it that takes the block layout (stride 2).
+  func testPixelLaneLayouts() throws {
+    var seed: UInt64 = 100
+    for type in [ElementType.int8, .uint8] {
+      for (channels, width) in [(3, 18), (4, 23), (13, 21), (16, 18), (32, 21)] {
+        for outputChannels in [16, 48] {
+          for (padding, activation) in [(PaddingMode.same, FusedActivation.relu), (.valid, .none)] {
+            let options = ConvolutionOptions(padding: padding, activation: activation)
+            let g = graph(type: type, inputShape: [2, 5, width, channels], outputChannels: outputChannels, kernel: 3, options: options,
+                          weightZeroPoint: type == .uint8 ? 128 : 0, weightLevel: 100, seed: seed)
+            try assertRoutesAgree(g, seed: seed + 1)
+            seed += 2
+          }
+        }
+      }
+    }
+    let strided = ConvolutionOptions(padding: .same, strideHeight: 1, strideWidth: 2)
+    try assertRoutesAgree(graph(type: .int8, inputShape: [2, 5, 40, 16], outputChannels: 32, kernel: 3, options: strided, seed: seed), seed: seed + 1)
+  }
+
   /// Output scales from 2 to 2^22 times the accumulator's unit put the channels' right shifts anywhere from a left
   /// shift of 1 to 24, around and beyond the VNNI route's one-shift form (1...22), with zero points at both ends of
   /// the type, with and without ReLU (which lets that form skip the rounding of negative values), for int8 and uint8
@@ -106,11 +129,14 @@ final class Int8RouteTests: XCTestCase {
             let unit = pow(2.0, Double(exponent))
             let output = Quantization(scale: Float(0.05 * 0.016 * unit), zeroPoint: zeroPoint)
             let options = ConvolutionOptions(padding: .same, activation: activation)
-            let g = graph(type: type, inputShape: [2, 6, 7, 8], outputChannels: 19, kernel: 3, options: options,
-                          weightZeroPoint: type == .uint8 ? 128 : 0, output: output,
-                          weightLevel: min(127, max(1, 1 << max(0, exponent - 3))), biasUnit: unit, seed: seed)
-            levels.formUnion(try assertRoutesAgree(g, seed: seed + 1, minimumLevels: 1))
-            seed += 2
+            // 19 channels take the VNNI route's block layout, 32 channels of 16 bytes on 18-pixel rows its pixel lanes.
+            for (shape, outputChannels) in [([2, 6, 7, 8], 19), ([1, 4, 18, 16], 32)] {
+              let g = graph(type: type, inputShape: shape, outputChannels: outputChannels, kernel: 3, options: options,
+                            weightZeroPoint: type == .uint8 ? 128 : 0, output: output,
+                            weightLevel: min(127, max(1, 1 << max(0, exponent - 3))), biasUnit: unit, seed: seed)
+              levels.formUnion(try assertRoutesAgree(g, seed: seed + 1, minimumLevels: 1))
+              seed += 2
+            }
           }
         }
       }
