@@ -7,7 +7,7 @@ SWIFT ?= swift
 # openmpi-bin, libopenmpi-dev: data-parallel training over MPI (the AstroMPI target links Open MPI; tests run mpirun).
 # postgresql, postgresql-15-q3c, libpq-dev, librdkafka-dev: the alert store on a PostgreSQL server with a q3c sky index (tests start
 # a throwaway server on loopback) and live ingestion from Kafka.
-APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user chromium python3 python3-venv openmpi-bin libopenmpi-dev postgresql postgresql-15-q3c libpq-dev librdkafka-dev
+APT_PACKAGES := libopenblas-dev libhdf5-dev libpng-dev zlib1g-dev libdeflate-dev libsqlite3-dev pkg-config libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user chromium python3 python3-venv openmpi-bin libopenmpi-dev postgresql postgresql-15-q3c libpq-dev librdkafka-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo test test-tsan test-asan fuzz check-arm64 onnx-venv docs bench clean

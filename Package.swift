@@ -56,6 +56,8 @@ let package = Package(
     .systemLibrary(name: "_CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "_CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "_CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // libdeflate: the fast inflate of alert cutouts (zlib still diagnoses a stream libdeflate refuses).
+    .systemLibrary(name: "_CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
     // libpq, PostgreSQL's C client: the alert store's PostgreSQL backend.
     .systemLibrary(name: "_CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
     // librdkafka, the Kafka C client, with its in-process mock cluster: live ingestion of alert streams.
@@ -119,7 +121,7 @@ let package = Package(
       path: "Examples/LabelCLI"),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
-    .target(name: "ZTFAlerts", dependencies: ["_CZlib"]),
+    .target(name: "ZTFAlerts", dependencies: ["_CZlib", "_CDeflate"]),
 
     // PNG images through libpng, a small rasteriser with a bitmap font, and charts (axes, lines, points).
     .target(name: "AstroPlot", dependencies: ["_CPNG", "AstroIO"]),

@@ -1,3 +1,6 @@
+import AstroKernels
+import AstroKernelsC
+
 /// The values of one tensor: a shape, an element type and little-endian bytes.
 public struct TensorValues: Equatable, Sendable {
   /// The shape, batch first.
@@ -63,18 +66,51 @@ public struct TensorValues: Equatable, Sendable {
     case .float32:
       try self.init(shape: shape, floats: values)
     case .int8, .uint8:
-      let q = tensor.quantization ?? Quantization(scale: 1, zeroPoint: 0)
-      let unsigned = tensor.type == .uint8
-      let range: ClosedRange<Float> = unsigned ? 0...255 : -128...127
-      let bytes = values.map { value -> UInt8 in
-        let level = value.isNaN ? Float(q.zeroPoint) : (value / q.scale).rounded(.toNearestOrAwayFromZero) + Float(q.zeroPoint)
-        let clamped = min(max(level, range.lowerBound), range.upperBound)
-        return unsigned ? UInt8(clamped) : UInt8(bitPattern: Int8(clamped))
+      // The C loop for the active ISA on all cores (a batch of 1,024 braai triplets is 12 million values).
+      let bytes = [UInt8](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+        values.withUnsafeBufferPointer { x in
+          Parallel.forEachChunk(values.count, minimumPerWorker: 1 << 16) { _, range in
+            Self.quantize(x.baseAddress! + range.lowerBound, count: range.count, for: tensor, into: buffer.baseAddress! + range.lowerBound)
+          }
+        }
+        initialized = values.count
       }
       try self.init(shape: shape, type: tensor.type, bytes: bytes)
     default:
       throw Int8Error.invalidInput("tensor '\(tensor.name)' of type \(tensor.type.name) does not take float values")
     }
+  }
+
+  /// A batch of float samples, each of `sampleShape`, quantized for an int8/uint8 `tensor` as
+  /// `init(quantizing:shape:for:)` quantizes, sample by sample on all cores, without first joining their floats.
+  /// - Throws: `Int8Error.invalidInput` naming the first sample of the wrong size, or a tensor that is not int8/uint8.
+  public init(quantizing samples: [[Float]], sampleShape: [Int], for tensor: GraphTensor) throws {
+    guard tensor.type == .int8 || tensor.type == .uint8 else {
+      throw Int8Error.invalidInput("tensor '\(tensor.name)' of type \(tensor.type.name) does not take quantized samples")
+    }
+    guard let size = Self.count(of: sampleShape), sampleShape.allSatisfy({ $0 >= 0 }),
+      size.multipliedReportingOverflow(by: samples.count).overflow == false
+    else { throw Int8Error.invalidInput("sample shape \(sampleShape) for \(samples.count) samples") }
+    if let bad = samples.firstIndex(where: { $0.count != size }) {
+      throw Int8Error.invalidInput("sample \(bad) has \(samples[bad].count) values, expected \(size) (\(sampleShape))")
+    }
+    let bytes = [UInt8](unsafeUninitializedCapacity: samples.count * size) { buffer, initialized in
+      Parallel.forEachChunk(samples.count) { _, range in
+        for n in range {
+          samples[n].withUnsafeBufferPointer { Self.quantize($0.baseAddress!, count: size, for: tensor, into: buffer.baseAddress! + n * size) }
+        }
+      }
+      initialized = samples.count * size
+    }
+    self.init(checkedShape: [samples.count] + sampleShape, type: tensor.type, bytes: bytes)
+  }
+
+  /// Quantizes `count` floats for an int8/uint8 tensor with the C loop of the active ISA.
+  private static func quantize(_ x: UnsafePointer<Float>, count: Int, for tensor: GraphTensor, into out: UnsafeMutablePointer<UInt8>) {
+    let q = tensor.quantization ?? Quantization(scale: 1, zeroPoint: 0)
+    let unsigned = tensor.type == .uint8
+    astro_quantize_floats(x, count, q.scale, Int32(q.zeroPoint), unsigned ? 0 : -128, unsigned ? 255 : 127, unsigned ? 1 : 0, out,
+                          KernelISA.active.code)
   }
 
   /// Elements in `shape`.

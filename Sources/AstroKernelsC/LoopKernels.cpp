@@ -1,5 +1,5 @@
 // Kernels written once as plain loops (BatchNormalizationLoops.h: batch normalisation; MaxPoolingLoops.h: max
-// pooling with a recorded arg-max) and compiled three times here, for AVX-512, for AVX2 + FMA, and for the baseline
+// pooling with a recorded arg-max; QuantizeLoops.h: float to int8 quantization) and compiled three times here, for AVX-512, for AVX2 + FMA, and for the baseline
 // (SSE2 on x86-64, NEON on arm64), one namespace each, the x86 ones inside a `#pragma clang attribute` target region;
 // the entry points' `isa` argument picks one.
 #include "AstroKernelsC.h"
@@ -11,6 +11,7 @@
 namespace baseline {
 #include "BatchNormalizationLoops.h"
 #include "MaxPoolingLoops.h"
+#include "QuantizeLoops.h"
 }  // namespace baseline
 
 #if ASTRO_X86_64
@@ -18,6 +19,7 @@ namespace avx2 {
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #include "BatchNormalizationLoops.h"
 #include "MaxPoolingLoops.h"
+#include "QuantizeLoops.h"
 #pragma clang attribute pop
 }  // namespace avx2
 
@@ -25,6 +27,7 @@ namespace avx512 {
 #pragma clang attribute push(ASTRO_AVX512, apply_to = function)
 #include "BatchNormalizationLoops.h"
 #include "MaxPoolingLoops.h"
+#include "QuantizeLoops.h"
 #pragma clang attribute pop
 }  // namespace avx512
 #endif
@@ -79,3 +82,8 @@ void astro_maxpool_backward(const astro_conv_shape *s, const unsigned char *argm
 }
 
 }  // extern "C"
+
+extern "C" void astro_quantize_floats(const float *x, long count, float scale, int zero_point, int low, int high, int is_unsigned,
+                                      unsigned char *out, int isa) {
+  ASTRO_ISA_DISPATCH(isa, quantizeFloats, x, count, scale, zero_point, low, high, is_unsigned != 0, out);
+}

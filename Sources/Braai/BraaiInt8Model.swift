@@ -41,20 +41,25 @@ public final class BraaiInt8Model: TripletScoring {
     interpreter = try Int8Interpreter(graph)
   }
 
-  /// Scores flat HWC triplets: quantized with the model's input parameters, outputs dequantized.
+  /// Scores flat HWC triplets: quantized with the model's input parameters (unless the graph takes float32), outputs
+  /// dequantized.
   public func score(triplets: [[Float]], batchSize: Int = 256) throws -> [Float] {
     let size = BraaiModel.cutoutSize * BraaiModel.cutoutSize * 3
     var scores = [Float]()
     scores.reserveCapacity(triplets.count)
+    if let i = triplets.firstIndex(where: { $0.count != size }) {
+      throw Int8Error.invalidInput("braai: triplet \(i) has \(triplets[i].count) values, expected \(size)")
+    }
+    let input = graph.tensors[graph.inputs[0]], output = graph.tensors[graph.outputs[0]]
     for first in stride(from: 0, to: triplets.count, by: max(1, batchSize)) {
-      let group = triplets[first..<min(first + max(1, batchSize), triplets.count)]
-      var flat = [Float]()
-      flat.reserveCapacity(group.count * size)
-      for (i, triplet) in group.enumerated() {
-        guard triplet.count == size else { throw Int8Error.invalidInput("braai: triplet \(first + i) has \(triplet.count) values, expected \(size)") }
-        flat += triplet
-      }
-      scores += try interpreter.run(floats: [(flat, [group.count, BraaiModel.cutoutSize, BraaiModel.cutoutSize, 3])])[0].values
+      let group = Array(triplets[first..<min(first + max(1, batchSize), triplets.count)])
+      let sampleShape = [BraaiModel.cutoutSize, BraaiModel.cutoutSize, 3]
+      // A float32 input (TensorFlow's converter may keep one, with a QUANTIZE inside the graph) takes the floats as
+      // they are; an int8/uint8 one takes them quantized, sample by sample.
+      let batch = input.type == .float32
+        ? try TensorValues(shape: [group.count] + sampleShape, floats: group.flatMap { $0 })
+        : try TensorValues(quantizing: group, sampleShape: sampleShape, for: input)
+      scores += try interpreter.run([batch])[0].dequantized(output.quantization)
     }
     return scores
   }

@@ -1,3 +1,4 @@
+import _CDeflate
 import _CZlib
 import Foundation
 
@@ -6,7 +7,10 @@ struct ZlibFailure: Error {
   let reason: String
 }
 
-/// zlib inflate for the two formats alert packets use: raw deflate (Avro's `deflate` codec) and gzip (cutouts).
+/// Inflate for the two formats alert packets use: raw deflate (Avro's `deflate` codec) and gzip (cutouts). libdeflate
+/// inflates well-formed streams (two to three times zlib's speed: inflating cutouts was half the time of scoring
+/// alerts); a stream it refuses, or one with further gzip members or trailing bytes, goes through zlib's streaming
+/// inflate, which says what is wrong (truncated, corrupt, bad check, too large) or handles the members.
 enum Zlib {
   enum Format {
     /// Raw deflate, no header (window bits -15).
@@ -25,6 +29,7 @@ enum Zlib {
     guard let inputBase = input.baseAddress, input.count > 0 else {
       throw ZlibFailure(reason: "empty stream")
     }
+    if inflateWhole(input, format: format, limit: limit, sizeHint: sizeHint, into: &output) { return }
     // z_stream must stay at one address between calls (zlib keeps a back pointer and checks it).
     let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     stream.initialize(to: z_stream())
@@ -83,6 +88,36 @@ enum Zlib {
         throw ZlibFailure(reason: "zlib ran out of memory")
       default:
         throw ZlibFailure(reason: "zlib error \(status)\(message(stream).map { ": " + $0 } ?? "")")
+      }
+    }
+  }
+
+  /// libdeflate's whole-buffer inflate into `output`; false, with `output` in any state, unless the input is exactly
+  /// one well-formed stream (one gzip member) that inflates to at most `limit` bytes.
+  private static func inflateWhole(
+    _ input: UnsafeRawBufferPointer, format: Format, limit: Int, sizeHint: Int, into output: inout [UInt8]
+  ) -> Bool {
+    guard let decompressor = libdeflate_alloc_decompressor() else { return false }
+    defer { libdeflate_free_decompressor(decompressor) }
+    var capacity = max(1024, min(sizeHint, limit))
+    while true {
+      grow(&output, to: capacity, keeping: 0)
+      var consumed = 0, produced = 0
+      let result = output.withUnsafeMutableBytes { out in
+        format == .gzip
+          ? libdeflate_gzip_decompress_ex(decompressor, input.baseAddress, input.count, out.baseAddress, capacity, &consumed, &produced)
+          : libdeflate_deflate_decompress_ex(decompressor, input.baseAddress, input.count, out.baseAddress, capacity, &consumed, &produced)
+      }
+      switch result {
+      case LIBDEFLATE_SUCCESS:
+        guard consumed == input.count else { return false }
+        output.removeLast(output.count - produced)
+        return true
+      case LIBDEFLATE_INSUFFICIENT_SPACE:
+        guard capacity < limit else { return false }
+        capacity = min(limit, capacity * 2)
+      default:
+        return false
       }
     }
   }

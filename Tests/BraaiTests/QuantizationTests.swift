@@ -67,3 +67,34 @@ extension QuantizationTests {
     XCTAssertLessThanOrEqual(trained.max, 0.05)
   }
 }
+
+extension QuantizationTests {
+  /// `BraaiInt8Model.score` quantizes triplet by triplet into the batch: it must give the interpreter's scores on the
+  /// joined floats (`run(floats:)`), for int8, uint8 and float32 model inputs alike (the last two through the graph's
+  /// own QUANTIZE), in batches that do not divide the triplets.
+  func testInt8ScoringQuantizesEachTripletAsTheJoinedBatch() throws {
+    let braai = try BraaiModel(weights: SharedData.path("data/braai/d6_m7.h5"))
+    let folder = try SharedData.path("data/ztf-alerts")
+    let triplets = AlertScorer(model: braai, normalization: .row).triplets(files: try AlertScorer.avroFiles(in: [folder]))
+      .triplets.prefix(23).map(\.triplet)
+    XCTAssertEqual(triplets.count, 23)
+    let calibration = try Tensor(shape: [8, 63, 63, 3], values: triplets.prefix(8).flatMap { $0 })
+    var scores = [QuantizedIOType: [Float]]()
+    for ioType in QuantizedIOType.allCases {
+      let quantized = try PostTrainingQuantization.quantize(braai.model, calibration: [calibration],
+                                                            options: QuantizationOptions(method: .minMax, ioType: ioType))
+      let model = try BraaiInt8Model(quantized)
+      let got = try model.score(triplets: triplets, batchSize: 7)
+      let joined = try quantized.interpreter.run(floats: [(triplets.flatMap { $0 }, [23, 63, 63, 3])])[0].values
+      XCTAssertEqual(got, joined, "\(ioType.rawValue)")
+      scores[ioType] = got
+    }
+    XCTAssertEqual(scores[.uint8], scores[.int8])
+    XCTAssertEqual(scores[.float32], scores[.int8])
+    XCTAssertGreaterThan(Set(scores[.int8]!).count, 3, "the scores should differ between triplets")
+    XCTAssertThrowsError(try BraaiInt8Model(try PostTrainingQuantization.quantize(braai.model, calibration: [calibration]))
+      .score(triplets: [[0, 1]])) { error in
+      XCTAssertTrue("\(error)".contains("triplet 0 has 2 values"), "\(error)")
+    }
+  }
+}

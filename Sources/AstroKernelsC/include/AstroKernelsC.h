@@ -219,6 +219,11 @@ void astro_int8_vnni_conv_rows(const astro_int8_conv *p, const unsigned char *u,
                                const int *multiplier, const int *shift, const double *scale, void *y, long row_begin,
                                long row_end, short *scratch);
 
+/// LiteRT's QUANTIZE of count floats: clamp(round(x / scale) + zero_point, low, high), rounding half away from zero,
+/// NaN to the zero point; bytes of int8 (or uint8 when is_unsigned) values. `isa` picks the compiled loop (ASTRO_ISA_*).
+void astro_quantize_floats(const float *x, long count, float scale, int zero_point, int low, int high, int is_unsigned,
+                           unsigned char *out, int isa);
+
 /// A max or average pool of a quantized NHWC tensor (input and output share scale and zero point).
 typedef struct astro_int8_pool {
   long batch, in_h, in_w, channels;
