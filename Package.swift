@@ -121,7 +121,7 @@ let package = Package(
       path: "Examples/LabelCLI"),
 
     // ZTF alert packets: Avro container files, gzip FITS cutouts, braai triplets. Plain arrays, no tensors.
-    .target(name: "ZTFAlerts", dependencies: ["_CZlib", "_CDeflate"]),
+    .target(name: "ZTFAlerts", dependencies: ["AstroKernels", "_CZlib", "_CDeflate"]),
 
     // PNG images through libpng, a small rasteriser with a bitmap font, and charts (axes, lines, points).
     .target(name: "AstroPlot", dependencies: ["_CPNG", "AstroIO"]),

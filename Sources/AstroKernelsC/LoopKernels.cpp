@@ -1,5 +1,6 @@
 // Kernels written once as plain loops (BatchNormalizationLoops.h: batch normalisation; MaxPoolingLoops.h: max
-// pooling with a recorded arg-max; QuantizeLoops.h: float to int8 quantization) and compiled three times here, for AVX-512, for AVX2 + FMA, and for the baseline
+// pooling with a recorded arg-max; QuantizeLoops.h: float to int8 quantization; NormalizeLoops.h: cutout
+// normalisation) and compiled three times here, for AVX-512, for AVX2 + FMA, and for the baseline
 // (SSE2 on x86-64, NEON on arm64), one namespace each, the x86 ones inside a `#pragma clang attribute` target region;
 // the entry points' `isa` argument picks one.
 #include "AstroKernelsC.h"
@@ -12,6 +13,7 @@ namespace baseline {
 #include "BatchNormalizationLoops.h"
 #include "MaxPoolingLoops.h"
 #include "QuantizeLoops.h"
+#include "NormalizeLoops.h"
 }  // namespace baseline
 
 #if ASTRO_X86_64
@@ -20,6 +22,7 @@ namespace avx2 {
 #include "BatchNormalizationLoops.h"
 #include "MaxPoolingLoops.h"
 #include "QuantizeLoops.h"
+#include "NormalizeLoops.h"
 #pragma clang attribute pop
 }  // namespace avx2
 
@@ -28,6 +31,7 @@ namespace avx512 {
 #include "BatchNormalizationLoops.h"
 #include "MaxPoolingLoops.h"
 #include "QuantizeLoops.h"
+#include "NormalizeLoops.h"
 #pragma clang attribute pop
 }  // namespace avx512
 #endif
@@ -86,4 +90,12 @@ void astro_maxpool_backward(const astro_conv_shape *s, const unsigned char *argm
 extern "C" void astro_quantize_floats(const float *x, long count, float scale, int zero_point, int low, int high, int is_unsigned,
                                       unsigned char *out, int isa) {
   ASTRO_ISA_DISPATCH(isa, quantizeFloats, x, count, scale, zero_point, low, high, is_unsigned != 0, out);
+}
+
+extern "C" double astro_sum_of_squares(const float *x, long count, int isa) {
+  ASTRO_ISA_DISPATCH(isa, sumOfSquaresSkippingNaN, x, count);
+}
+
+extern "C" void astro_divide_by_norm(const float *x, long count, double norm, float *out, long stride, int isa) {
+  ASTRO_ISA_DISPATCH(isa, divideSkippingNaN, x, count, norm, out, stride);
 }

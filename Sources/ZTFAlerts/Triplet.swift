@@ -1,3 +1,5 @@
+import AstroKernels
+import AstroKernelsC
 import Foundation
 
 /// How each cutout is normalised before it goes into a triplet. Raw values `row`/`global` (for command lines).
@@ -121,44 +123,28 @@ public enum Triplet {
   ) {
     let width = image.width
     let height = image.height
+    // The sums and divisions run in the C loops of the active ISA (vectorised: a braai triplet is 11,907 of each).
+    let isa = KernelISA.active.code
     image.pixels.withUnsafeBufferPointer { px in
       var globalNorm = 1.0
       if normalization == .global {
-        var sum = 0.0
-        for i in 0..<(width * height) {
-          let x = px[i]
-          if !x.isNaN { sum += Double(x) * Double(x) }
-        }
+        let sum = astro_sum_of_squares(px.baseAddress!, width * height, isa)
         globalNorm = sum > 0 ? sum.squareRoot() : 1
       }
       for r in 0..<rows {
-        var o = r * columns * channels + channel
+        let o = r * columns * channels + channel
         guard r < height else {
-          for _ in 0..<columns {
-            out[o] = padValue
-            o += channels
-          }
+          for c in 0..<columns { out[o + c * channels] = padValue }
           continue
         }
-        let row = r * width
+        let row = px.baseAddress! + r * width
         var norm = globalNorm
         if normalization == .row {
-          var sum = 0.0
-          for c in 0..<width {
-            let x = px[row + c]
-            if !x.isNaN { sum += Double(x) * Double(x) }
-          }
+          let sum = astro_sum_of_squares(row, width, isa)
           norm = sum > 0 ? sum.squareRoot() : 1
         }
-        for c in 0..<width {
-          let x = px[row + c]
-          out[o] = x.isNaN ? 0 : Float(Double(x) / norm)
-          o += channels
-        }
-        for _ in width..<columns {
-          out[o] = padValue
-          o += channels
-        }
+        astro_divide_by_norm(row, width, norm, out.baseAddress! + o, channels, isa)
+        for c in width..<columns { out[o + c * channels] = padValue }
       }
     }
   }

@@ -224,6 +224,12 @@ void astro_int8_vnni_conv_rows(const astro_int8_conv *p, const unsigned char *u,
 void astro_quantize_floats(const float *x, long count, float scale, int zero_point, int low, int high, int is_unsigned,
                            unsigned char *out, int isa);
 
+/// Σ x² in double over the values of x that are not NaN (summed in vector lanes: not in sequence).
+double astro_sum_of_squares(const float *x, long count, int isa);
+
+/// out[i · stride] = float(double(x[i]) / norm), 0 where x[i] is NaN.
+void astro_divide_by_norm(const float *x, long count, double norm, float *out, long stride, int isa);
+
 /// A max or average pool of a quantized NHWC tensor (input and output share scale and zero point).
 typedef struct astro_int8_pool {
   long batch, in_h, in_w, channels;
