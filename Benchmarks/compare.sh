@@ -46,6 +46,8 @@ for round in $(seq "$rounds"); do
   "$python" "$peers/keras_vgg6.py" infer --batch 1024 --samples 16384 2>/dev/null | grep '^{' | sed 's/^/keras /' >>"$log"
   $bench vgg6-int8-infer --batch 256 --samples 4096 | sed 's/^/ours /' >>"$log"
   "$python" "$peers/keras_vgg6.py" litert-int8 --batch 256 --samples 4096 2>/dev/null | grep '^{' | sed 's/^/keras /' >>"$log"
+  # 200,000 real-format alerts read, decoded, turned into triplets and scored by d6_m7 in int8 (no peer).
+  $bench alerts-score --int8 1 --samples 200000 --repeats 1 | sed 's/^/ours /' >>"$log"
   if [ "$quick" = 0 ]; then
     for w in ds-vgg6-train ds-vgg6-infer resnet50-train resnet50-infer densenet121-train densenet121-infer; do
       $bench "$w" --repeats 1 | sed 's/^/ours /' >>"$log"
@@ -71,7 +73,7 @@ for line in open(sys.argv[1]):
         keras.setdefault(prefix + "-train", []).append(float(f[3])); keras.setdefault(prefix + "-infer", []).append(float(f[5]))
 # Ratios per round pair each of our runs with the peer's run of the same round (they ran minutes apart);
 # their spread shows how much the shared machine moved during the run.
-# vgg6-int8-infer's peer is LiteRT (XNNPACK, int8), the others' TF/Keras.
+# vgg6-int8-infer's peer is LiteRT (XNNPACK, int8), alerts-score-int8 has none, the others' are TF/Keras.
 print(f"| workload | ours samples/s | peer samples/s | ours/peer | per-round ratios | ours peak RSS MB |")
 print(f"|---|---:|---:|---:|---|---:|")
 for w in ours:
@@ -80,4 +82,7 @@ for w in ours:
         print(f"| {w} | {o:,.1f} | n/a | n/a | | {max(rss[w]):,.0f} |"); continue
     rounds = ", ".join(f"{a / b:.2f}" for a, b in zip(ours[w], keras[w]))
     print(f"| {w} | {o:,.1f} | {k:,.1f} | {o / k:.2f}x | {rounds} | {max(rss[w]):,.0f} |")
+if "alerts-score-int8" in ours:
+    seconds = sorted(200000 / r for r in ours["alerts-score-int8"])
+    print(f"\nalerts-score-int8: 200,000 alerts in {statistics.median(seconds):.1f} s (median; rounds {', '.join(f'{t:.1f}' for t in seconds)})")
 PY
