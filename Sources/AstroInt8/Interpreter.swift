@@ -51,8 +51,7 @@ public final class Int8Interpreter: Sendable {
 
   /// Samples whose largest computed tensor fills about 512 KB, half a core's L2 on the machines measured (at least 2,
   /// at most 64; int8 VGG6 at batch 256 ran 20,000, 20,200 and 19,500 samples/s in tiles of 4, 8 and 17), from the
-  /// declared shapes; 0
-  /// when a declared shape is not batch-first with positive sizes.
+  /// declared shapes; 0 when a declared shape is not batch-first with positive sizes.
   static func tileSamples(_ graph: QuantizedGraph) -> Int {
     var largest = 1
     for tensor in graph.tensors where tensor.data == nil && tensor.type != .int32 && tensor.type != .int64 {
