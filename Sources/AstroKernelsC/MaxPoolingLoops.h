@@ -31,7 +31,26 @@ inline void maxPoolForward(const astro_conv_shape &s, const float *x, float *y, 
         float *__restrict best = y + o;
         const float *__restrict first = xs + (w.top * s.in_w + w.left) * c;
         for (long ch = 0; ch < c; ch++) best[ch] = first[ch];
-        if (argmax) {
+        if (c % 16 == 0) {
+          // Whole 16-float vectors: each window's maximum (and arg-max) stays in registers until its one store.
+          for (long c0 = 0; c0 < c; c0 += 16) {
+            float m[16], index[16];
+            for (int ch = 0; ch < 16; ch++) m[ch] = first[c0 + ch], index[ch] = 0;
+            for (long i = 0; i < w.rows; i++)
+              for (long j = 0; j < w.cols; j++) {
+                const float *__restrict v = xs + ((w.top + i) * s.in_w + w.left + j) * c + c0;
+                const float at = float(i * w.cols + j);
+                for (int ch = 0; ch < 16; ch++) {
+                  bool better = v[ch] > m[ch];
+                  m[ch] = better ? v[ch] : m[ch];
+                  index[ch] = better ? at : index[ch];
+                }
+              }
+            for (int ch = 0; ch < 16; ch++) best[c0 + ch] = m[ch];
+            if (argmax)
+              for (int ch = 0; ch < 16; ch++) argmax[o + c0 + ch] = (unsigned char)index[ch];
+          }
+        } else if (argmax) {
           // The arg-max is tracked as a float beside the values (same-width lanes: the select vectorizes; with
           // byte lanes it stayed scalar), 64 channels at a time, then stored as bytes.
           for (long c0 = 0; c0 < c; c0 += 64) {
@@ -87,6 +106,19 @@ inline void maxPoolBackward(const astro_conv_shape &s, const unsigned char *argm
       for (long ox = 0; ox < s.out_w; ox++) {
         Window w = window(s, oy, ox);
         long o = ((n * s.out_h + oy) * s.out_w + ox) * c;
+        if (tiles && c % 16 == 0) {  // whole 16-float vectors, every element of the window written once
+          for (long c0 = 0; c0 < c; c0 += 16) {
+            float where[16], g[16];
+            for (int ch = 0; ch < 16; ch++) where[ch] = float(argmax[o + c0 + ch]), g[ch] = dy[o + c0 + ch];
+            for (long i = 0; i < w.rows; i++)
+              for (long j = 0; j < w.cols; j++) {
+                float *__restrict d = dxs + ((w.top + i) * s.in_w + w.left + j) * c + c0;
+                const float index = float(i * w.cols + j);
+                for (int ch = 0; ch < 16; ch++) d[ch] = where[ch] == index ? g[ch] : 0;
+              }
+          }
+          continue;
+        }
         // The recorded arg-max widened to floats, 64 channels at a time: same-width lanes as the gradient.
         for (long c0 = 0; c0 < c; c0 += 64) {
           const long width = c - c0 < 64 ? c - c0 : 64;

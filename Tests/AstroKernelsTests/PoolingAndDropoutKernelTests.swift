@@ -15,6 +15,7 @@ final class PoolingAndDropoutKernelTests: XCTestCase {
       (9, 11, 17, (3, 3), (2, 2), .same),  // overlapping, padded windows; a 16-lane vector plus a tail
       (7, 6, 3, (2, 3), (1, 2), .valid),
       (8, 8, 40, (2, 2), (2, 2), .same),
+      (9, 9, 32, (3, 3), (2, 2), .same),  // whole 16-channel vectors in overlapping, padded windows
     ]
     for isa in vectorRoutes {
       KernelISA.active = isa
