@@ -87,15 +87,15 @@ public enum Elementwise {
 
   /// Inverted dropout: `mask[i]` is `1 / keepProbability` where element i is kept and 0 where it is dropped,
   /// and `y = x · mask`. Element i's draw is 16 bits of a hash of `(key, i / 4)`, so the result depends only on
-  /// the key, not on the thread count or on `AVX512.enabled`.
+  /// the key, not on the thread count or on the kernel route (`KernelISA.active`).
   public static func dropout(
     _ x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int,
     key: UInt64, keepProbability: Float
   ) {
     let threshold = UInt32((Double(keepProbability) * 65536).rounded())
-    let scale = 1 / keepProbability, avx512: Int32 = AVX512.enabled ? 1 : 0
+    let scale = 1 / keepProbability, isa = KernelISA.active.code
     forEachSlice(count) { range in
-      astro_dropout_forward(x, y, mask, range.lowerBound, range.upperBound, key, threshold, scale, avx512)
+      astro_dropout_forward(x, y, mask, range.lowerBound, range.upperBound, key, threshold, scale, isa)
     }
   }
 
@@ -107,11 +107,11 @@ public enum Elementwise {
     rowKeys: [UInt64], rowLength: Int, keepProbability: Float
   ) {
     let threshold = UInt32((Double(keepProbability) * 65536).rounded())
-    let scale = 1 / keepProbability, avx512: Int32 = AVX512.enabled ? 1 : 0
+    let scale = 1 / keepProbability, isa = KernelISA.active.code
     Parallel.forEachChunk(rowKeys.count, minimumPerWorker: max(1, (1 << 16) / max(rowLength, 1))) { _, rows in
       for r in rows {
         let offset = r * rowLength
-        astro_dropout_forward(x + offset, y + offset, mask + offset, 0, rowLength, rowKeys[r], threshold, scale, avx512)
+        astro_dropout_forward(x + offset, y + offset, mask + offset, 0, rowLength, rowKeys[r], threshold, scale, isa)
       }
     }
   }

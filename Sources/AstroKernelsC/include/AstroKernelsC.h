@@ -127,9 +127,13 @@ void astro_maxpool_backward(const astro_conv_shape *shape, const unsigned char *
 
 /// Inverted dropout over elements [begin, end): element i is kept, with mask[i] = scale and y[i] = x[i]·scale,
 /// when 16 bits of a hash of (key, i / 4) are below threshold (keep probability × 65536); otherwise both are 0.
-/// The result does not depend on how the range is split; use_avx512 (only where supported) gives the same bits.
+/// The result does not depend on how the range is split, nor on `isa` (ASTRO_ISA_*: AVX-512 intrinsics, or the
+/// loops of astro_dropout_loops).
 void astro_dropout_forward(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
-                           unsigned threshold, float scale, int use_avx512);
+                           unsigned threshold, float scale, int isa);
+/// astro_dropout_forward as DropoutLoops.h's plain loop compiled for `isa` (the baseline's where this CPU lacks it).
+void astro_dropout_loops(const float *x, float *y, float *mask, long begin, long end, unsigned long long key,
+                         unsigned threshold, float scale, int isa);
 
 /// Batch-norm statistics of rows [row_begin, row_end) of x [rows × channels]: writes each channel's mean and
 /// sum of squared deviations (m2) over those rows, blocks of rows merged in Double. block is scratch of
