@@ -70,6 +70,7 @@ public struct TensorValues: Equatable, Sendable {
       let bytes = [UInt8](unsafeUninitializedCapacity: values.count) { buffer, initialized in
         values.withUnsafeBufferPointer { x in
           Parallel.forEachChunk(values.count, minimumPerWorker: 1 << 16) { _, range in
+            guard !range.isEmpty else { return }
             Self.quantize(x.baseAddress! + range.lowerBound, count: range.count, for: tensor, into: buffer.baseAddress! + range.lowerBound)
           }
         }

@@ -128,7 +128,7 @@ public enum Triplet {
     image.pixels.withUnsafeBufferPointer { px in
       var globalNorm = 1.0
       if normalization == .global {
-        let sum = astro_sum_of_squares(px.baseAddress!, width * height, isa)
+        let sum = px.isEmpty ? 0 : astro_sum_of_squares(px.baseAddress!, px.count, isa)
         globalNorm = sum > 0 ? sum.squareRoot() : 1
       }
       for r in 0..<rows {

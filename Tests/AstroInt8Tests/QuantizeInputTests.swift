@@ -38,4 +38,10 @@ final class QuantizeInputTests: XCTestCase {
       }
     }
   }
+
+  func testNoValues() throws {
+    let tensor = GraphTensor(name: "x", shape: [0], type: .int8, quantization: Quantization(scale: 0.1, zeroPoint: 0))
+    XCTAssertEqual(try TensorValues(quantizing: [], shape: [0], for: tensor).bytes, [])
+    XCTAssertEqual(try TensorValues(quantizing: [[Float]](), sampleShape: [3], for: tensor).shape, [0, 3])
+  }
 }

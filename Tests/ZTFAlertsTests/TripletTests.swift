@@ -23,6 +23,13 @@ final class TripletTests: XCTestCase {
     XCTAssertEqual(Triplet.normalized(blank, normalization: .global), [0, 0, 0, 0])
   }
 
+  /// An image without pixels normalises to nothing (the vector loops are never handed an empty buffer).
+  func testEmptyImage() {
+    let empty = FITSImage(width: 0, height: 0, pixels: [])
+    XCTAssertEqual(Triplet.normalized(empty, normalization: .global), [])
+    XCTAssertEqual(Triplet.normalized(empty, normalization: .row), [])
+  }
+
   /// Norms are accumulated in Double: values whose squares overflow Float still normalise.
   func testNormInDouble() {
     let big = FITSImage(width: 2, height: 1, pixels: [3e20, 4e20])
