@@ -154,10 +154,8 @@ enum AlertServer {
   }
 
   static func number(_ value: Any?, _ what: String) throws -> Double {
-    guard let n = value as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.isFinite else {
-      throw HTTPError(.badRequest, message: "\(what) must be a number")
-    }
-    return n.doubleValue
+    guard let n = AlertFilter.number(value) else { throw HTTPError(.badRequest, message: "\(what) must be a number") }
+    return n
   }
 
   static func integer(_ value: Any?, _ what: String, default: Int, range: ClosedRange<Int>) throws -> Int {

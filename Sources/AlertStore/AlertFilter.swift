@@ -105,15 +105,17 @@ public struct AlertFilter: Sendable, Equatable {
       guard let text = operand as? String else { throw fail("'\(what)' must be a string") }
       return .text(text)
     case .integer, .real:
-      // JSONSerialization gives NSNumber for numbers and booleans alike (a boolean's type code is "c"): refused.
-      guard let number = operand as? NSNumber, String(cString: number.objCType) != "c" else {
-        throw fail("'\(what)' must be a number")
-      }
-      let double = number.doubleValue
-      guard double.isFinite else { throw fail("'\(what)' must be a finite number") }
+      guard let double = Self.number(operand), let number = operand as? NSNumber else { throw fail("'\(what)' must be a number") }
       if type == .real { return .real(double) }
       guard double == double.rounded(), abs(double) < 9.2e18 else { throw fail("'\(what)' must be an integer") }
       return .integer(number.int64Value)
     }
+  }
+
+  /// A decoded JSON value (`JSONSerialization`) as a finite number, or nil: JSONSerialization gives NSNumber for
+  /// numbers and booleans alike (a boolean's type code is "c"), and a boolean is not a number here.
+  public static func number(_ value: Any?) -> Double? {
+    guard let number = value as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue.isFinite else { return nil }
+    return number.doubleValue
   }
 }

@@ -51,6 +51,12 @@ extension PostgresAlertDatabase {
     return Dictionary(try Self.storedAlerts(rows).map { ($0.candid, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
+  /// The stored alerts with these keys, in the keys' order.
+  func alertsInOrder(_ keys: [AlertKey], _ connection: LibPQConnection) throws -> [StoredAlert] {
+    let found = try alerts(keys, connection)
+    return keys.compactMap { found[$0.candid] }
+  }
+
   public func alert(candid: Int64) throws -> StoredAlert? {
     try withConnection("reading alert \(candid)") { connection in
       let keys = try Self.keys(connection.execute("SELECT candid, jd FROM alert_index WHERE candid = $1", [.int64(candid)]))
@@ -62,8 +68,7 @@ extension PostgresAlertDatabase {
     try withConnection("reading the alerts of \(objectId)") { connection in
       let keys = try Self.keys(
         connection.execute("SELECT candid, jd FROM alert_index WHERE objectid = $1 ORDER BY jd, candid", [.text(objectId)]))
-      let found = try alerts(keys, connection)
-      return keys.compactMap { found[$0.candid] }
+      return try alertsInOrder(keys, connection)
     }
   }
 
@@ -224,8 +229,7 @@ extension PostgresAlertDatabase {
         connection.execute(
           "SELECT candid, jd FROM alert_index WHERE \(condition) ORDER BY jd, candid LIMIT $\(n + 1) OFFSET $\(n + 2)",
           parameters + page))
-      let found = try alerts(keys, connection)
-      return keys.compactMap { found[$0.candid] }
+      return try alertsInOrder(keys, connection)
     }
   }
 

@@ -3,8 +3,8 @@ import Foundation
 extension PostgresAlertDatabase {
   /// Writes the batch in one transaction, each table with one statement over arrays (`INSERT ... SELECT FROM
   /// unnest(...)`): one round trip per table whatever the batch size. Records are validated first, so a bad record
-  /// fails the call without writing anything (validation also keeps jd within the dates partitions are named for). Safe from many processes at once: `alert_index`'s key decides which
-  /// ingest stores a candid, the others skip it.
+  /// fails the call without writing anything (validation also keeps jd within the dates partitions are named for).
+  /// Safe from many processes at once: `alert_index`'s key decides which ingest stores a candid, the others skip it.
   public func insert(_ records: [AlertIngestRecord]) throws -> InsertSummary {
     for record in records { try record.validate() }
     // The first record of each candid; later ones in the batch are duplicates, as they would be in SQLite.

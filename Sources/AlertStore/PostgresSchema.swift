@@ -11,14 +11,14 @@ import Foundation
 /// Layout: `alerts` and `cutouts` are partitioned by night (one partition per UTC date, `alerts_20200208` holding
 /// jd in [2458887.5, 2458888.5): ZTF's Palomar nights fall within one UTC date; Rubin's Chilean nights span two), so
 /// a night can be moved to cheaper storage or placed on another server (`postgres_fdw`) as a whole; retiring one
-/// means detaching its partitions and deleting its `alert_index` rows in the same transaction. `alert_index`, not partitioned, holds
-/// every alert's candid, objectId, jd and position with the sky (q3c: `q3c_ang2ipix(ra, dec)`, Debian's
-/// postgresql-15-q3c), object and time indexes. Every query finds its alerts there and then reads each night's
-/// partition by name, so its cost does not grow with the number of nights (a query on the partitioned table is
-/// planned for every partition: 300 nights made a q3c cone search take 300 ms). Its key is also what makes ingest
-/// idempotent across partitions (a partitioned table's keys must contain the partition column). The candidate record is kept twice: as `jsonb`, for
-/// queries on any field, and as the text the packet produced, which the JSON output embeds byte for byte (jsonb
-/// reorders keys and rewrites numbers).
+/// means detaching its partitions and deleting its `alert_index` rows in the same transaction. `alert_index`, not
+/// partitioned, holds every alert's candid, objectId, jd and position with the sky (q3c: `q3c_ang2ipix(ra, dec)`,
+/// Debian's postgresql-15-q3c), object and time indexes. Every query finds its alerts there and then reads each
+/// night's partition by name, so its cost does not grow with the number of nights (a query on the partitioned table
+/// is planned for every partition: 300 nights made a q3c cone search take 300 ms). Its key is also what makes ingest
+/// idempotent across partitions (a partitioned table's keys must contain the partition column). The candidate
+/// record is kept twice: as `jsonb`, for queries on any field, and as the text the packet produced, which the JSON
+/// output embeds byte for byte (jsonb reorders keys and rewrites numbers).
 enum PostgresSchema {
   static let migrations: [(identifier: String, sql: String)] = [
     (StoreSchema.migrationIdentifiers[0], alertTables),

@@ -171,10 +171,10 @@ struct ConvolutionKernel: Kernel {
     shape.input_zero_point = Int32(inputZeroPoint); shape.output_zero_point = Int32(outputZeroPoint)
     shape.act_min = range.lowerBound; shape.act_max = range.upperBound
 
-    try checkPreparedInput(shape)
+    let inputCount = try preparedInputCount(shape)
     var y = TensorValues(uninitialized: outputShape, type: outputType)
     if let vnni {
-      computeRows(shape, x, &y, inputCount: astro_int8_vnni_input_bytes(&shape), prepare: astro_int8_vnni_prepare_input) {
+      computeRows(shape, x, &y, inputCount: inputCount, prepare: astro_int8_vnni_prepare_input) {
         shape, input, rows, output, scratch in
         vnni.weights.withUnsafeBufferPointer { w in
           vnni.bias.withUnsafeBufferPointer { b in
@@ -186,7 +186,7 @@ struct ConvolutionKernel: Kernel {
         }
       }
     } else {
-      computeRows(shape, x, &y, inputCount: astro_int8_widened_count(&shape), prepare: astro_int8_widen) {
+      computeRows(shape, x, &y, inputCount: inputCount, prepare: astro_int8_widen) {
         shape, input, rows, output, scratch in
         weights.withUnsafeBufferPointer { w in
           bias.withUnsafeBufferPointer { b in
@@ -201,24 +201,18 @@ struct ConvolutionKernel: Kernel {
     values[outputIndex] = y
   }
 
-  /// Refuses a layer whose prepared input (the input with the padding every window needs, widened to int16 on the
-  /// int16 routes) would pass TensorValues' element limit: a graph's strides, dilations and padding can ask for one
-  /// far larger than its input (a fuzzed file asked for 86 GB).
-  private func checkPreparedInput(_ p: astro_int8_conv) throws {
-    func extent(_ input: Int, _ before: Int, _ output: Int, _ stride: Int, _ kernel: Int, _ dilation: Int) -> Int? {
-      let (a, o1) = (output - 1).multipliedReportingOverflow(by: stride)
-      let (b, o2) = (kernel - 1).multipliedReportingOverflow(by: dilation)
-      let (needed, o3) = a.addingReportingOverflow(b + 1)
-      return o1 || o2 || o3 ? nil : max(input + before, needed)
-    }
-    let height = extent(p.in_h, p.pad_top, p.out_h, p.stride_h, p.k_h, p.dilation_h)
-    let width = extent(p.in_w, p.pad_left, p.out_w, p.stride_w, p.k_w, p.dilation_w)
-    let count = height.flatMap { h in width.flatMap { w in TensorValues.count(of: [p.batch, h, w, p.in_c_padded, vnni == nil ? 2 : 1]) } }
-    guard let count, count <= TensorValues.maximumElements else {
+  /// The element count of the layer's prepared input (the input with the padding every window needs, shifted or
+  /// widened to int16 for the route), refused beyond TensorValues' element limit: a graph's strides, dilations and
+  /// padding can ask for one far larger than its input (a fuzzed file asked for 86 GB).
+  private func preparedInputCount(_ p: astro_int8_conv) throws -> Int {
+    var p = p
+    let count = vnni != nil ? astro_int8_vnni_input_bytes(&p) : astro_int8_widened_count(&p)
+    guard count <= TensorValues.maximumElements else {
       throw Int8Error.invalidInput(
         "\(label): the input with the padding its windows need (strides \(p.stride_h)x\(p.stride_w), dilations "
-          + "\(p.dilation_h)x\(p.dilation_w)) would exceed \(TensorValues.maximumElements) bytes")
+          + "\(p.dilation_h)x\(p.dilation_w)) would exceed \(TensorValues.maximumElements) elements")
     }
+    return count
   }
 
   /// The VNNI route's packed kernel and corrected bias (wrapping arithmetic, as the sums wrap), or nil when a

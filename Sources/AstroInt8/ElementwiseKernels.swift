@@ -396,20 +396,16 @@ struct QuantizeKernel: Kernel {
 
   func run(_ values: inout [TensorValues?]) throws {
     let x = try values.value(inputIndex, for: label)
-    let limits = QuantizedElements.limits(outputType)
-    let zeroPoint = Int32(output.zeroPoint)
-    let results: [Int32]
-    if let input, let multiplier {
-      let inputZero = Int32(input.zeroPoint)
-      results = QuantizedElements.load(x.bytes, inputType).map { limits.clamp(multiplier.apply($0 - inputZero) &+ zeroPoint) }
-    } else {
-      results = x.floats.map { value in
-        let scaled = (value / output.scale).rounded(.toNearestOrAwayFromZero)
-        // NaN and values beyond int32 saturate instead of trapping.
-        let bounded = scaled.isNaN ? 0 : max(-2_147_483_008, min(2_147_483_008, scaled))
-        return limits.clamp(Int32(bounded) &+ zeroPoint)
-      }
+    guard let input, let multiplier else {
+      // Float input: the C loop that quantizes graph inputs (NaN to the zero point, saturating at the type's range).
+      let target = GraphTensor(name: label, shape: x.shape, type: outputType,
+                               quantization: Quantization(scale: output.scale, zeroPoint: output.zeroPoint))
+      values[outputIndex] = try TensorValues(quantizing: x.floats, shape: x.shape, for: target)
+      return
     }
+    let limits = QuantizedElements.limits(outputType)
+    let zeroPoint = Int32(output.zeroPoint), inputZero = Int32(input.zeroPoint)
+    let results = QuantizedElements.load(x.bytes, inputType).map { limits.clamp(multiplier.apply($0 - inputZero) &+ zeroPoint) }
     values[outputIndex] = try TensorValues(shape: x.shape, type: outputType, bytes: QuantizedElements.store(results, outputType))
   }
 }

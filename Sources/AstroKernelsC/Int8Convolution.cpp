@@ -216,7 +216,7 @@ extern "C" void astro_int8_pack_weights(const astro_int8_conv *p, const int16_t 
 }
 
 extern "C" size_t astro_int8_widened_count(const astro_int8_conv *p) {
-  return size_t(p->batch * paddedHeight(p) * paddedWidth(p) * p->in_c_padded);
+  return preparedCount(p);
 }
 
 extern "C" void astro_int8_widen(const astro_int8_conv *p, const void *x, int16_t *wide, long sample_begin, long sample_end) {

@@ -59,7 +59,7 @@ extern "C" int astro_int8_vnni_pack_weights(const astro_int8_conv *p, const shor
 }
 
 extern "C" size_t astro_int8_vnni_input_bytes(const astro_int8_conv *p) {
-  return size_t(p->batch * paddedHeight(p) * paddedWidth(p) * p->in_c_padded);
+  return preparedCount(p);
 }
 
 extern "C" void astro_int8_vnni_prepare_input(const astro_int8_conv *p, const void *x, unsigned char *u, long sample_begin,

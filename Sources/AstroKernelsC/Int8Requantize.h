@@ -7,6 +7,7 @@
 #include "AstroKernelsC.h"
 #include "AVX512Support.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -46,6 +47,16 @@ inline long paddedWidth(const astro_int8_conv *p) {
   long needed = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1;
   long after = needed - p->in_w - p->pad_left;
   return p->in_w + p->pad_left + (after > 0 ? after : 0);
+}
+
+/// Positions × channels of the prepared input (batch × padded height × padded width × in_c_padded), or LONG_MAX when
+/// that overflows: a graph's dilations and padding can ask for far more than any memory.
+inline size_t preparedCount(const astro_int8_conv *p) {
+  long count = 0;
+  if (__builtin_mul_overflow(p->batch, paddedHeight(p), &count) || __builtin_mul_overflow(count, paddedWidth(p), &count) ||
+      __builtin_mul_overflow(count, p->in_c_padded, &count))
+    return size_t(LONG_MAX);
+  return size_t(count);
 }
 
 /// Writes the patch of one output pixel from the widened input: one copy per kernel row when taps are

@@ -104,28 +104,32 @@ final class IngestTests: StoreTestCase {
     let store = try emptyStore()
     let ok = StoreFixtures.record(candid: 1, objectId: "ZTF24aaaaaaa", ra: 10, dec: 10)
     var bad = StoreFixtures.record(candid: 2, objectId: "ZTF24aaaaaab", ra: 10, dec: 95)
+    // The store refuses `bad` with a message containing `fragment`.
+    func assertRefused(_ fragment: String, line: UInt = #line) {
+      XCTAssertThrowsError(try store.insert([bad]), line: line) { XCTAssertTrue("\($0)".contains(fragment), "\($0)", line: line) }
+    }
     XCTAssertThrowsError(try store.insert([ok, bad])) { XCTAssertTrue("\($0)".contains("candidate.dec = 95.0"), "\($0)") }
     XCTAssertEqual(try store.alertCount(), 0)
     bad.dec = 10
     bad.ra = 360
-    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate.ra = 360.0"), "\($0)") }
+    assertRefused("candidate.ra = 360.0")
     bad.ra = 0
     bad.objectId = ""
-    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("objectId is empty"), "\($0)") }
+    assertRefused("objectId is empty")
     // What PostgreSQL could not store is refused on both backends, per record: a date outside 1858-2132 (nights
     // are partitions named by date), a NUL character (text and jsonb refuse it), a fid beyond 32 bits.
     bad.objectId = "ZTF24aaaaaab"
     bad.jd = 1e9
-    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate.jd = 1000000000.0 is outside"), "\($0)") }
+    assertRefused("candidate.jd = 1000000000.0 is outside")
     bad.jd = 2_460_000.5
     bad.objectId = "ZTF24\u{0}aaaaab"
-    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("objectId contains a NUL character"), "\($0)") }
+    assertRefused("objectId contains a NUL character")
     bad.objectId = "ZTF24aaaaaab"
     bad.candidateJSON = #"{"ssnamenr":"a\u0000b"}"#
-    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate record contains a NUL"), "\($0)") }
+    assertRefused("candidate record contains a NUL")
     bad.candidateJSON = "{}"
     bad.fid = 1 << 40
-    XCTAssertThrowsError(try store.insert([bad])) { XCTAssertTrue("\($0)".contains("candidate.fid = 1099511627776"), "\($0)") }
+    assertRefused("candidate.fid = 1099511627776")
     XCTAssertEqual(try store.insert([ok]), InsertSummary(inserted: 1, duplicates: 0))
   }
 }

@@ -179,7 +179,8 @@ size_t astro_int8_packed_weights(const astro_int8_conv *p);
 /// Packs the widened kernel rows [out_c][depth] into the layout astro_int8_conv_rows reads.
 void astro_int8_pack_weights(const astro_int8_conv *p, const short *rows, short *packed);
 
-/// int16 elements of the widened input: (x − zp_in) with the zero padding every window needs.
+/// int16 elements of the widened input: (x − zp_in) with the zero padding every window needs (LONG_MAX when the
+/// count overflows).
 size_t astro_int8_widened_count(const astro_int8_conv *p);
 
 /// Writes samples [sample_begin, sample_end) of the widened input.
@@ -211,7 +212,8 @@ size_t astro_int8_vnni_packed_weights(const astro_int8_conv *p);
 /// Returns 0 when a weight does not fit in int8 (then the int16 routes must run the layer).
 int astro_int8_vnni_pack_weights(const astro_int8_conv *p, const short *rows, signed char *packed, int *weight_sums);
 
-/// Bytes of the shifted input, and its samples [sample_begin, sample_end) written from x.
+/// Bytes of the shifted input (LONG_MAX when the count overflows), and its samples [sample_begin, sample_end) written
+/// from x.
 size_t astro_int8_vnni_input_bytes(const astro_int8_conv *p);
 void astro_int8_vnni_prepare_input(const astro_int8_conv *p, const void *x, unsigned char *u, long sample_begin,
                                    long sample_end);
